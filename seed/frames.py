@@ -1,0 +1,51 @@
+"""What a source hands to the loader: validated frames plus where they came from.
+
+Sources build a ``SourceFrames`` without touching the database; ``seed.load.load`` writes it in one
+transaction. Keeping the two apart is what makes a failed read write nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+
+@dataclass
+class SourceFrames:
+    """Rows for one or more warehouse tables from one input (a file, an API query, a publication)."""
+
+    source: str
+    source_ref: str
+    sha256: str
+    synthetic: bool
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    attribution: str | None = None
+
+    def fingerprint(self) -> str:
+        """A checksum of the rows themselves, so an unchanged re-load can be recognised and skipped."""
+        digest = hashlib.sha256()
+        for name in sorted(self.tables):
+            frame = self.tables[name]
+            ordered = frame.reindex(sorted(frame.columns), axis=1)
+            ordered = ordered.sort_values(list(ordered.columns)).reset_index(drop=True)
+            digest.update(name.encode())
+            digest.update(ordered.to_csv(index=False).encode())
+        digest.update(str(self.synthetic).encode())
+        digest.update((self.attribution or "").encode())
+        return digest.hexdigest()
+
+    @property
+    def row_count(self) -> int:
+        return sum(len(f) for f in self.tables.values())
+
+
+def sha256_of_files(paths: Iterable[Path]) -> str:
+    """Checksum of the input files, in the order given, for the batch's provenance."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(Path(path).read_bytes())
+    return digest.hexdigest()

@@ -1,0 +1,176 @@
+"""One transactional, idempotent load of a source's frames, with provenance.
+
+Everything a load writes — the batch row, the rows of every table, the derived comparison tables —
+happens in one transaction: a failure anywhere (bad row, lost connection, killed process) leaves the
+previous data as it was.
+
+Replacement rules, so re-running is safe:
+- a new load of the same (source, source_ref) replaces that input's earlier rows;
+- a row whose primary key another input already holds is replaced by the newer one, except that
+  synthetic (demo) rows never replace real rows;
+- a load whose rows are identical to the batch that still holds them is skipped, leaving every table
+  as it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import pandas as pd
+from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy.engine import Connection, Engine
+
+from seed import __version__
+from seed.derive import rebuild_derived
+from seed.errors import BadInput
+from seed.frames import SourceFrames
+from seed.schema import create_all, load_batch, metadata
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    batch_id: int
+    rows: int
+    skipped: int
+    unchanged: bool
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Plain Python values (no numpy scalars, NaN as None) so every DB driver accepts them."""
+    cleaned = frame.astype(object).where(frame.notna(), None)
+    return cleaned.to_dict("records")
+
+
+def _is_referenced(table_name: str) -> bool:
+    """Whether another table has a foreign key to this one (then rows are updated, not re-inserted)."""
+    return any(
+        fk.column.table.name == table_name
+        for other in metadata.tables.values()
+        if other.name != table_name
+        for fk in other.foreign_keys
+    )
+
+
+def _unchanged_batch(conn: Connection, frames: SourceFrames, content: str) -> int | None:
+    """The batch that already holds exactly these rows, if there is one."""
+    latest = conn.execute(
+        select(load_batch.c.batch_id, load_batch.c.rows, load_batch.c.content_sha256)
+        .where(load_batch.c.source == frames.source, load_batch.c.source_ref == frames.source_ref,
+               load_batch.c.finished_at.isnot(None))
+        .order_by(load_batch.c.batch_id.desc())
+        .limit(1)
+    ).first()
+    if latest is None or latest.content_sha256 != content:
+        return None
+    held = sum(
+        conn.execute(
+            select(func.count()).select_from(metadata.tables[name])
+            .where(metadata.tables[name].c.batch_id == latest.batch_id)
+        ).scalar_one()
+        for name in frames.tables
+    )
+    return latest.batch_id if held == latest.rows else None
+
+
+def _earlier_batches(conn: Connection, frames: SourceFrames) -> list[int]:
+    return list(conn.execute(
+        select(load_batch.c.batch_id)
+        .where(load_batch.c.source == frames.source, load_batch.c.source_ref == frames.source_ref)
+    ).scalars())
+
+
+def _existing_keys(conn: Connection, table, pk: list[str]) -> pd.DataFrame:
+    query = (
+        select(*[table.c[c] for c in pk], table.c.batch_id, load_batch.c.synthetic)
+        .select_from(table.join(load_batch, table.c.batch_id == load_batch.c.batch_id))
+    )
+    rows = conn.execute(query).fetchall()
+    frame = pd.DataFrame(rows, columns=[*pk, "batch_id", "synthetic"])
+    frame["synthetic"] = frame["synthetic"].astype(bool)
+    return frame
+
+
+def _pk_where(table, pk: list[str]):
+    return and_(*[table.c[c] == bindparam(f"pk_{c}") for c in pk])
+
+
+def _write_table(conn: Connection, name: str, frame: pd.DataFrame, batch_id: int,
+                 synthetic: bool, earlier: list[int]) -> tuple[int, int]:
+    """Write one table's rows; returns (rows written, rows skipped because real data holds them)."""
+    table = metadata.tables[name]
+    pk = [c.name for c in table.primary_key.columns]
+    unknown = sorted(set(frame.columns) - set(table.c.keys()))
+    if unknown:
+        raise BadInput(f"table {name}: columns not in the schema: {', '.join(unknown)}")
+    dupes = frame.duplicated(subset=pk, keep=False)
+    if dupes.any():
+        first = frame.loc[dupes, pk].iloc[0].to_dict()
+        raise BadInput(f"table {name}: the same key appears twice in one load: {first}")
+    referenced = _is_referenced(name)
+    if earlier and not referenced:
+        conn.execute(table.delete().where(table.c.batch_id.in_(earlier)))
+    existing = _existing_keys(conn, table, pk)
+    merged = frame.merge(existing, on=pk, how="left", indicator=True)
+    held = (merged["_merge"] == "both").to_numpy()
+    protected = held & merged["synthetic"].eq(False).to_numpy() & synthetic
+    incoming = frame[~protected].assign(batch_id=batch_id)
+    replacing = held[~protected]
+    replace_rows, new_rows = incoming[replacing], incoming[~replacing]
+    if referenced:
+        if len(replace_rows):
+            params = [{**{f"pk_{c}": r[c] for c in pk}, **r} for r in _records(replace_rows)]
+            values = {c: bindparam(c) for c in incoming.columns if c not in pk}
+            conn.execute(table.update().where(_pk_where(table, pk)).values(values), params)
+        stale = existing[existing.batch_id.isin(earlier)].merge(frame[pk], on=pk, how="left",
+                                                                  indicator=True)
+        stale = stale[stale["_merge"] == "left_only"]
+        if len(stale):
+            conn.execute(table.delete().where(_pk_where(table, pk)),
+                         [{f"pk_{c}": r[c] for c in pk} for r in _records(stale[pk])])
+    elif len(replace_rows):
+        conn.execute(table.delete().where(_pk_where(table, pk)),
+                     [{f"pk_{c}": r[c] for c in pk} for r in _records(replace_rows[pk])])
+    to_insert = new_rows if referenced else incoming
+    if len(to_insert):
+        conn.execute(table.insert(), _records(to_insert))
+    return len(incoming), int(protected.sum())
+
+
+def load(engine: Engine, frames: SourceFrames, *, force: bool = False) -> LoadResult:
+    """Write a source's frames and rebuild the derived tables, all in one transaction."""
+    create_all(engine)
+    content = frames.fingerprint()
+    with engine.begin() as conn:
+        if not force:
+            unchanged = _unchanged_batch(conn, frames, content)
+            if unchanged is not None:
+                return LoadResult(unchanged, 0, 0, unchanged=True)
+        earlier = _earlier_batches(conn, frames)
+        batch_id = conn.execute(
+            load_batch.insert().values(
+                source=frames.source, source_ref=frames.source_ref, sha256=frames.sha256,
+                content_sha256=content, started_at=_now(), rows=0, synthetic=frames.synthetic,
+                jamfor_version=__version__, attribution=frames.attribution,
+            )
+        ).inserted_primary_key[0]
+        written = skipped = 0
+        for name in _write_order(frames):
+            done, protected = _write_table(conn, name, frames.tables[name], batch_id,
+                                           frames.synthetic, earlier)
+            written += done
+            skipped += protected
+        conn.execute(load_batch.update().where(load_batch.c.batch_id == batch_id)
+                     .values(finished_at=_now(), rows=written))
+        rebuild_derived(conn)
+    return LoadResult(batch_id, written, skipped, unchanged=False)
+
+
+def _write_order(frames: SourceFrames) -> list[str]:
+    """Parents before children, so foreign keys hold at every statement."""
+    order = [t.name for t in metadata.sorted_tables]
+    return sorted(frames.tables, key=order.index)

@@ -1,0 +1,91 @@
+"""Shipped reference data: riket, 21 län, 290 kommuner, SKR kommungrupper 2023, Stockholm stadsdelar.
+
+Built from SCB's code list, SKR's kommungruppsindelning 2023 and Stockholms stad (see SOURCE.md).
+Codes are text: kommun = 4-digit kommunkod, län = 2-digit länskod, riket = '00', stadsdel = '0180'
+followed by a two-digit number of our own (ÖJ names stadsdelsområden, it gives them no code).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from importlib.resources import files
+from pathlib import Path
+
+import pandas as pd
+
+from seed.catalog import CATALOG_FILES, catalog_path, indicator_frame
+from seed.frames import SourceFrames, sha256_of_files
+from seed.schema import RIKET
+
+STOCKHOLM = "0180"
+REFERENCE_FILES = ("kommuner.csv", "lan.csv", "stadsdelar.csv")
+
+
+def reference_path(name: str) -> Path:
+    return Path(str(files("seed.reference") / name))
+
+
+def _read(name: str) -> pd.DataFrame:
+    return pd.read_csv(reference_path(name), dtype=str, keep_default_na=False)
+
+
+def _date_or_none(text: str) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def kommungrupp_frame() -> pd.DataFrame:
+    kommuner = _read("kommuner.csv")
+    groups = kommuner[["kommungrupp_kod", "kommungrupp", "kommungrupp_huvudgrupp"]].drop_duplicates()
+    groups.columns = ["code", "name", "huvudgrupp"]
+    return groups.sort_values("code").reset_index(drop=True)
+
+
+def area_frame() -> pd.DataFrame:
+    """Every area jamfor knows, one row each, with län, ISO code and kommungrupp where they apply."""
+    lan = _read("lan.csv")
+    kommuner = _read("kommuner.csv")
+    stadsdelar = _read("stadsdelar.csv")
+    stockholm_group = kommuner.loc[kommuner.kommunkod == STOCKHOLM, "kommungrupp_kod"].iloc[0]
+    riket = pd.DataFrame([{"area_code": RIKET, "name": "Riket", "level": "riket"}])
+    lan_rows = pd.DataFrame(
+        {"area_code": lan.lanskod, "name": lan.lan, "level": "lan", "lan_code": lan.lanskod,
+         "iso_3166_2": lan.iso_3166_2}
+    )
+    kommun_rows = pd.DataFrame(
+        {"area_code": kommuner.kommunkod, "name": kommuner.kommun, "level": "kommun",
+         "lan_code": kommuner.lanskod, "kommungrupp": kommuner.kommungrupp_kod}
+    )
+    stadsdel_rows = pd.DataFrame(
+        {"area_code": stadsdelar.area_code, "name": stadsdelar.stadsdelsomrade, "level": "stadsdel",
+         "lan_code": STOCKHOLM[:2], "kommungrupp": stockholm_group,
+         "valid_from": [_date_or_none(v) for v in stadsdelar.giltig_fran],
+         "valid_to": [_date_or_none(v) for v in stadsdelar.giltig_till]}
+    )
+    frame = pd.concat([riket, lan_rows, kommun_rows, stadsdel_rows], ignore_index=True)
+    columns = ["area_code", "name", "level", "lan_code", "iso_3166_2", "kommungrupp",
+               "valid_from", "valid_to"]
+    frame = frame.reindex(columns=columns)
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def reference_frames() -> SourceFrames:
+    """The reference tables as one batch, so every area row knows where it came from."""
+    paths = [reference_path(n) for n in REFERENCE_FILES] + [catalog_path(n) for n in CATALOG_FILES]
+    return SourceFrames(
+        source="reference",
+        source_ref="SCB län och kommuner; SKR kommungruppsindelning 2023; Stockholms stad; "
+        "jamfor indicator catalogue",
+        sha256=sha256_of_files(paths),
+        synthetic=False,
+        tables={"kommungrupp": kommungrupp_frame(), "area": area_frame(),
+                "indicator": indicator_frame()},
+    )
+
+
+def stadsdelar_valid_in(year: int, areas: pd.DataFrame) -> pd.DataFrame:
+    """Stockholm's stadsdelsområden that existed for the whole or part of ``year``."""
+    sd = areas[areas.level == "stadsdel"]
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    valid_from_ok = sd.valid_from.map(lambda d: d is None or d <= end)
+    valid_to_ok = sd.valid_to.map(lambda d: d is None or d >= start)
+    return sd[valid_from_ok & valid_to_ok]

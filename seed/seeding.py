@@ -1,0 +1,40 @@
+"""`jamfor seed`: reference and catalogue, the published figures, and optionally the demo data.
+
+Each source is its own batch and its own transaction, so a failure in the demo step leaves the
+reference data and the published figures loaded and intact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.engine import Engine
+
+from seed.frames import SourceFrames
+from seed.load import LoadResult, load
+from seed.reference import reference_frames
+from seed.sources.demo import demo_frames
+from seed.sources.published import published_frames
+
+Step = tuple[str, Callable[[], SourceFrames]]
+
+
+def seed_steps(*, demo: bool) -> list[Step]:
+    """The sources `jamfor seed` loads, in order; names are what the progress display shows."""
+    steps: list[Step] = [
+        ("referensdata och indikatorkatalog", reference_frames),
+        ("publicerade ÖJ-värden (riket)", published_frames),
+    ]
+    if demo:
+        steps.append(("syntetiska demovärden ÖJ", demo_frames))
+    return steps
+
+
+def run_seed(engine: Engine, *, demo: bool, force: bool = False,
+             on_step: Callable[[str], None] | None = None) -> list[tuple[str, LoadResult]]:
+    results = []
+    for name, build in seed_steps(demo=demo):
+        if on_step:
+            on_step(name)
+        results.append((name, load(engine, build(), force=force)))
+    return results

@@ -1,0 +1,1 @@
+"""Everything in jamfor that talks to Superset, and the `jamfor` command."""
