@@ -100,3 +100,8 @@ def status(db_url: str | None) -> None:
         table.add_row(str(r.batch_id), r.source, r.source_ref, str(r.finished_at or "–"),
                       str(r.rows_held), "ja" if r.synthetic else "nej", r.jamfor_version)
     out.print(table)
+
+
+@main.group()
+def load() -> None:
+    """Load real data from a source into the warehouse (one transaction per input)."""
