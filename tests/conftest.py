@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,9 +36,9 @@ def _admin_engine():
     return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A new, empty PostgreSQL database for one test, dropped afterwards."""
+@contextmanager
+def pg_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database, dropped afterwards; for fixtures of any scope."""
     name = f"jamfor_t_{uuid.uuid4().hex[:12]}"
     admin = _admin_engine()
     try:
@@ -46,11 +47,19 @@ def pg_url() -> Iterator[str]:
     except Exception as exc:  # no server, no psycopg2, no rights: all mean "no PostgreSQL here"
         admin.dispose()
         unavailable(f"PostgreSQL at {PG_ADMIN_URL} unavailable: {type(exc).__name__}")
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A new, empty PostgreSQL database for one test."""
+    with pg_database() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
