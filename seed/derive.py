@@ -15,6 +15,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from seed.frames import records
 from seed.schema import RIKET, area, indicator, indicator_comparison, indicator_value, load_batch
 
 RANKED_LEVELS = ("lan", "kommun", "stadsdel")
@@ -131,12 +132,9 @@ def _indicator_comparison(conn: Connection) -> None:
     if values.empty:
         return
     frame = comparison_frame(values, areas, indicators)
-    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    for row in records:
-        for key in ("rank", "n_ranked", "prev_year"):
-            if row[key] is not None:
-                row[key] = int(row[key])
-    conn.execute(indicator_comparison.insert(), records)
+    for key in ("rank", "n_ranked", "prev_year"):
+        frame[key] = frame[key].astype("Int64")
+    conn.execute(indicator_comparison.insert(), records(frame))
 
 
 DERIVED: list[Callable[[Connection], None]] = [_indicator_comparison]

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 from seed import __version__
 from seed.derive import rebuild_derived
 from seed.errors import BadInput
-from seed.frames import SourceFrames
+from seed.frames import SourceFrames, records
 from seed.schema import create_all, load_batch, metadata
 
 
@@ -38,12 +38,6 @@ class LoadResult:
 
 def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-def _records(frame: pd.DataFrame) -> list[dict]:
-    """Plain Python values (no numpy scalars, NaN as None) so every DB driver accepts them."""
-    cleaned = frame.astype(object).where(frame.notna(), None)
-    return cleaned.to_dict("records")
 
 
 def _is_referenced(table_name: str) -> bool:
@@ -123,7 +117,7 @@ def _write_table(conn: Connection, name: str, frame: pd.DataFrame, batch_id: int
     replace_rows, new_rows = incoming[replacing], incoming[~replacing]
     if referenced:
         if len(replace_rows):
-            params = [{**{f"pk_{c}": r[c] for c in pk}, **r} for r in _records(replace_rows)]
+            params = [{**{f"pk_{c}": r[c] for c in pk}, **r} for r in records(replace_rows)]
             values = {c: bindparam(c) for c in incoming.columns if c not in pk}
             conn.execute(table.update().where(_pk_where(table, pk)).values(values), params)
         stale = existing[existing.batch_id.isin(earlier)].merge(frame[pk], on=pk, how="left",
@@ -131,13 +125,13 @@ def _write_table(conn: Connection, name: str, frame: pd.DataFrame, batch_id: int
         stale = stale[stale["_merge"] == "left_only"]
         if len(stale):
             conn.execute(table.delete().where(_pk_where(table, pk)),
-                         [{f"pk_{c}": r[c] for c in pk} for r in _records(stale[pk])])
+                         [{f"pk_{c}": r[c] for c in pk} for r in records(stale[pk])])
     elif len(replace_rows):
         conn.execute(table.delete().where(_pk_where(table, pk)),
-                     [{f"pk_{c}": r[c] for c in pk} for r in _records(replace_rows[pk])])
+                     [{f"pk_{c}": r[c] for c in pk} for r in records(replace_rows[pk])])
     to_insert = new_rows if referenced else incoming
     if len(to_insert):
-        conn.execute(table.insert(), _records(to_insert))
+        conn.execute(table.insert(), records(to_insert))
     return len(incoming), int(protected.sum())
 
 

@@ -155,28 +155,30 @@ def _unit_rows(indicator_id: str, year: int, units: Units, yes: set[str]) -> lis
     return rows
 
 
-def aggregate_rows(unit_rows: pd.DataFrame, members: dict[str, list[str]]) -> list[dict]:
+def aggregate_rows(unit_rows: pd.DataFrame, members: dict[str, list[str]]) -> pd.DataFrame:
     """Län (or Stockholm) values from their units: sum of numerators over sum of denominators,
-    bortfall where more than 20 % of the units did not answer."""
-    rows = []
-    for (indicator_id, year), frame in unit_rows.groupby(["indicator_id", "year"]):
-        frame = frame.set_index("area_code")
-        for group, codes in members.items():
-            present = frame.reindex([c for c in codes if c in frame.index])
-            if present.empty:
-                continue
-            answered = present[present.status == "ok"]
-            missing_share = 1 - len(answered) / len(present)
-            base = dict(indicator_id=indicator_id, area_code=group, year=int(year))
-            if missing_share > BORTFALL_SHARE or answered.empty:
-                rows.append({**base, "value": None, "status": "bortfall", "raw_value": "-",
-                             "numerator": None, "denominator": None})
-                continue
-            num, den = answered.numerator.sum(), answered.denominator.sum()
-            rows.append({**base, "value": float(round_half_up(int(num), int(den))),
-                         "status": "ok", "raw_value": f"{int(num)}/{int(den)}",
-                         "numerator": float(num), "denominator": float(den)})
-    return rows
+    rounded to whole percent as published; bortfall where more than 20 % of the units did not answer."""
+    membership = pd.DataFrame([(group, code) for group, codes in members.items() for code in codes],
+                              columns=["group", "area_code"])
+    rows = unit_rows.merge(membership, on="area_code")
+    rows["answered"] = rows.status.eq("ok")
+    answered = rows[rows.answered]
+    keys = ["indicator_id", "year", "group"]
+    totals = rows.groupby(keys).answered.agg(["size", "sum"]).join(
+        answered.groupby(keys)[["numerator", "denominator"]].sum()).reset_index()
+    bortfall = (1 - totals["sum"] / totals["size"] > BORTFALL_SHARE) | totals["sum"].eq(0)
+    num, den = totals.numerator.fillna(0).astype(int), totals.denominator.fillna(1).astype(int)
+    share = [float(round_half_up(n, d)) for n, d in zip(num, den)]
+    return pd.DataFrame({
+        "indicator_id": totals.indicator_id,
+        "area_code": totals.group,
+        "year": totals.year.astype(int),
+        "value": pd.Series(share).where(~bortfall, None),
+        "status": bortfall.map({True: "bortfall", False: "ok"}),
+        "raw_value": pd.Series([f"{n}/{d}" for n, d in zip(num, den)]).where(~bortfall, "-"),
+        "numerator": totals.numerator.where(~bortfall, None),
+        "denominator": totals.denominator.where(~bortfall, None),
+    })
 
 
 def _socionom_counts(units: Units, areas: pd.DataFrame) -> tuple[dict[str, int], dict[str, int]]:
@@ -273,7 +275,7 @@ def demo_values() -> pd.DataFrame:
         .groupby("lan_code").area_code
     }
     derived = aggregate_rows(unit_rows, {STOCKHOLM: stadsdelar, **lan_members})
-    return pd.concat([unit_rows, pd.DataFrame(derived)], ignore_index=True)
+    return pd.concat([unit_rows, derived], ignore_index=True)
 
 
 def demo_frames() -> SourceFrames:
