@@ -74,3 +74,8 @@ def shared() -> Path:
     if not (SHARED / "seeds").is_dir():
         unavailable(f"{SHARED} with the seed documents is missing")
     return SHARED
+
+
+# The session-wide Superset and seeded warehouse (tests/superset_env.py); imported last because that
+# module uses pg_database() and unavailable() from here.
+from superset_env import demo_warehouse_pg, superset, superset_env  # noqa: E402, F401, I001

@@ -1,0 +1,245 @@
+"""A local Superset 6.1.0 for the test suite and `jamfor demo`: one home folder, one process.
+
+The home holds everything the instance needs: ``superset_config.py``, a generated SECRET_KEY and admin
+password (files readable only by the owner), the SQLite metadata database and the server log. No
+Redis and no Celery: Superset's defaults (NullCache, metastore-backed filter state) suffice for one
+machine. Initialising a home costs ~25 s (``db upgrade``, ``init``, admin user); a home initialised for
+the same Superset version is re-used without running any of that again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import requests
+
+from seed.errors import JamforError
+
+ADMIN_USERNAME = "admin"
+ADMIN_PASSWORD_ENV = "JAMFOR_SUPERSET_ADMIN_PASSWORD"
+CONFIG_LINE = "from superset_plugin.config import *  # noqa: F401,F403  (jamfor: CLI commands, Jinja addons)"
+_MARKER = "jamfor-initialised"
+_STARTUP_TIMEOUT = 180.0
+
+_CONFIG_TEMPLATE = '''\
+"""Superset configuration written by jamfor (superset_plugin.local) for a local instance."""
+from pathlib import Path
+
+_HOME = Path(__file__).resolve().parent
+SECRET_KEY = (_HOME / "secret_key").read_text().strip()
+SQLALCHEMY_DATABASE_URI = "sqlite:///" + str(_HOME / "superset.db")
+# The jamfor warehouse may be a SQLite file (the embedded default).
+PREVENT_UNSAFE_DB_CONNECTIONS = False
+FEATURE_FLAGS = {{"ENABLE_TEMPLATE_PROCESSING": True}}
+SUPERSET_WEBSERVER_TIMEOUT = 120
+{config_line}
+'''
+
+
+class LocalSupersetError(JamforError):
+    """The local Superset could not be prepared or started; the message points at the log."""
+
+
+@dataclass(frozen=True)
+class SupersetInstance:
+    """A running local Superset: where it listens and how to log in (the password is never printed)."""
+
+    url: str
+    username: str
+    password: str
+    home: Path
+
+    def __repr__(self) -> str:
+        return f"SupersetInstance(url={self.url!r}, username={self.username!r}, home={str(self.home)!r})"
+
+
+def superset_version() -> str:
+    """The installed Superset version; raises LocalSupersetError when Superset is not installed."""
+    try:
+        return version("apache-superset")
+    except PackageNotFoundError:
+        raise LocalSupersetError("Superset is not installed: pip install 'jamfor[superset]'") from None
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Create or replace a file readable only by its owner, without a moment of wider permissions."""
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+
+
+def prepare_home(home: Path) -> Path:
+    """Write ``superset_config.py`` and the secret key into ``home`` (kept when they already exist)."""
+    home.mkdir(parents=True, exist_ok=True)
+    secret = home / "secret_key"
+    if not secret.exists():
+        _write_private(secret, secrets.token_urlsafe(48))
+    config = home / "superset_config.py"
+    config.write_text(_CONFIG_TEMPLATE.format(config_line=CONFIG_LINE))
+    return config
+
+
+def _admin_password(home: Path) -> str:
+    """$JAMFOR_SUPERSET_ADMIN_PASSWORD, else the one generated for this home (stored 0600)."""
+    stored = home / "admin_password"
+    wanted = os.environ.get(ADMIN_PASSWORD_ENV)
+    if wanted:
+        return wanted
+    if stored.exists():
+        return stored.read_text().strip()
+    password = secrets.token_urlsafe(18)
+    _write_private(stored, password)
+    return password
+
+
+def _env(home: Path, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["SUPERSET_CONFIG_PATH"] = str(home / "superset_config.py")
+    env["FLASK_APP"] = "superset.app:create_app()"
+    env.pop("SUPERSET_PASSWORD", None)
+    env.update(extra)
+    return env
+
+
+def _superset_command() -> list[str]:
+    script = Path(sys.executable).with_name("superset")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("superset")
+    if not found:
+        raise LocalSupersetError("the `superset` command is not installed: pip install 'jamfor[superset]'")
+    return [found]
+
+
+# Creates or updates the admin user; the password comes from the environment, never from argv.
+_ADMIN_SCRIPT = """
+import os
+from superset.app import create_app
+app = create_app()
+with app.app_context():
+    from superset import security_manager as sm
+    from superset.extensions import db
+    name, password = os.environ["JAMFOR_ADMIN_USER"], os.environ["JAMFOR_ADMIN_PASSWORD"]
+    user = sm.find_user(username=name)
+    if user is None:
+        if not sm.add_user(name, "Admin", "Jamfor", name + "@localhost", sm.find_role("Admin"), password):
+            raise SystemExit("could not create the admin user")
+    else:
+        sm.reset_password(user.id, password)
+    db.session.commit()
+"""
+
+
+def _run(home: Path, args: list[str], log: Path, **env: str) -> None:
+    with log.open("a") as handle:
+        handle.write(f"\n$ {' '.join(args[-3:])}\n")
+        handle.flush()
+        done = subprocess.run(args, env=_env(home, **env), stdout=handle, stderr=subprocess.STDOUT,
+                              cwd=home, check=False)
+    if done.returncode != 0:
+        raise LocalSupersetError(
+            f"Superset setup step {args[1:3]} failed (exit {done.returncode}); see {log}")
+
+
+def initialise(home: Path, username: str = ADMIN_USERNAME) -> str:
+    """Make ``home`` a ready Superset home and return the admin password.
+
+    Runs ``superset db upgrade``, ``superset init`` and creates the admin user, unless this home was
+    already initialised for the installed Superset version with the same admin password.
+    """
+    prepare_home(home)
+    password = _admin_password(home)
+    marker = home / _MARKER
+    fingerprint = f"{superset_version()} {username} {_digest(password)}"
+    if marker.exists() and marker.read_text() == fingerprint:
+        return password
+    log = home / "setup.log"
+    superset = _superset_command()
+    _run(home, [*superset, "db", "upgrade"], log)
+    _run(home, [*superset, "init"], log)
+    _run(home, [sys.executable, "-c", _ADMIN_SCRIPT], log,
+         JAMFOR_ADMIN_USER=username, JAMFOR_ADMIN_PASSWORD=password)
+    marker.write_text(fingerprint)
+    return password
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_healthy(url: str, process: subprocess.Popen | None = None, timeout: float = _STARTUP_TIMEOUT,
+                 log: Path | None = None) -> None:
+    """Wait until ``{url}/health`` answers OK; fail early when the server process has died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise LocalSupersetError(f"Superset exited with {process.returncode} while starting; see {log}")
+        try:
+            if requests.get(f"{url}/health", timeout=2).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise LocalSupersetError(f"Superset at {url} did not answer /health within {timeout:.0f} s; see {log}")
+
+
+def start(home: Path, port: int, workers: int = 1) -> subprocess.Popen:
+    """Start gunicorn serving Superset from ``home`` on 127.0.0.1:``port`` (returns at once)."""
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    if not gunicorn.exists():
+        raise LocalSupersetError("gunicorn is not installed next to Superset")
+    log = (home / "superset.log").open("a")
+    args = [str(gunicorn), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+            "--worker-class", "gthread", "--threads", "8", "--timeout", "120",
+            "--limit-request-line", "0", "--limit-request-field_size", "0", "superset.app:create_app()"]
+    try:
+        return subprocess.Popen(args, env=_env(home), cwd=home, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    finally:
+        log.close()
+
+
+def stop(process: subprocess.Popen, timeout: float = 20.0) -> None:
+    """Stop the server this module started: SIGTERM to its own process, SIGKILL if it lingers."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=timeout)
+
+
+@contextmanager
+def running(home: Path, port: int | None = None, username: str = ADMIN_USERNAME,
+            workers: int = 1) -> Iterator[SupersetInstance]:
+    """Initialise ``home`` if needed, serve Superset until the block ends, then stop it."""
+    password = initialise(home, username)
+    port = port or free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = start(home, port, workers)
+    try:
+        wait_healthy(url, process, log=home / "superset.log")
+        yield SupersetInstance(url, username, password, home)
+    finally:
+        stop(process)
