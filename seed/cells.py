@@ -1,0 +1,188 @@
+"""Reading one ÖJ value or one area name, the same way for every source.
+
+Socialstyrelsen's workbooks and Kolada spell the same things differently: "Ja"/"Nej" in kommun rows,
+"82,5 %" with a decimal comma, missing-value markers ("-", ".", ".."), kommunkoder that Excel stored as
+numbers (114 for 0114), names with or without "län". Keeping the rules here means both loaders agree
+on what a value and an area are.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+MARKERS = {
+    "-": "bortfall", "–": "bortfall", "—": "bortfall",
+    ".": "ej_tillampligt",
+    "..": "sekretess",
+    "": "ej_besvarad", "x": "ej_besvarad",
+}
+YES_NO = {"ja": 100.0, "nej": 0.0}
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_DASHES = re.compile(r"\s*[\u2010\u2011\u2012\u2013\u2014\u2015\u2212-]\s*")
+_TRAILING_YEAR = re.compile(r"[\s,:;]*\(?((?:19|20)\d\d)\)?$")
+_TRAILING_NOISE = re.compile(r"[\s,:;.*¹²³]+$|\s*\((%|procent|andel)\)$|,\s*(%|procent)$|\s+%$")
+
+
+@dataclass(frozen=True)
+class CellValue:
+    """A parsed cell: the number (None when missing), its status and the text as written."""
+
+    value: float | None
+    status: str
+    raw: str | None
+
+
+class UnknownToken(ValueError):
+    """The cell holds text that is neither a number, ja/nej nor a known missing-value marker."""
+
+
+def _raw_text(raw: object) -> str | None:
+    if raw is None:
+        return None
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return str(raw)
+
+
+def parse_value(raw: object, *, percent_format: bool = False) -> CellValue:
+    """Parse one cell. ``percent_format``: Excel stores 82 % as 0.82 under a percent number format.
+
+    Raises ``UnknownToken`` for anything else, so the caller can name the cell.
+    """
+    text = _raw_text(raw)
+    if isinstance(raw, bool):
+        return CellValue(100.0 if raw else 0.0, "ok", text)
+    if isinstance(raw, (int, float)):
+        if isinstance(raw, float) and math.isnan(raw):
+            return CellValue(None, "ej_besvarad", None)
+        number = round(float(raw) * 100.0, 10) if percent_format else float(raw)
+        return CellValue(number, "ok", text)
+    if raw is None:
+        return CellValue(None, "ej_besvarad", None)
+    token = str(raw).strip()
+    lowered = token.casefold()
+    if lowered in MARKERS:
+        return CellValue(None, MARKERS[lowered], text)
+    if lowered in YES_NO:
+        return CellValue(YES_NO[lowered], "ok", text)
+    compact = _SPACES.sub("", token).removesuffix("%").replace(",", ".").replace("\u2212", "-")
+    if _NUMBER.match(compact):
+        return CellValue(float(compact), "ok", text)
+    raise UnknownToken(token)
+
+
+def normalise(text: object) -> str:
+    """Case, whitespace and dash variants folded, for matching titles and names written by hand."""
+    folded = _SPACES.sub(" ", str(text)).strip().casefold()
+    return _DASHES.sub(" - ", folded).strip()
+
+
+def split_trailing_year(text: str) -> tuple[str, int | None]:
+    """"Titel 2021" -> ("Titel", 2021); a title without a trailing year keeps None."""
+    stripped = _SPACES.sub(" ", text).strip()
+    match = _TRAILING_YEAR.search(stripped)
+    if match and match.start() > 0:
+        return stripped[: match.start()].rstrip(" ,:;–—-"), int(match.group(1))
+    return stripped, None
+
+
+def normalise_title(text: object) -> str:
+    """The key a title is matched on: normalised, trailing year, footnote marks and "(%)" removed."""
+    title, _ = split_trailing_year(str(text))
+    key = normalise(title)
+    previous = None
+    while previous != key:
+        previous, key = key, _TRAILING_NOISE.sub("", key)
+    return key
+
+
+def year_of(raw: object) -> int | None:
+    """A cell that is nothing but a year (2021, "2021", 2021.0), else None."""
+    if isinstance(raw, bool) or raw is None:
+        return None
+    if isinstance(raw, (int, float)):
+        return int(raw) if float(raw).is_integer() and 1990 <= raw <= 2099 else None
+    text = str(raw).strip()
+    return int(text) if re.fullmatch(r"(19|20)\d\d", text) else None
+
+
+RIKET_NAMES = ("riket", "hela riket", "riket totalt", "totalt riket", "sverige", "hela landet", "totalt")
+_NAME_SUFFIXES = (" stadsdelsområde", " stadsdelsförvaltning", " stadsdelsnämnd", " kommun")
+_LEVEL_ORDER = ("kommun", "stadsdel", "lan", "riket")
+
+
+class AreaIndex:
+    """Recognises an area from a code or a name, using the shipped reference data."""
+
+    def __init__(self, areas: pd.DataFrame) -> None:
+        self.codes = set(areas.area_code)
+        self.level = dict(zip(areas.area_code, areas.level))
+        self._names: dict[str, set[str]] = {}
+        for code, name, level in zip(areas.area_code, areas.name, areas.level):
+            for key in self._name_keys(name, level):
+                self._names.setdefault(key, set()).add(code)
+
+    @staticmethod
+    def _name_keys(name: str, level: str) -> list[str]:
+        key = normalise(name)
+        if level == "riket":
+            return list(RIKET_NAMES)
+        if level == "lan":
+            bare = key.removesuffix(" län")
+            short = bare[:-1] if bare.endswith("s") and not bare.endswith("ss") else bare
+            return [key, bare, short, f"region {short}", f"region {bare}"]
+        return [key]
+
+    def from_code(self, raw: object) -> str | None:
+        """kommunkod (also as a number: 114 -> 0114), länskod, riket '00', Kolada '0000' and '00'+länskod."""
+        if isinstance(raw, bool) or raw is None:
+            return None
+        if isinstance(raw, float):
+            if not raw.is_integer():
+                return None
+            raw = int(raw)
+        text = _SPACES.sub("", str(raw))
+        if not text.isdigit():
+            return None
+        if len(text) <= 2:
+            code = text.zfill(2)
+        elif len(text) <= 4:
+            code = text.zfill(4)
+            if code.startswith("00"):
+                code = code[2:]
+        else:
+            code = text
+        return code if code in self.codes else None
+
+    def from_name(self, raw: object, prefer: str | None = None) -> str | None:
+        """A kommun, län, stadsdelsområde or riket by name; ``prefer`` settles "Stockholm" in a län column."""
+        if raw is None:
+            return None
+        key = normalise(raw)
+        candidates = self._lookup(key)
+        if not candidates:
+            return None
+        ordered = sorted(candidates, key=lambda c: (self.level[c] != prefer,
+                                                    _LEVEL_ORDER.index(self.level[c])))
+        return ordered[0]
+
+    def _lookup(self, key: str) -> set[str]:
+        if key in self._names:
+            return self._names[key]
+        for suffix in _NAME_SUFFIXES:
+            if key.endswith(suffix) and key.removesuffix(suffix) in self._names:
+                return self._names[key.removesuffix(suffix)]
+        for separator in (" - ", ", ", ": ", " / "):
+            head, _, tail = key.partition(separator)
+            if tail and head in ("stockholm", "stockholms stad", "stockholms kommun"):
+                return self._lookup(tail)
+        return set()
+
+    def recognise(self, raw: object, prefer: str | None = None) -> str | None:
+        """A code if the text is one, else a name."""
+        return self.from_code(raw) or self.from_name(raw, prefer)

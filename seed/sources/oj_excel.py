@@ -1,0 +1,511 @@
+"""Socialstyrelsen's ÖJ result workbooks -> ``indicator_value`` rows.
+
+The layout differs between years and verksamhetsområden and we hold no copy, so nothing is found by
+position: the header row is the first row naming an area column (kommunkod, kommun, län …), indicator
+columns are matched to the catalogue by title, and the year comes from the header cell ("2021",
+"Titel 2021", a year row under merged titles), a year column (long layout), or the title rows above.
+
+Unknown indicators: an indicator the catalogue does not know is added to it when a description sheet
+in the same files defines it (title + beskrivning), else reported and skipped. Every problem in the
+values (an unknown token, an area we cannot recognise, a missing year) is collected first and raised
+together as ``BadInput``: a workbook with one bad cell loads nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from seed.catalog import INDICATOR_COLUMNS, indicator_frame
+from seed.cells import (
+    AreaIndex,
+    UnknownToken,
+    normalise,
+    normalise_title,
+    parse_value,
+    split_trailing_year,
+    year_of,
+)
+from seed.errors import Report
+from seed.frames import SourceFrames, sha256_of_files
+from seed.reference import area_frame
+
+SOURCE = "oj_excel"
+ATTRIBUTION = "Källa: Socialstyrelsen, Öppna jämförelser socialtjänst"
+PUBLISHER = "Socialstyrelsen, Öppna jämförelser socialtjänst"
+HEADER_SCAN_ROWS = 40
+YEAR_HEADERS = {"år", "ar", "årtal", "period", "år/period", "undersökningsår", "mätår", "mätperiod", "year"}
+TITLE_HEADERS = ("indikatortitel", "indikatorns titel", "indikatornamn", "indikatorns namn", "titel",
+                 "namn", "indikator", "indikatorer", "rubrik")
+SHORT_HEADERS = {"kortnamn", "kort namn", "kort titel", "förkortad titel", "kortbenämning"}
+VERKSAMHET_HEADERS = {"verksamhet", "verksamhetsområde", "område", "delområde"}
+SPECIFICITY = {"riket": 0, "lan": 1, "kommun": 2, "stadsdel": 3}
+_ANY_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """Columns of an indicator the catalogue does not know and no description sheet defines."""
+
+    file: str
+    sheet: str
+    cell: str
+    title: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.sheet}!{self.cell}: unknown indicator skipped: {self.title!r}"
+
+
+@dataclass(frozen=True)
+class Definition:
+    """An indicator as a description sheet defines it."""
+
+    title: str
+    description: str
+    short_title: str | None = None
+    kind: str = "indikator"
+    higher_is_better: bool | None = None
+    verksamhet: str | None = None
+
+
+@dataclass(frozen=True)
+class DataColumn:
+    index: int
+    title: str
+    year: int | None
+    cell: str
+
+
+@dataclass
+class Header:
+    first_row: int
+    data_start: int
+    area_columns: list[tuple[int, str]]
+    year_column: int | None
+    columns: list[DataColumn]
+
+
+@dataclass
+class OjExcelRead:
+    """What reading the workbooks gave: the frames to load and the columns that were skipped."""
+
+    frames: SourceFrames
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def area_column_kind(text: object) -> str | None:
+    """Which area a header cell names: kommun_code, kommun_name, lan_code, lan_name; None if none."""
+    if not isinstance(text, str):
+        return None
+    t = normalise(text)
+    if not t or len(t) > 40 or len(t.split()) > 4 or "grupp" in t or t.startswith(("antal", "andel")):
+        return None
+    coded = "kod" in t or re.search(r"\bnr\b|nummer", t) is not None
+    lan = "län" in t or re.search(r"\blan\b", t) is not None or t.startswith("region")
+    kommun = "kommun" in t or "stadsdel" in t or t in {"område", "namn", "enhet", "geografi", "riket"}
+    if coded:
+        return "lan_code" if lan and not kommun else "kommun_code"
+    if kommun:
+        return "kommun_name"
+    return "lan_name" if lan else None
+
+
+def _merged_values(ws: Worksheet) -> dict[tuple[int, int], object]:
+    """Every cell inside a merged range mapped to the range's value (Excel keeps it top-left only)."""
+    values: dict[tuple[int, int], object] = {}
+    for rng in ws.merged_cells.ranges:
+        top_left = ws.cell(rng.min_row, rng.min_col).value
+        for row in range(rng.min_row, rng.max_row + 1):
+            for col in range(rng.min_col, rng.max_col + 1):
+                values[(row, col)] = top_left
+    return values
+
+
+class SheetReader:
+    """One worksheet with merged cells resolved, and the place names problems need."""
+
+    def __init__(self, file: str, ws: Worksheet) -> None:
+        self.file, self.ws, self.name = file, ws, ws.title
+        self.merged = _merged_values(ws)
+        self.max_row, self.max_col = ws.max_row, ws.max_column
+
+    def value(self, row: int, col: int) -> object:
+        if (row, col) in self.merged:
+            return self.merged[(row, col)]
+        value = self.ws.cell(row, col).value
+        return value.strip() or None if isinstance(value, str) else value
+
+    def row(self, row: int) -> list[tuple[int, object]]:
+        return [(c, self.value(row, c)) for c in range(1, self.max_col + 1)]
+
+    @staticmethod
+    def coordinate(row: int, col: int) -> str:
+        return f"{get_column_letter(col)}{row}"
+
+    def place(self, row: int, col: int) -> dict[str, str]:
+        return {"file": self.file, "sheet": self.name, "cell": self.coordinate(row, col)}
+
+
+def _filled_left(sheet: SheetReader, row: int, col: int, area_cols: set[int]) -> tuple[str, int] | None:
+    """The nearest text at or left of ``col``: a title spanning year columns, merged or just left-set."""
+    for c in range(col, 0, -1):
+        if c in area_cols:
+            return None
+        value = sheet.value(row, c)
+        if isinstance(value, str) and year_of(value) is None:
+            return value, c
+    return None
+
+
+def _columns_from_row(sheet: SheetReader, row: int, area_cols: set[int]) -> tuple[list[DataColumn],
+                                                                                   int | None]:
+    columns, year_column = [], None
+    for col, value in sheet.row(row):
+        if col in area_cols or not isinstance(value, str):
+            continue
+        if normalise(value) in YEAR_HEADERS:
+            year_column = col
+            continue
+        title, year = split_trailing_year(value)
+        columns.append(DataColumn(col, title, year, sheet.coordinate(row, col)))
+    return columns, year_column
+
+
+def _columns_over_years(sheet: SheetReader, title_row: int, year_row: int, area_cols: set[int],
+                        report: Report) -> list[DataColumn]:
+    """A two-row header: indicator titles (often merged across years) above a row of years."""
+    columns = []
+    for col in range(1, sheet.max_col + 1):
+        if col in area_cols:
+            continue
+        year = year_of(sheet.value(year_row, col))
+        if year is not None:
+            found = _filled_left(sheet, title_row, col, area_cols)
+            if found is None:
+                report.add("no-title", "a year column without an indicator title above it",
+                           **sheet.place(year_row, col), value=year)
+                continue
+            columns.append(DataColumn(col, split_trailing_year(found[0])[0], year,
+                                      sheet.coordinate(title_row, found[1])))
+        elif isinstance(sheet.value(title_row, col), str) and sheet.value(year_row, col) is None:
+            title, header_year = split_trailing_year(str(sheet.value(title_row, col)))
+            columns.append(DataColumn(col, title, header_year, sheet.coordinate(title_row, col)))
+    return columns
+
+
+def _is_year_row(sheet: SheetReader, row: int, area_cols: set[int], areas: AreaIndex) -> bool:
+    if row > sheet.max_row:
+        return False
+    cells = [(c, v) for c, v in sheet.row(row) if v is not None]
+    data = [v for c, v in cells if c not in area_cols]
+    labels = [v for c, v in cells if c in area_cols]
+    return bool(data) and all(year_of(v) is not None for v in data) and not any(
+        areas.recognise(v) for v in labels)
+
+
+def find_header(sheet: SheetReader, areas: AreaIndex, report: Report) -> Header | None:
+    """The header block of a data sheet: the first row naming an area column next to other columns."""
+    for row in range(1, min(HEADER_SCAN_ROWS, sheet.max_row) + 1):
+        cells = sheet.row(row)
+        area_columns = [(c, k) for c, v in cells if (k := area_column_kind(v))]
+        if not area_columns or not any(v is not None for c, v in cells if c not in dict(area_columns)):
+            continue
+        area_cols = {c for c, _ in area_columns}
+        years_here = [c for c, v in cells if c not in area_cols and year_of(v) is not None]
+        if years_here and row > 1:
+            columns = _columns_over_years(sheet, row - 1, row, area_cols, report)
+            return Header(row - 1, row + 1, area_columns, None, columns)
+        if _is_year_row(sheet, row + 1, area_cols, areas):
+            columns = _columns_over_years(sheet, row, row + 1, area_cols, report)
+            return Header(row, row + 2, area_columns, None, columns)
+        columns, year_column = _columns_from_row(sheet, row, area_cols)
+        return Header(row, row + 1, area_columns, year_column, columns)
+    return None
+
+
+def _sheet_year(sheet: SheetReader, header: Header) -> int | None:
+    """A single year named in the title rows above the header, the sheet name or the file name."""
+    texts = [str(v) for r in range(1, header.first_row) for _, v in sheet.row(r) if v is not None]
+    for source in (texts, [sheet.name], [sheet.file]):
+        years = {int(y) for text in source for y in _ANY_YEAR.findall(text)}
+        if len(years) == 1:
+            return years.pop()
+    return None
+
+
+def _definitions(sheet: SheetReader) -> dict[str, Definition]:
+    """Indicator definitions from a description sheet (title and beskrivning columns), else {}."""
+    for row in range(1, min(HEADER_SCAN_ROWS, sheet.max_row) + 1):
+        named = {c: normalise(v) for c, v in sheet.row(row) if isinstance(v, str)}
+        if any(area_column_kind(t) for t in named.values()
+               if t not in TITLE_HEADERS and t not in VERKSAMHET_HEADERS):
+            return {}
+        title_cols = sorted((TITLE_HEADERS.index(t), c) for c, t in named.items() if t in TITLE_HEADERS)
+        desc_col = next((c for c, t in named.items() if "beskrivning" in t or "definition" in t
+                         or t == "förklaring"), None)
+        if not title_cols or desc_col is None:
+            continue
+        title_col = title_cols[0][1]
+        short_col = next((c for c, t in named.items() if t in SHORT_HEADERS), None)
+        kind_col = next((c for c, t in named.items() if "typ" in t or t == "mått"), None)
+        direction_col = next((c for c, t in named.items() if "riktning" in t), None)
+        verksamhet_col = next((c for c, t in named.items() if t in VERKSAMHET_HEADERS), None)
+        found = {}
+        for r in range(row + 1, sheet.max_row + 1):
+            title = sheet.value(r, title_col)
+            if not isinstance(title, str):
+                continue
+            description = str(sheet.value(r, desc_col) or title)
+            kind_text = normalise(" ".join(str(sheet.value(r, c) or "") for c in (kind_col, desc_col)
+                                           if c))
+            background = "bakgrundsmått" in kind_text
+            found[normalise_title(title)] = Definition(
+                title=split_trailing_year(title)[0], description=description,
+                short_title=str(sheet.value(r, short_col)) if short_col and sheet.value(r, short_col)
+                else None,
+                kind="bakgrundsmatt" if background else "indikator",
+                higher_is_better=None if background else _direction(
+                    sheet.value(r, direction_col) if direction_col else None),
+                verksamhet=str(sheet.value(r, verksamhet_col)) if verksamhet_col
+                and sheet.value(r, verksamhet_col) else None,
+            )
+        return found
+    return {}
+
+
+def _direction(text: object) -> bool | None:
+    t = normalise(text) if text is not None else ""
+    if "högt" in t or "högre" in t:
+        return True
+    if "lågt" in t or "lägre" in t:
+        return False
+    return None
+
+
+def _slug(title: str) -> str:
+    ascii_title = normalise(title).translate(str.maketrans("åäöéü", "aaoeu"))
+    return re.sub(r"[^a-z0-9]+", "_", ascii_title).strip("_")[:70]
+
+
+class Catalogue:
+    """Title -> indicator id: the shipped catalogue first, then indicators a description sheet defines."""
+
+    def __init__(self, definitions: dict[str, Definition]) -> None:
+        frame = indicator_frame()
+        self.exact = dict(zip(frame.title, frame.indicator_id))
+        self.normalised = {normalise_title(t): i for t, i in zip(frame.short_title, frame.indicator_id)}
+        self.normalised.update({normalise_title(t): i for t, i in zip(frame.title, frame.indicator_id)})
+        self.known_ids = set(frame.indicator_id)
+        self.definitions = definitions
+        self.added: dict[str, dict] = {}
+
+    def lookup(self, title: str, file: str, sheet: str) -> str | None:
+        if title in self.exact:
+            return self.exact[title]
+        key = normalise_title(title)
+        if key in self.normalised:
+            return self.normalised[key]
+        definition = self.definitions.get(key)
+        if definition is None:
+            return None
+        indicator_id = f"oj_{_slug(definition.title)}"
+        self.normalised[key] = indicator_id
+        self.added[indicator_id] = {
+            "indicator_id": indicator_id, "title": definition.title,
+            "short_title": definition.short_title or definition.title,
+            "verksamhet": definition.verksamhet or sheet, "kind": definition.kind,
+            "measure_type": None, "unit": "procent", "higher_is_better": definition.higher_is_better,
+            "source": PUBLISHER, "publication": file, "kolada_kpi": None,
+            "description": definition.description,
+        }
+        return indicator_id
+
+    def added_frame(self) -> pd.DataFrame:
+        frame = pd.DataFrame(list(self.added.values())).reindex(columns=INDICATOR_COLUMNS)
+        return frame.astype(object).where(frame.notna(), None)
+
+
+class WorkbookReader:
+    """Reads the data sheets of the given workbooks into rows, collecting every problem."""
+
+    def __init__(self, areas: AreaIndex, catalogue: Catalogue, report: Report) -> None:
+        self.areas, self.catalogue, self.report = areas, catalogue, report
+        self.rows: dict[tuple[str, str, int], dict] = {}
+        self.skipped: dict[tuple[str, str, str], Skipped] = {}
+
+    def read_sheet(self, sheet: SheetReader, header: Header) -> None:
+        sheet_year = None
+        if header.year_column is None and any(c.year is None for c in header.columns):
+            sheet_year = _sheet_year(sheet, header)
+        targets = []
+        for column in header.columns:
+            indicator_id = self.catalogue.lookup(column.title, sheet.file, sheet.name)
+            if indicator_id is None:
+                key = (sheet.file, sheet.name, normalise_title(column.title))
+                self.skipped.setdefault(key, Skipped(sheet.file, sheet.name, column.cell, column.title))
+                continue
+            if column.year is None and header.year_column is None and sheet_year is None:
+                self.report.add("no-year", "no year for this column: none in the header, no year "
+                                "column, and no single year in the title rows, sheet or file name",
+                                file=sheet.file, sheet=sheet.name, cell=column.cell, value=column.title)
+                continue
+            targets.append((column, indicator_id))
+        for row in range(header.data_start, sheet.max_row + 1):
+            self._read_row(sheet, header, row, targets, sheet_year)
+
+    def _read_row(self, sheet: SheetReader, header: Header, row: int,
+                  targets: list[tuple[DataColumn, str]], sheet_year: int | None) -> None:
+        has_values = any(sheet.ws.cell(row, c.index).value not in (None, "") for c, _ in targets)
+        area_code = self._area(sheet, header, row, has_values)
+        if area_code is None:
+            return
+        row_year = None
+        if header.year_column is not None:
+            raw_year = sheet.value(row, header.year_column)
+            row_year = year_of(raw_year)
+            if row_year is None:
+                self.report.add("bad-year", "not a year", **sheet.place(row, header.year_column),
+                                value=raw_year)
+                return
+        for column, indicator_id in targets:
+            cell = sheet.ws.cell(row, column.index)
+            try:
+                parsed = parse_value(cell.value, percent_format="%" in (cell.number_format or ""))
+            except UnknownToken as exc:
+                self.report.add("unknown-token", "not a number, Ja/Nej or a missing-value marker "
+                                "(-, ., .., x or empty)", **sheet.place(row, column.index),
+                                value=str(exc))
+                continue
+            year = column.year or row_year or sheet_year
+            self._add(sheet, row, column.index, indicator_id, area_code, int(year), parsed)
+
+    def _area(self, sheet: SheetReader, header: Header, row: int, has_values: bool) -> str | None:
+        """The most specific area the row's area cells name (a stadsdel row may carry kommunkod 0180)."""
+        found: list[tuple[int, int, str, int]] = []
+        unresolved: list[tuple[int, object, str]] = []
+        for col, kind in header.area_columns:
+            value = sheet.value(row, col)
+            if value is None:
+                continue
+            code = self.areas.recognise(value, prefer="lan" if kind.startswith("lan") else None)
+            if code is None:
+                unresolved.append((col, value, kind))
+            else:
+                level = self.areas.level[code]
+                found.append((SPECIFICITY[level], kind.endswith("code"), code, col))
+        bad_codes = [(c, v) for c, v, k in unresolved if k.endswith("code") and str(v).strip().isdigit()]
+        if bad_codes and has_values:
+            col, value = bad_codes[0]
+            self.report.add("unknown-area", "no kommun, län or riket has this code",
+                            **sheet.place(row, col), value=value)
+            return None
+        if not found:
+            if has_values:
+                col, value = (unresolved[0][0], unresolved[0][1]) if unresolved else \
+                    (header.area_columns[0][0], None)
+                self.report.add("unknown-area", "not a kommun, stadsdelsområde, län or riket we know",
+                                **sheet.place(row, col), value=value)
+            return None
+        found.sort(reverse=True)
+        best = found[0]
+        rival = next((f for f in found[1:] if f[0] == best[0] and f[2] != best[2]), None)
+        if rival is not None:
+            self.report.add("area-conflict", f"the area cells of this row disagree: "
+                            f"{sheet.coordinate(row, best[3])} names {best[2]}, "
+                            f"{sheet.coordinate(row, rival[3])} names {rival[2]}",
+                            **sheet.place(row, rival[3]), value=sheet.value(row, rival[3]))
+            return None
+        return best[2]
+
+    def _add(self, sheet: SheetReader, row: int, col: int, indicator_id: str, area_code: str,
+             year: int, parsed) -> None:
+        key = (indicator_id, area_code, year)
+        place = f"{sheet.file}: {sheet.name}!{sheet.coordinate(row, col)}"
+        record = {"indicator_id": indicator_id, "area_code": area_code, "year": year,
+                  "value": parsed.value, "status": parsed.status, "raw_value": parsed.raw}
+        earlier = self.rows.get(key)
+        if earlier is None:
+            self.rows[key] = {**record, "_place": place}
+        elif (earlier["value"], earlier["status"]) != (parsed.value, parsed.status):
+            self.report.add("duplicate", f"{indicator_id} for area {area_code} in {year} already "
+                            f"read with another value at {earlier['_place']}",
+                            **sheet.place(row, col), value=parsed.raw)
+
+    def values_frame(self) -> pd.DataFrame:
+        columns = ["indicator_id", "area_code", "year", "value", "status", "raw_value"]
+        frame = pd.DataFrame([{k: r[k] for k in columns} for r in self.rows.values()], columns=columns)
+        frame = frame.sort_values(["indicator_id", "area_code", "year"]).reset_index(drop=True)
+        frame["year"] = frame["year"].astype(int)
+        frame["value"] = frame["value"].astype(float)
+        return frame
+
+
+def _open(path: Path, report: Report) -> openpyxl.Workbook | None:
+    try:
+        return openpyxl.load_workbook(path, data_only=True)
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        report.add("unreadable", f"cannot read as an Excel workbook (.xlsx): {type(exc).__name__}",
+                   file=path.name)
+        return None
+
+
+def read_oj_excel(paths: Sequence[str | Path]) -> OjExcelRead:
+    """Read ÖJ workbooks into frames for ``seed.load.load``; raises ``BadInput`` listing every problem."""
+    files = [Path(p) for p in paths]
+    report = Report()
+    books = [(path, book) for path in files if (book := _open(path, report)) is not None]
+    sheets = [SheetReader(path.name, ws) for path, book in books for ws in book.worksheets]
+    definitions: dict[str, Definition] = {}
+    data_sheets = []
+    for sheet in sheets:
+        found = _definitions(sheet)
+        if found:
+            definitions.update(found)
+            continue
+        header = find_header(sheet, AREAS.get(), report)
+        if header is not None:
+            data_sheets.append((sheet, header))
+    for path, _ in books:
+        if not any(sheet.file == path.name for sheet, _ in data_sheets):
+            report.add("no-header", "no sheet has a header row naming kommun, kommunkod or län "
+                       f"in its first {HEADER_SCAN_ROWS} rows", file=path.name)
+    catalogue = Catalogue(definitions)
+    reader = WorkbookReader(AREAS.get(), catalogue, report)
+    for sheet, header in data_sheets:
+        reader.read_sheet(sheet, header)
+    report.raise_if_invalid()
+    tables = {"indicator_value": reader.values_frame()}
+    if catalogue.added:
+        tables["indicator"] = catalogue.added_frame()
+    frames = SourceFrames(source=SOURCE, source_ref=", ".join(p.name for p in files),
+                          sha256=sha256_of_files(files), synthetic=False, tables=tables,
+                          attribution=ATTRIBUTION)
+    return OjExcelRead(frames, list(reader.skipped.values()))
+
+
+def oj_excel_frames(paths: Sequence[str | Path]) -> SourceFrames:
+    """The frames of ``read_oj_excel`` alone, for callers that do not report skipped columns."""
+    return read_oj_excel(paths).frames
+
+
+class _AreaCache:
+    """The area index is built once per process, on first use (no work at import time)."""
+
+    def __init__(self) -> None:
+        self._index: AreaIndex | None = None
+
+    def get(self) -> AreaIndex:
+        if self._index is None:
+            self._index = AreaIndex(area_frame())
+        return self._index
+
+
+AREAS = _AreaCache()
