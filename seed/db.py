@@ -54,3 +54,18 @@ def engine_for(url: str | None = None) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_foreign_keys)
     return engine
+
+
+def describe_db_error(exc: Exception, url: str | None) -> str:
+    """A one-line account of a database failure with the URL's password removed from it."""
+    orig = getattr(exc, "orig", None) or exc
+    lines = str(orig).strip().splitlines()
+    text = f"{type(orig).__name__}: {lines[0] if lines else ''}"
+    password = None
+    try:
+        password = make_url(resolve_url(url)).password
+    except Exception:  # nothing parseable, so nothing to scrub beyond the generic case
+        password = None
+    if password:
+        text = text.replace(str(password), "***")
+    return f"database {safe_url(resolve_url(url))}: {text}"

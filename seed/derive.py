@@ -44,7 +44,7 @@ def _values(conn: Connection) -> pd.DataFrame:
 def _rank_group(group: pd.DataFrame, higher_is_better: object) -> pd.DataFrame:
     """Rank 1 is best; ties share the best rank. Bakgrundsmått (no direction) rank highest first."""
     values = group["ok_value"]
-    ascending = higher_is_better is False
+    ascending = not pd.isna(higher_is_better) and not bool(higher_is_better)
     n = int(values.notna().sum())
     r_min = values.rank(method="min", ascending=ascending)
     r_max = values.rank(method="max", ascending=ascending)

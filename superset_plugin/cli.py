@@ -13,10 +13,12 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 
-from seed.db import default_db_path, engine_for
+from seed.db import default_db_path, describe_db_error, engine_for
 from seed.errors import JamforError
 
 err = Console(stderr=True)
@@ -32,6 +34,11 @@ def db_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--db", "db_url", metavar="URL", help=DB_HELP)(func)
 
 
+def fail(message: str, code: int) -> None:
+    err.print("[bold red]Fel:[/]", escape(message), highlight=False)
+    sys.exit(code)
+
+
 def reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     """Turn the library's named errors into a message and an exit code, never a traceback."""
 
@@ -40,8 +47,9 @@ def reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         except JamforError as exc:
-            err.print(f"[bold red]Fel:[/] {exc}", markup=True, highlight=False)
-            sys.exit(exc.exit_code)
+            fail(str(exc), exc.exit_code)
+        except SQLAlchemyError as exc:
+            fail(describe_db_error(exc, kwargs.get("db_url")), 1)
 
     return wrapper
 
@@ -95,10 +103,11 @@ def status(db_url: str | None) -> None:
     if not rows:
         out.print("Inget är laddat. Kör `jamfor seed`.")
         return
-    table = Table("batch", "källa", "referens", "klar", "rader", "syntetisk", "version")
+    table = Table("batch", "källa", "klar", "rader", "syntetisk", "version", "referens")
     for r in rows:
-        table.add_row(str(r.batch_id), r.source, r.source_ref, str(r.finished_at or "–"),
-                      str(r.rows_held), "ja" if r.synthetic else "nej", r.jamfor_version)
+        finished = r.finished_at.strftime("%Y-%m-%d %H:%M:%S") if r.finished_at else "–"
+        table.add_row(str(r.batch_id), r.source, finished, str(r.rows_held),
+                      "ja" if r.synthetic else "nej", r.jamfor_version, r.source_ref)
     out.print(table)
 
 
