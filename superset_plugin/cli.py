@@ -114,3 +114,110 @@ def status(db_url: str | None) -> None:
 @main.group()
 def load() -> None:
     """Load real data from a source into the warehouse (one transaction per input)."""
+
+
+def _load_with_reference(engine: Any, frames: Any) -> Any:
+    """Real values need their areas and catalogue indicators: load the reference batch first.
+
+    That load is skipped when the reference data is already there, so a seeded warehouse is untouched.
+    """
+    from seed.load import load as load_frames
+    from seed.reference import reference_frames
+
+    load_frames(engine, reference_frames())
+    return load_frames(engine, frames)
+
+
+def _report_load(result: Any, frames: Any) -> None:
+    if result.unchanged:
+        out.print(f"Oförändrat: {escape(frames.source_ref)} (batch {result.batch_id}).", highlight=False)
+    else:
+        out.print(f"Laddade {result.rows} rader från {escape(frames.source_ref)} "
+                  f"(batch {result.batch_id}).", highlight=False)
+
+
+@load.command("oj-excel")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, readable=True))
+@db_option
+@reports_errors
+def load_oj_excel(files: tuple[str, ...], db_url: str | None) -> None:
+    """Load Socialstyrelsen's ÖJ result workbooks (.xlsx) into indicator_value.
+
+    Header rows and columns are found by their text; a bad cell is reported with its place and
+    nothing is written.
+    """
+    from seed.sources.oj_excel import read_oj_excel
+
+    with progress() as bar:
+        task = bar.add_task("Läser arbetsböcker", total=None)
+        read = read_oj_excel(files)
+        bar.update(task, description="Skriver till databasen")
+        result = _load_with_reference(engine_for(db_url), read.frames)
+        bar.update(task, description="Klart")
+    for skipped in read.skipped:
+        err.print(f"Varning: {escape(str(skipped))}", highlight=False)
+    _report_load(result, read.frames)
+
+
+def _kolada_http(refresh: bool) -> Any:
+    from seed.sources.kolada_http import KoladaHttp, ResponseCache, default_cache_dir
+
+    return KoladaHttp(cache=ResponseCache(default_cache_dir()), refresh=refresh)
+
+
+BASE_URL_HELP = "Kolada API base URL. Default: $JAMFOR_KOLADA_URL, else https://api.kolada.se/v3."
+
+
+@load.command("kolada")
+@click.option("--kpi", "kpis", multiple=True, metavar="ID[=INDICATOR]",
+              help="Kolada KPI id, optionally mapped to a catalogue indicator; repeatable. Without "
+              "a mapping it loads as kolada_ID. Default: the catalogue's kolada_kpi ids.")
+@click.option("--years", metavar="YEARS", help="Years, e.g. 2017-2021 or 2019,2021.")
+@click.option("--municipalities", metavar="CODES",
+              help="Comma-separated kommunkoder, länskoder or 00 (riket). Default: all.")
+@click.option("--base-url", metavar="URL", help=BASE_URL_HELP)
+@click.option("--refresh", is_flag=True, help="Ask Kolada again even where the response cache is fresh.")
+@db_option
+@reports_errors
+def load_kolada(kpis: tuple[str, ...], years: str | None, municipalities: str | None,
+                base_url: str | None, refresh: bool, db_url: str | None) -> None:
+    """Load KPI values from the Kolada API v3 (Källa: Kolada) into indicator_value."""
+    from seed.sources.kolada import read_kolada
+
+    with progress() as bar:
+        task = bar.add_task("Hämtar från Kolada", total=None)
+        read = read_kolada(_kolada_http(refresh), kpis=kpis, years=years, municipalities=municipalities,
+                           base_url=base_url,
+                           on_page=lambda url: bar.update(task, description=f"Hämtar {url}"))
+        bar.update(task, description="Skriver till databasen")
+        result = _load_with_reference(engine_for(db_url), read.frames)
+        bar.update(task, description="Klart")
+    if read.unknown_municipalities:
+        err.print("Varning: okända kommunkoder från Kolada hoppades över: "
+                  f"{', '.join(sorted(read.unknown_municipalities))}", highlight=False)
+    _report_load(result, read.frames)
+
+
+@main.group()
+def kolada() -> None:
+    """Find Kolada KPIs to load."""
+
+
+@kolada.command("search")
+@click.argument("text")
+@click.option("--base-url", metavar="URL", help=BASE_URL_HELP)
+@click.option("--refresh", is_flag=True, help="Ask Kolada again even where the response cache is fresh.")
+@reports_errors
+def kolada_search(text: str, base_url: str | None, refresh: bool) -> None:
+    """List KPIs whose title contains TEXT: id, title, publication period."""
+    from seed.sources.kolada import search_kpis
+
+    hits = search_kpis(_kolada_http(refresh), text, base_url)
+    if not hits:
+        out.print(f"Inga nyckeltal i Kolada matchar {escape(text)!r}.", highlight=False)
+        return
+    table = Table("id", "titel", "publiceringsperiod", "publicerad")
+    for hit in hits:
+        table.add_row(hit.id, escape(hit.title), hit.publ_period, hit.publication_date)
+    out.print(table)

@@ -1,0 +1,311 @@
+"""Kolada REST API v3 -> ``indicator_value`` rows (and ``indicator`` rows for KPIs outside the catalogue).
+
+Data rows look like ``{"kpi", "municipality", "period", "values": [{"gender", "count", "status",
+"value"}]}``, at most 5000 a page with the next page in ``next_url``; at most 25 ids fit one path
+segment, so longer lists are split. Municipality "0000" is riket and "00"+länskod a region; the rest
+are kommunkoder. Rows marked ``isdeleted`` are dropped.
+
+Gender: only the total ("T") is stored. The warehouse has no gender dimension and the ÖJ indicators
+we compare are answered per kommun, not per person; K/M rows are read and ignored.
+
+Kolada's terms require "Källa: Kolada" wherever its data is shown: every batch carries it as its
+attribution.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import quote
+
+import pandas as pd
+
+from seed.catalog import INDICATOR_COLUMNS, indicator_frame
+from seed.cells import AreaIndex
+from seed.errors import BadInput, Report
+from seed.frames import SourceFrames
+from seed.reference import area_frame
+from seed.sources.kolada_http import KoladaHttp
+
+DEFAULT_BASE_URL = "https://api.kolada.se/v3"
+ENV_BASE_URL = "JAMFOR_KOLADA_URL"
+SOURCE = "kolada"
+ATTRIBUTION = "Källa: Kolada"
+MAX_IDS = 25
+GENDER = "T"
+FIRST_OJ_YEAR = 2016
+_KPI_ID = re.compile(r"^[A-Za-z0-9]{1,16}$")
+
+
+def resolve_base_url(url: str | None) -> str:
+    """--base-url, else $JAMFOR_KOLADA_URL, else Kolada's own v3 address."""
+    return (url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL).rstrip("/")
+
+
+def parse_years(text: str | None) -> list[int]:
+    """"2017-2021" or "2017,2019,2021" (or a mix) -> sorted years; "" or None -> []."""
+    if not text:
+        return []
+    years: set[int] = set()
+    for part in text.replace(" ", "").split(","):
+        match = re.fullmatch(r"(\d{4})(?:[-–](\d{4}))?", part)
+        if not match:
+            raise BadInput(f"--years: {part!r} is not a year or a range like 2017-2021")
+        first, last = int(match.group(1)), int(match.group(2) or match.group(1))
+        if last < first:
+            raise BadInput(f"--years: the range {part!r} ends before it starts")
+        years.update(range(first, last + 1))
+    return sorted(years)
+
+
+def kolada_municipality(code: str, areas: AreaIndex) -> str:
+    """Our area code as Kolada writes it: riket '0000', län '00'+länskod, kommun unchanged."""
+    ours = areas.from_code(code)
+    if ours is None or areas.level[ours] == "stadsdel":
+        raise BadInput(f"--municipalities: {code!r} is not a kommunkod, länskod or 00 (riket) "
+                       "that Kolada publishes")
+    return ours.zfill(4) if areas.level[ours] in ("riket", "lan") else ours
+
+
+def parse_municipalities(text: str | None, areas: AreaIndex) -> list[str]:
+    if not text:
+        return []
+    return sorted({kolada_municipality(c, areas) for c in text.replace(" ", "").split(",") if c})
+
+
+@dataclass(frozen=True)
+class Target:
+    """One KPI to load and the indicator it lands in; ``meta`` is Kolada's KPI record for new ones."""
+
+    kpi: str
+    indicator_id: str
+    meta: dict | None = None
+
+
+def _chunks(items: Sequence[str], size: int = MAX_IDS) -> list[list[str]]:
+    return [list(items[i:i + size]) for i in range(0, len(items), size)] or [[]]
+
+
+def _kpi_metadata(http: KoladaHttp, base_url: str, kpis: list[str]) -> dict[str, dict]:
+    found: dict[str, dict] = {}
+    for chunk in _chunks(kpis):
+        for _, page in http.pages(f"{base_url}/kpi/{quote(','.join(chunk), safe=',')}"):
+            found.update({str(k.get("id")): k for k in page["values"] if isinstance(k, dict)})
+    return found
+
+
+def resolve_targets(options: Sequence[str], http: KoladaHttp, base_url: str) -> list[Target]:
+    """``--kpi ID=indicator_id`` / ``--kpi ID`` (-> kolada_ID), or the catalogue's kolada_kpi ids."""
+    catalogue = indicator_frame()
+    known = set(catalogue.indicator_id)
+    if not options:
+        mapped = catalogue[catalogue.kolada_kpi.notna()]
+        if mapped.empty:
+            raise BadInput("no --kpi given and no catalogue indicator has a kolada_kpi; find KPI ids "
+                           "with `jamfor kolada search TEXT` and pass --kpi ID or --kpi ID=indicator_id")
+        return [Target(str(k), i) for k, i in zip(mapped.kolada_kpi, mapped.indicator_id)]
+    report, pairs = Report(), []
+    for option in options:
+        kpi, _, indicator_id = (part.strip() for part in option.partition("="))
+        if not _KPI_ID.match(kpi):
+            report.add("bad-kpi", "not a Kolada KPI id (letters and digits, e.g. N00945)",
+                       column="--kpi", value=option)
+        elif indicator_id and indicator_id not in known:
+            report.add("unknown-indicator", "no catalogue indicator has this id", column="--kpi",
+                       value=indicator_id)
+        else:
+            pairs.append((kpi, indicator_id or None))
+    report.raise_if_invalid()
+    new = sorted({k for k, i in pairs if i is None})
+    meta = _kpi_metadata(http, base_url, new) if new else {}
+    targets = []
+    for kpi, indicator_id in pairs:
+        if indicator_id is None and kpi not in meta:
+            report.add("unknown-kpi", "Kolada has no KPI with this id", column="--kpi", value=kpi)
+            continue
+        targets.append(Target(kpi, indicator_id or f"kolada_{kpi}", meta.get(kpi) if not indicator_id
+                              else None))
+    for kind, values in (("KPI", [t.kpi for t in targets]), ("indicator", [t.indicator_id for t in targets])):
+        twice = sorted({v for v in values if values.count(v) > 1})
+        if twice:
+            report.add("given-twice", f"the same {kind} given twice in --kpi", value=", ".join(twice))
+    report.raise_if_invalid()
+    return targets
+
+
+def _status(text: object) -> str:
+    """Kolada's status of a missing value as one of ours; anything unrecognised is bortfall."""
+    t = str(text or "").casefold()
+    if "sekretess" in t or "confidential" in t or "secret" in t:
+        return "sekretess"
+    if "tillämp" in t or "applicable" in t or t in ("n/a", "na"):
+        return "ej_tillampligt"
+    if "besvarad" in t or "answer" in t:
+        return "ej_besvarad"
+    return "bortfall"
+
+
+def _unit(title: str) -> str:
+    t = title.casefold()
+    return "procent" if t.startswith("andel") or "%" in t or "procent" in t else "värde"
+
+
+def _new_indicator(target: Target) -> dict:
+    meta = target.meta or {}
+    title = str(meta.get("title") or target.kpi)
+    period = meta.get("publ_period")
+    return {
+        "indicator_id": target.indicator_id, "title": title, "short_title": title,
+        "verksamhet": str(meta.get("operating_area") or "Kolada"), "kind": "indikator",
+        "measure_type": None, "unit": _unit(title), "higher_is_better": None,
+        "source": "Kolada (RKA)", "publication": f"Kolada, publiceringsperiod {period}" if period
+        else "Kolada", "kolada_kpi": target.kpi, "description": str(meta.get("description") or title),
+    }
+
+
+@dataclass
+class KoladaRead:
+    """The frames to load, plus municipalities Kolada sent that jamfor does not know (skipped)."""
+
+    frames: SourceFrames
+    unknown_municipalities: set[str] = field(default_factory=set)
+    pages: int = 0
+
+
+class _Rows:
+    """Collects T values from data pages, checking their shape and keeping the first of each key."""
+
+    def __init__(self, targets: list[Target], areas: AreaIndex, report: Report) -> None:
+        self.indicator_of = {t.kpi: t.indicator_id for t in targets}
+        self.areas, self.report = areas, report
+        self.rows: dict[tuple[str, str, int], dict] = {}
+        self.unknown: set[str] = set()
+
+    def add_page(self, url: str, page: dict) -> None:
+        for index, row in enumerate(page["values"]):
+            if not isinstance(row, dict) or row.get("isdeleted"):
+                continue
+            try:
+                kpi, municipality, year = str(row["kpi"]), str(row["municipality"]), int(row["period"])
+                values = list(row["values"])
+            except (KeyError, TypeError, ValueError):
+                self.report.add("bad-row", "a data row without kpi, municipality, period and values",
+                                file=url, row=index, value=json.dumps(row, ensure_ascii=False)[:200])
+                continue
+            if kpi not in self.indicator_of:
+                continue
+            area_code = self.areas.from_code(municipality)
+            if area_code is None:
+                self.unknown.add(municipality)
+                continue
+            for value in values:
+                if isinstance(value, dict) and value.get("gender") == GENDER and not value.get("isdeleted"):
+                    self._add(url, index, self.indicator_of[kpi], area_code, year, value)
+
+    def _add(self, url: str, index: int, indicator_id: str, area_code: str, year: int, value: dict) -> None:
+        number, status = value.get("value"), value.get("status")
+        if number is None:
+            record = {"value": None, "status": _status(status), "raw_value": status or None}
+        else:
+            try:
+                record = {"value": float(number), "status": "ok",
+                          "raw_value": f"{number} ({status})" if status else str(number)}
+            except (TypeError, ValueError):
+                self.report.add("bad-value", "not a number", file=url, row=index, column="value",
+                                value=number)
+                return
+        key = (indicator_id, area_code, year)
+        earlier = self.rows.get(key)
+        same = earlier is None or (earlier["value"], earlier["status"]) == (record["value"], record["status"])
+        if not same:
+            self.report.add("duplicate", f"{indicator_id} for area {area_code} in {year} came twice "
+                            "with different values", file=url, row=index, value=number)
+        self.rows.setdefault(key, {"indicator_id": indicator_id, "area_code": area_code,
+                                   "year": year, **record})
+
+    def frame(self) -> pd.DataFrame:
+        columns = ["indicator_id", "area_code", "year", "value", "status", "raw_value"]
+        frame = pd.DataFrame(list(self.rows.values()), columns=columns)
+        frame = frame.sort_values(columns[:3]).reset_index(drop=True)
+        frame["year"] = frame["year"].astype(int)
+        frame["value"] = frame["value"].astype(float)
+        return frame
+
+
+def data_urls(base_url: str, kpis: list[str], municipalities: list[str], years: list[int]) -> list[str]:
+    """One URL per chunk combination; Kolada needs at least two of kpi, municipality and year."""
+    if not municipalities and not years:
+        years = list(range(FIRST_OJ_YEAR, date.today().year + 1))
+    urls = []
+    for kpi_chunk in _chunks(sorted(kpis)):
+        for municipality_chunk in _chunks(municipalities):
+            for year_chunk in _chunks([str(y) for y in years]):
+                url = f"{base_url}/data/kpi/{','.join(kpi_chunk)}"
+                if municipality_chunk:
+                    url += f"/municipality/{','.join(municipality_chunk)}"
+                if year_chunk:
+                    url += f"/year/{','.join(year_chunk)}"
+                urls.append(url)
+    return urls
+
+
+def read_kolada(http: KoladaHttp, *, kpis: Sequence[str] = (), years: str | None = None,
+                municipalities: str | None = None, base_url: str | None = None,
+                on_page: Callable[[str], None] | None = None) -> KoladaRead:
+    """Fetch every page for the KPIs, years and municipalities asked, into frames for ``seed.load``.
+
+    Raises ``KoladaError`` when Kolada keeps failing and ``BadInput`` for bad options or rows; in
+    both cases nothing has been written, because this function writes nothing.
+    """
+    base = resolve_base_url(base_url)
+    areas = AreaIndex(area_frame())
+    year_list = parse_years(years)
+    municipality_list = parse_municipalities(municipalities, areas)
+    targets = resolve_targets(kpis, http, base)
+    report = Report()
+    rows = _Rows(targets, areas, report)
+    digest = hashlib.sha256()
+    pages = 0
+    for url in data_urls(base, [t.kpi for t in targets], municipality_list, year_list):
+        for page_url, page in http.pages(url, on_page):
+            pages += 1
+            digest.update(page_url.encode())
+            digest.update(json.dumps(page, sort_keys=True, ensure_ascii=False).encode())
+            rows.add_page(page_url, page)
+    report.raise_if_invalid()
+    tables = {"indicator_value": rows.frame()}
+    new = [_new_indicator(t) for t in targets if t.meta is not None]
+    if new:
+        indicators = pd.DataFrame(new).reindex(columns=INDICATOR_COLUMNS)
+        tables["indicator"] = indicators.astype(object).where(indicators.notna(), None)
+    source_ref = (f"Kolada {base}: kpi {','.join(sorted(t.kpi for t in targets))}; "
+                  f"år {years or 'alla'}; område {','.join(municipality_list) or 'alla'}")
+    frames = SourceFrames(source=SOURCE, source_ref=source_ref, sha256=digest.hexdigest(),
+                          synthetic=False, tables=tables, attribution=ATTRIBUTION)
+    return KoladaRead(frames, rows.unknown, pages)
+
+
+@dataclass(frozen=True)
+class KpiHit:
+    id: str
+    title: str
+    publ_period: str
+    publication_date: str
+
+
+def search_kpis(http: KoladaHttp, text: str, base_url: str | None = None) -> list[KpiHit]:
+    """KPIs whose title contains ``text`` (Kolada's own title search), every page."""
+    base = resolve_base_url(base_url)
+    hits = []
+    for _, page in http.pages(f"{base}/kpi?title={quote(text)}"):
+        for kpi in page["values"]:
+            if isinstance(kpi, dict):
+                hits.append(KpiHit(str(kpi.get("id", "")), str(kpi.get("title", "")),
+                                   str(kpi.get("publ_period") or ""),
+                                   str(kpi.get("publication_date") or "")))
+    return sorted(hits, key=lambda h: h.id)
