@@ -148,3 +148,250 @@ indicator_comparison = Table(
 def create_all(engine: Engine) -> None:
     """Create every table that does not exist yet; safe to call before every load."""
     metadata.create_all(engine, checkfirst=True)
+
+
+# --- SKR: inventering av socialtjänstens insatser (2021 survey, 2022 report) --------------------------
+# Base tables hold one kommun's (or Stockholm stadsdel's) answers; the skr_* tables are derived by
+# seed.derive_skr after every load and hold the report's analyses per län and riket (scope_code).
+
+SURVEY_STATUSES = ("ej_paborjad", "paborjad", "slutford")
+WISH_ANSWERS = ("ja", "nej", "vet_ej")
+FORMS = ("fysisk", "digital", "bada")
+REGIER = ("kommunal", "enskild", "bada")
+BESLUT = ("med", "utan", "bada")
+
+
+def _skr_scope_columns() -> list[Column]:
+    return [Column("scope_code", String(2), primary_key=True),
+            Column("scope_name", Text, nullable=False),
+            Column("verksamhetsomrade", String(32), primary_key=True)]
+
+
+verksamhetsomrade = Table(
+    "verksamhetsomrade",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name", Text, nullable=False),
+    _batch_column(),
+)
+
+insats = Table(
+    "insats",
+    metadata,
+    Column("insats_id", String(80), primary_key=True),
+    Column("verksamhetsomrade", String(32), ForeignKey("verksamhetsomrade.code"), nullable=False),
+    Column("huvudgrupp", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("anhorig", Boolean, nullable=False),
+    Column("insatskategori", Text),
+    Column("name_known", Boolean, nullable=False),
+    Column("position", Integer, nullable=False),
+    _batch_column(),
+)
+
+survey_response = Table(
+    "survey_response",
+    metadata,
+    Column("area_code", String(8), ForeignKey("area.area_code"), primary_key=True),
+    Column("verksamhetsomrade", String(32), ForeignKey("verksamhetsomrade.code"), primary_key=True),
+    Column("status", String(12), nullable=False),
+    Column("gives_further_insatser", Boolean),
+    Column("wants_without_bistandsbeslut", String(8)),
+    _batch_column(),
+    CheckConstraint(f"status IN {SURVEY_STATUSES}", name="survey_response_status"),
+    CheckConstraint(f"wants_without_bistandsbeslut IN {WISH_ANSWERS}", name="survey_response_wish"),
+)
+
+insats_response = Table(
+    "insats_response",
+    metadata,
+    Column("area_code", String(8), ForeignKey("area.area_code"), primary_key=True),
+    Column("insats_id", String(80), ForeignKey("insats.insats_id"), primary_key=True),
+    Column("offered", Boolean),
+    Column("form", String(8)),
+    Column("regi", String(8)),
+    Column("bistandsbeslut", String(8)),
+    _batch_column(),
+    CheckConstraint(f"form IN {FORMS}", name="insats_response_form"),
+    CheckConstraint(f"regi IN {REGIER}", name="insats_response_regi"),
+    CheckConstraint(f"bistandsbeslut IN {BESLUT}", name="insats_response_beslut"),
+)
+
+wish_category = Table(
+    "wish_category",
+    metadata,
+    Column("area_code", String(8), ForeignKey("area.area_code"), primary_key=True),
+    Column("verksamhetsomrade", String(32), ForeignKey("verksamhetsomrade.code"), primary_key=True),
+    Column("insatskategori", Text, primary_key=True),
+    Column("wanted", Boolean, nullable=False),
+    _batch_column(),
+)
+
+skr_response_counts = Table(
+    "skr_response_counts",
+    metadata,
+    *_skr_scope_columns(),
+    Column("omrade_name", Text, nullable=False),
+    Column("n_units", Integer, nullable=False),
+    Column("n_not_started", Integer, nullable=False),
+    Column("n_started", Integer, nullable=False),
+    Column("n_answered", Integer, nullable=False),
+    Column("n_completed", Integer, nullable=False),
+    Column("share_completed", Float),
+    Column("synthetic", Boolean, nullable=False),
+)
+
+skr_response_all_areas = Table(
+    "skr_response_all_areas",
+    metadata,
+    Column("scope_code", String(2), primary_key=True),
+    Column("scope_name", Text, nullable=False),
+    Column("n_units", Integer, nullable=False),
+    Column("n_answered_all", Integer, nullable=False),
+    Column("n_completed_all", Integer, nullable=False),
+    Column("synthetic", Boolean, nullable=False),
+)
+
+skr_insatsutbud = Table(
+    "skr_insatsutbud",
+    metadata,
+    *_skr_scope_columns(),
+    Column("omrade_name", Text, nullable=False),
+    Column("n_mapped", Integer, nullable=False),
+    Column("n_answered", Integer, nullable=False),
+    Column("mean_offered", Float),
+    Column("n_completed", Integer, nullable=False),
+    Column("min_offered_completed", Integer),
+    Column("max_offered_completed", Integer),
+    Column("n_further_answered", Integer, nullable=False),
+    Column("n_further_yes", Integer, nullable=False),
+    Column("share_further", Float),
+    Column("synthetic", Boolean, nullable=False),
+)
+
+skr_offered_per_kommun = Table(
+    "skr_offered_per_kommun",
+    metadata,
+    Column("area_code", String(8), primary_key=True),
+    Column("verksamhetsomrade", String(32), primary_key=True),
+    Column("area_name", Text, nullable=False),
+    Column("lan_code", String(2), nullable=False),
+    Column("lan_name", Text, nullable=False),
+    Column("omrade_name", Text, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("n_offered", Integer, nullable=False),
+    Column("n_insatser_answered", Integer, nullable=False),
+    Column("n_mapped", Integer, nullable=False),
+    Column("gives_further_insatser", Boolean),
+    Column("synthetic", Boolean, nullable=False),
+)
+
+skr_huvudgrupp_mean = Table(
+    "skr_huvudgrupp_mean",
+    metadata,
+    *_skr_scope_columns(),
+    Column("huvudgrupp", Text, primary_key=True),
+    Column("n_mapped", Integer, nullable=False),
+    Column("n_answered", Integer, nullable=False),
+    Column("mean_offered", Float),
+    Column("synthetic", Boolean, nullable=False),
+)
+
+skr_insats_summary = Table(
+    "skr_insats_summary",
+    metadata,
+    *_skr_scope_columns(),
+    Column("insats_id", String(80), primary_key=True),
+    Column("insats_name", Text, nullable=False),
+    Column("anhorig", Boolean, nullable=False),
+    Column("name_known", Boolean, nullable=False),
+    Column("huvudgrupp", Text, nullable=False),
+    Column("n_offering", Integer, nullable=False),
+    Column("n_answered", Integer, nullable=False),
+    Column("share_offering", Float),
+    Column("rank_most_common", Integer),
+    Column("rank_least_common", Integer),
+    Column("synthetic", Boolean, nullable=False),
+)
+
+skr_distribution = Table(
+    "skr_distribution",
+    metadata,
+    *_skr_scope_columns(),
+    Column("question", String(16), primary_key=True),
+    Column("category", String(10), primary_key=True),
+    Column("n_instances", Integer, nullable=False),
+    Column("n_answered_instances", Integer, nullable=False),
+    Column("share", Float),
+    Column("synthetic", Boolean, nullable=False),
+)
+
+skr_distribution_kommun = Table(
+    "skr_distribution_kommun",
+    metadata,
+    Column("area_code", String(8), primary_key=True),
+    Column("verksamhetsomrade", String(32), primary_key=True),
+    Column("question", String(16), primary_key=True),
+    Column("category", String(10), primary_key=True),
+    Column("area_name", Text, nullable=False),
+    Column("lan_code", String(2), nullable=False),
+    Column("n_instances", Integer, nullable=False),
+    Column("n_answered_instances", Integer, nullable=False),
+    Column("share", Float),
+    Column("synthetic", Boolean, nullable=False),
+)
+
+skr_distribution_huvudgrupp = Table(
+    "skr_distribution_huvudgrupp",
+    metadata,
+    *_skr_scope_columns(),
+    Column("huvudgrupp", Text, primary_key=True),
+    Column("question", String(16), primary_key=True),
+    Column("category", String(10), primary_key=True),
+    Column("n_instances", Integer, nullable=False),
+    Column("n_answered_instances", Integer, nullable=False),
+    Column("n_kommuner", Integer, nullable=False),
+    Column("share", Float),
+    Column("synthetic", Boolean, nullable=False),
+)
+
+skr_distribution_insats = Table(
+    "skr_distribution_insats",
+    metadata,
+    *_skr_scope_columns(),
+    Column("insats_id", String(80), primary_key=True),
+    Column("question", String(16), primary_key=True),
+    Column("category", String(10), primary_key=True),
+    Column("insats_name", Text, nullable=False),
+    Column("anhorig", Boolean, nullable=False),
+    Column("name_known", Boolean, nullable=False),
+    Column("n_category", Integer, nullable=False),
+    Column("n_answered", Integer, nullable=False),
+    Column("share", Float),
+    Column("rank", Integer, nullable=False),
+    Column("synthetic", Boolean, nullable=False),
+)
+
+skr_wish = Table(
+    "skr_wish",
+    metadata,
+    *_skr_scope_columns(),
+    Column("omrade_name", Text, nullable=False),
+    Column("n_answered", Integer, nullable=False),
+    Column("n_ja", Integer, nullable=False),
+    Column("n_nej", Integer, nullable=False),
+    Column("n_vet_ej", Integer, nullable=False),
+    Column("share_ja", Float),
+    Column("synthetic", Boolean, nullable=False),
+)
+
+skr_wish_category = Table(
+    "skr_wish_category",
+    metadata,
+    *_skr_scope_columns(),
+    Column("insatskategori", Text, primary_key=True),
+    Column("n_wanting", Integer, nullable=False),
+    Column("n_answered", Integer, nullable=False),
+    Column("share", Float),
+    Column("synthetic", Boolean, nullable=False),
+)

@@ -15,6 +15,7 @@ from seed.load import LoadResult, load
 from seed.reference import reference_frames
 from seed.sources.demo import demo_frames
 from seed.sources.published import published_frames
+from seed.sources.skr_inventory import catalog_frames as skr_catalog_frames
 
 Step = tuple[str, Callable[[], SourceFrames]]
 
@@ -24,6 +25,7 @@ def seed_steps(*, demo: bool) -> list[Step]:
     steps: list[Step] = [
         ("referensdata och indikatorkatalog", reference_frames),
         ("publicerade ÖJ-värden (riket)", published_frames),
+        ("SKR:s insatskatalog", skr_catalog_frames),
     ]
     if demo:
         steps.append(("syntetiska demovärden ÖJ", demo_frames))

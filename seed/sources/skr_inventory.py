@@ -1,0 +1,422 @@
+"""SKR's inventory of social-service insatser: the insats catalogue and per-kommun answers.
+
+Two inputs, both plain files a person can read and edit:
+
+- the catalogue ``seed/catalog/insatser.csv`` — one row per insats (id, område, huvudgrupp, name, the
+  anhörig mark, insatskategori for the wish question, whether the name is known from SKR's report);
+- answers in one *long* format, as CSV or as an Excel sheet with the same columns
+  (``ANSWER_COLUMNS``; templates ``skr_template.csv`` / ``skr_template.xlsx`` in the package): one row
+  per kommun (or Stockholm stadsdel) × område × question × insats or insatskategori.
+
+Reading builds validated frames and never touches the database; every problem names the file, the
+sheet and cell (Excel) or the row (CSV), the column and the value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from seed.catalog import catalog_path
+from seed.errors import Report
+from seed.frames import SourceFrames, sha256_of_files
+from seed.reference import STOCKHOLM, area_frame
+from seed.schema import BESLUT, FORMS, REGIER, SURVEY_STATUSES, WISH_ANSWERS
+
+OMRADEN = {
+    "aldre": "Äldre",
+    "barn_och_unga": "Barn och unga",
+    "funktionshinder": "Funktionshinder",
+    "missbruk_och_beroende": "Missbruk och beroende",
+    "socialpsykiatri": "Socialpsykiatri",
+    "vald_i_nara_relationer": "Våld i nära relationer",
+}
+CATALOG_FILE = "insatser.csv"
+CATALOG_COLUMNS = ["insats_id", "verksamhetsomrade", "huvudgrupp", "name", "anhorig", "insatskategori",
+                   "name_known"]
+TEMPLATE_FILES = ("skr_template.csv", "skr_template.xlsx")
+ANSWER_SHEET = "svar"
+ANSWER_COLUMNS = ["kommunkod", "verksamhetsomrade", "fraga", "insats_id", "insatskategori", "svar"]
+YES_NO = ("ja", "nej")
+# fraga -> (allowed answers, what the row refers to: None, "insats_id" or "insatskategori")
+QUESTIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "status": (SURVEY_STATUSES, None),
+    "ytterligare_insatser": (YES_NO, None),
+    "vill_utan_bistandsbeslut": (WISH_ANSWERS, None),
+    "erbjuden": (YES_NO, "insats_id"),
+    "form": (FORMS, "insats_id"),
+    "regi": (REGIER, "insats_id"),
+    "bistandsbeslut": (BESLUT, "insats_id"),
+    "onskad_kategori": (YES_NO, "insatskategori"),
+}
+INSATS_COLUMN = {"erbjuden": "offered", "form": "form", "regi": "regi", "bistandsbeslut": "bistandsbeslut"}
+SOURCE = "skr_inventory"
+ATTRIBUTION = "Källa: SKR, Kartläggning av socialtjänstens insatser i Sveriges kommuner (2021)"
+_FOLD = str.maketrans({"å": "a", "ä": "a", "ö": "o", " ": "_", "-": "_"})
+
+
+def token(raw: object) -> str:
+    """An answer as written by hand folded to its code: "Ej påbörjad" -> ej_paborjad, "Både" -> bada."""
+    return "" if raw is None else str(raw).strip().casefold().translate(_FOLD)
+
+
+# --- the catalogue ----------------------------------------------------------------------------------
+
+def read_catalog(path: Path | None = None) -> pd.DataFrame:
+    """The catalogue as rows of the ``insats`` table; ``position`` is the order within its område."""
+    path = path or catalog_path(CATALOG_FILE)
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    report = Report()
+    missing = [c for c in CATALOG_COLUMNS if c not in raw.columns]
+    if missing:
+        report.add("missing-column", f"columns missing: {', '.join(missing)}", file=str(path))
+        report.raise_if_invalid()
+    for index, row in raw.iterrows():
+        where = dict(file=str(path), row=int(index) + 2)
+        if row.verksamhetsomrade not in OMRADEN:
+            report.add("unknown-omrade", "unknown verksamhetsområde", column="verksamhetsomrade",
+                       value=row.verksamhetsomrade, **where)
+        for column in ("anhorig", "name_known"):
+            if token(row[column]) not in YES_NO:
+                report.add("not-yes-no", "expected ja or nej", column=column, value=row[column], **where)
+        for column in ("insats_id", "huvudgrupp", "name"):
+            if not row[column].strip():
+                report.add("empty", "must not be empty", column=column, value=row[column], **where)
+    for index in raw.index[raw.insats_id.duplicated()]:
+        report.add("duplicate-insats", "insats_id appears twice", file=str(path), row=int(index) + 2,
+                   column="insats_id", value=raw.insats_id[index])
+    report.raise_if_invalid()
+    frame = raw[CATALOG_COLUMNS].copy()
+    for column in ("anhorig", "name_known"):
+        frame[column] = frame[column].map(token).eq("ja")
+    frame["insatskategori"] = frame.insatskategori.where(frame.insatskategori.str.strip() != "", None)
+    frame["position"] = frame.groupby("verksamhetsomrade").cumcount() + 1
+    return frame
+
+
+def omrade_frame() -> pd.DataFrame:
+    return pd.DataFrame({"code": list(OMRADEN), "name": list(OMRADEN.values())})
+
+
+def catalog_frames() -> SourceFrames:
+    """Verksamhetsområden and the insats catalogue: real reference data, loaded by plain `jamfor seed`."""
+    return SourceFrames(
+        source="skr_catalog",
+        source_ref="SKR inventering av socialtjänstens insatser: jamfor insatskatalog",
+        sha256=sha256_of_files([catalog_path(CATALOG_FILE)]),
+        synthetic=False,
+        tables={"verksamhetsomrade": omrade_frame(), "insats": read_catalog()},
+        attribution=ATTRIBUTION,
+    )
+
+
+def answer_units() -> pd.DataFrame:
+    """The units SKR sent the survey to (1 October 2021): every kommun but Stockholm, which answered
+    per stadsdelsområde; area_code, name, lan_code and kommungrupp."""
+    areas = area_frame()
+    kommuner = areas[(areas.level == "kommun") & (areas.area_code != STOCKHOLM)]
+    stadsdelar = areas[(areas.level == "stadsdel")
+                       & areas.valid_from.map(lambda d: d is None or d.isoformat() <= "2021-10-01")
+                       & areas.valid_to.map(lambda d: d is None or d.isoformat() >= "2021-10-01")]
+    units = pd.concat([kommuner, stadsdelar], ignore_index=True)
+    return units[["area_code", "name", "lan_code", "kommungrupp"]].reset_index(drop=True)
+
+
+# --- answers ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AnswerRow:
+    """One row of an answers file with where it stands, so a problem can point at it."""
+
+    file: str
+    sheet: str | None
+    row: int
+    values: dict[str, object]
+
+    def where(self, column: str) -> dict[str, object]:
+        if self.sheet is None:
+            return dict(file=self.file, row=self.row, column=column)
+        letter = chr(ord("A") + ANSWER_COLUMNS.index(column))
+        return dict(file=self.file, sheet=self.sheet, cell=f"{letter}{self.row}", column=column)
+
+
+def _text(raw: object) -> str:
+    """A cell as text; Excel's numbers for kommunkoder (114.0) become "114"."""
+    if raw is None or (isinstance(raw, float) and pd.isna(raw)):
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return str(raw).strip()
+
+
+def _read_csv(path: Path, report: Report) -> list[AnswerRow]:
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        report.add("unreadable", f"cannot read as CSV: {type(exc).__name__}", file=str(path))
+        return []
+    if not _has_columns(list(raw.columns), str(path), None, report):
+        return []
+    return [AnswerRow(str(path), None, int(i) + 2, {c: _text(r[c]) for c in ANSWER_COLUMNS})
+            for i, r in raw.iterrows()]
+
+
+def _read_xlsx(path: Path, report: Report) -> list[AnswerRow]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
+        report.add("unreadable", f"cannot read as an Excel workbook: {type(exc).__name__}", file=str(path))
+        return []
+    try:
+        if ANSWER_SHEET not in book.sheetnames:
+            report.add("missing-sheet", f"no sheet named {ANSWER_SHEET!r}", file=str(path),
+                       value=", ".join(book.sheetnames))
+            return []
+        rows = list(book[ANSWER_SHEET].iter_rows(values_only=True))
+    finally:
+        book.close()
+    if not rows:
+        report.add("empty", "the sheet is empty", file=str(path), sheet=ANSWER_SHEET)
+        return []
+    header = [_text(v) for v in rows[0]]
+    if not _has_columns(header, str(path), ANSWER_SHEET, report):
+        return []
+    if header[: len(ANSWER_COLUMNS)] != ANSWER_COLUMNS:
+        report.add("column-order", f"columns must be, in order: {', '.join(ANSWER_COLUMNS)}",
+                   file=str(path), sheet=ANSWER_SHEET, value=", ".join(header))
+        return []
+    out = []
+    for number, values in enumerate(rows[1:], start=2):
+        cells = [_text(v) for v in values[: len(ANSWER_COLUMNS)]]
+        if any(cells):
+            out.append(AnswerRow(str(path), ANSWER_SHEET, number, dict(zip(ANSWER_COLUMNS, cells))))
+    return out
+
+
+def _has_columns(header: list[str], file: str, sheet: str | None, report: Report) -> bool:
+    missing = [c for c in ANSWER_COLUMNS if c not in header]
+    if missing:
+        report.add("missing-column", f"columns missing: {', '.join(missing)}", file=file, sheet=sheet,
+                   value=", ".join(header))
+    return not missing
+
+
+def read_answer_rows(paths: Sequence[Path], report: Report) -> list[AnswerRow]:
+    rows: list[AnswerRow] = []
+    for path in paths:
+        if not path.is_file():
+            report.add("no-file", "no such file", file=str(path))
+        elif path.suffix.lower() in (".xlsx", ".xlsm"):
+            rows += _read_xlsx(path, report)
+        elif path.suffix.lower() == ".csv":
+            rows += _read_csv(path, report)
+        else:
+            report.add("file-type", "expected a .csv or .xlsx file", file=str(path), value=path.suffix)
+    return rows
+
+
+class _Validator:
+    """Checks each answer row against the catalogue and the units, collecting every problem."""
+
+    def __init__(self, catalog: pd.DataFrame, report: Report) -> None:
+        self.report = report
+        self.units = set(answer_units().area_code)
+        self.omrade_of = dict(zip(catalog.insats_id, catalog.verksamhetsomrade))
+        self.kategorier = {(o, k) for o, k in zip(catalog.verksamhetsomrade, catalog.insatskategori)
+                           if k is not None}
+
+    def problem(self, row: AnswerRow, column: str, code: str, message: str) -> bool:
+        """Record a problem; returns False so a check can write ``ok = self.problem(...)``."""
+        self.report.add(code, message, value=row.values[column], **row.where(column))  # type: ignore[arg-type]
+        return False
+
+    def check(self, row: AnswerRow) -> dict[str, str] | None:
+        """The row's codes if it is valid, else None (its problems are in the report)."""
+        v = row.values
+        code = v["kommunkod"].zfill(4) if v["kommunkod"].isdigit() and len(v["kommunkod"]) <= 4 \
+            else v["kommunkod"]
+        fraga, omrade, answer = token(v["fraga"]), token(v["verksamhetsomrade"]), token(v["svar"])
+        ok = True
+        if code == STOCKHOLM:
+            ok = self.problem(row, "kommunkod", "stockholm-whole",
+                              "Stockholm answers per stadsdelsområde (0180NN), as in SKR's survey")
+        elif code not in self.units:
+            ok = self.problem(row, "kommunkod", "unknown-area", "not a kommunkod or Stockholm stadsdel code")
+        if omrade not in OMRADEN:
+            ok = self.problem(row, "verksamhetsomrade", "unknown-omrade",
+                              f"expected one of {', '.join(OMRADEN)}")
+        if fraga not in QUESTIONS:
+            self.problem(row, "fraga", "unknown-question", f"expected one of {', '.join(QUESTIONS)}")
+            return None
+        allowed, refers_to = QUESTIONS[fraga]
+        if answer not in allowed:
+            ok = self.problem(row, "svar", "bad-answer", f"{fraga}: expected one of {', '.join(allowed)}")
+        ok = self._check_reference(row, fraga, omrade, refers_to) and ok
+        if not ok:
+            return None
+        return dict(area_code=code, verksamhetsomrade=omrade, fraga=fraga, insats_id=v["insats_id"],
+                    insatskategori=v["insatskategori"], svar=answer)
+
+    def _check_reference(self, row: AnswerRow, fraga: str, omrade: str, refers_to: str | None) -> bool:
+        v = row.values
+        ok = True
+        for column in ("insats_id", "insatskategori"):
+            if column != refers_to and v[column]:
+                ok = self.problem(row, column, "unexpected-value", f"{fraga} takes no {column}")
+        if refers_to == "insats_id":
+            if v["insats_id"] not in self.omrade_of:
+                ok = self.problem(row, "insats_id", "unknown-insats", "not an insats_id in the catalogue")
+            elif omrade in OMRADEN and self.omrade_of[v["insats_id"]] != omrade:
+                ok = self.problem(row, "insats_id", "wrong-omrade",
+                                  f"this insats belongs to {self.omrade_of[v['insats_id']]}")
+        if refers_to == "insatskategori" and omrade in OMRADEN \
+                and (omrade, v["insatskategori"]) not in self.kategorier:
+            ok = self.problem(row, "insatskategori", "unknown-kategori",
+                              f"not an insatskategori of {omrade} in the catalogue")
+        return ok
+
+
+def _duplicates(checked: list[tuple[AnswerRow, dict[str, str]]], report: Report) -> None:
+    seen: dict[tuple[str, ...], AnswerRow] = {}
+    for row, c in checked:
+        key = (c["area_code"], c["verksamhetsomrade"], c["fraga"], c["insats_id"], c["insatskategori"])
+        if key in seen:
+            first = seen[key]
+            report.add("duplicate-answer", f"the same question is answered twice (first at row {first.row}"
+                       f"{'' if first.file == row.file else ' of ' + first.file})",
+                       value=row.values["svar"], **row.where("svar"))  # type: ignore[arg-type]
+        else:
+            seen[key] = row
+
+
+def _consistency(checked: list[tuple[AnswerRow, dict[str, str]]], report: Report) -> None:
+    """Answers must fit together: a status for every kommun × område answered, nothing after
+    ej_paborjad, form/regi/beslut only for an insats the kommun offers."""
+    status = {(c["area_code"], c["verksamhetsomrade"]): c["svar"]
+              for _, c in checked if c["fraga"] == "status"}
+    offered = {(c["area_code"], c["insats_id"]): c["svar"] for _, c in checked if c["fraga"] == "erbjuden"}
+    for row, c in checked:
+        pair = (c["area_code"], c["verksamhetsomrade"])
+        if c["fraga"] == "status":
+            continue
+        if pair not in status:
+            report.add("no-status", "no status row for this kommun and område",
+                       value=row.values["kommunkod"], **row.where("kommunkod"))  # type: ignore[arg-type]
+        elif status[pair] == "ej_paborjad":
+            report.add("answer-not-started", "answer given although the status is ej_paborjad",
+                       value=row.values["svar"], **row.where("svar"))  # type: ignore[arg-type]
+        if c["fraga"] in ("form", "regi", "bistandsbeslut") \
+                and offered.get((c["area_code"], c["insats_id"])) != "ja":
+            report.add("not-offered", f"{c['fraga']} given for an insats not answered erbjuden = ja",
+                       value=row.values["svar"], **row.where("svar"))  # type: ignore[arg-type]
+
+
+def _frames(checked: list[dict[str, str]]) -> dict[str, pd.DataFrame]:
+    rows = pd.DataFrame(checked, columns=["area_code", "verksamhetsomrade", "fraga", "insats_id",
+                                          "insatskategori", "svar"])
+    pair = ["area_code", "verksamhetsomrade"]
+    survey = rows[rows.fraga == "status"][pair + ["svar"]].rename(columns={"svar": "status"})
+    further = rows[rows.fraga == "ytterligare_insatser"].assign(
+        gives_further_insatser=lambda f: f.svar.eq("ja"))[pair + ["gives_further_insatser"]]
+    wish = rows[rows.fraga == "vill_utan_bistandsbeslut"].rename(
+        columns={"svar": "wants_without_bistandsbeslut"})[pair + ["wants_without_bistandsbeslut"]]
+    survey = survey.merge(further, on=pair, how="left").merge(wish, on=pair, how="left")
+    survey["gives_further_insatser"] = survey.gives_further_insatser.astype(object)
+    per_insats = rows[rows.fraga.isin(list(INSATS_COLUMN))]
+    insats = (per_insats.pivot(index=["area_code", "insats_id"], columns="fraga", values="svar")
+              .rename(columns=INSATS_COLUMN).reindex(columns=list(INSATS_COLUMN.values()))
+              .reset_index())
+    insats["offered"] = insats.offered.map({"ja": True, "nej": False}).astype(object)
+    insats.columns.name = None
+    kategori = rows[rows.fraga == "onskad_kategori"]
+    wishes = pd.DataFrame({"area_code": kategori.area_code, "verksamhetsomrade": kategori.verksamhetsomrade,
+                           "insatskategori": kategori.insatskategori, "wanted": kategori.svar.eq("ja")})
+    return {"survey_response": survey.reset_index(drop=True), "insats_response": insats,
+            "wish_category": wishes.reset_index(drop=True)}
+
+
+def answer_frames(paths: Iterable[Path | str]) -> SourceFrames:
+    """Validated answers from long CSV and/or Excel files, as one batch; raises ``BadInput`` listing
+    every problem, before anything is written."""
+    files = [Path(p) for p in paths]
+    report = Report()
+    rows = read_answer_rows(files, report)
+    validator = _Validator(read_catalog(), report)
+    checked = [(row, c) for row in rows if (c := validator.check(row)) is not None]
+    if report.valid:
+        _duplicates(checked, report)
+        _consistency(checked, report)
+    if report.valid and not checked:
+        report.add("no-answers", "no answer rows", file=", ".join(map(str, files)))
+    report.raise_if_invalid()
+    return SourceFrames(
+        source=SOURCE,
+        source_ref="; ".join(str(f.resolve()) for f in files),
+        sha256=sha256_of_files(files),
+        synthetic=False,
+        tables=_frames([c for _, c in checked]),
+        attribution=ATTRIBUTION,
+    )
+
+
+
+# --- templates --------------------------------------------------------------------------------------
+
+TEMPLATE_EXAMPLE = [
+    ("1280", "funktionshinder", "status", "", "", "slutford"),
+    ("1280", "funktionshinder", "ytterligare_insatser", "", "", "nej"),
+    ("1280", "funktionshinder", "vill_utan_bistandsbeslut", "", "", "ja"),
+    ("1280", "funktionshinder", "erbjuden", "fh_trygghetslarm", "", "ja"),
+    ("1280", "funktionshinder", "form", "fh_trygghetslarm", "", "bada"),
+    ("1280", "funktionshinder", "regi", "fh_trygghetslarm", "", "kommunal"),
+    ("1280", "funktionshinder", "bistandsbeslut", "fh_trygghetslarm", "", "med"),
+    ("1280", "funktionshinder", "erbjuden", "fh_familjehem", "", "nej"),
+    ("1280", "funktionshinder", "onskad_kategori", "", "Råd, stöd och samtal", "ja"),
+    ("018004", "aldre", "status", "", "", "ej_paborjad"),
+]
+
+
+def template_frame() -> pd.DataFrame:
+    """The example rows both templates hold: one kommun's answers and one stadsdel that did not start."""
+    return pd.DataFrame(TEMPLATE_EXAMPLE, columns=ANSWER_COLUMNS)
+
+
+def _instructions() -> list[tuple[str, str, str]]:
+    rows = [("fraga", "svar", "avser")]
+    for fraga, (allowed, refers_to) in QUESTIONS.items():
+        rows.append((fraga, " / ".join(allowed), refers_to or "kommunen och området"))
+    return rows
+
+
+def write_templates(folder: Path) -> list[Path]:
+    """Write skr_template.csv and skr_template.xlsx (openpyxl; sheet ``svar`` plus instructions).
+
+    The shipped templates are made by this function (see README); a test checks they still agree.
+    """
+    from openpyxl import Workbook
+
+    folder.mkdir(parents=True, exist_ok=True)
+    csv_path, xlsx_path = folder / TEMPLATE_FILES[0], folder / TEMPLATE_FILES[1]
+    template_frame().to_csv(csv_path, index=False, encoding="utf-8")
+    book = Workbook()
+    sheet = book.active
+    sheet.title = ANSWER_SHEET
+    sheet.append(ANSWER_COLUMNS)
+    for row in TEMPLATE_EXAMPLE:
+        sheet.append(list(row))
+    for cell in sheet["A"]:
+        cell.number_format = "@"  # kommunkoder are text: 0114 must keep its zero
+    guide = book.create_sheet("instruktioner")
+    for row in _instructions():
+        guide.append(list(row))
+    guide.append(())
+    guide.append(("En rad per kommun (eller stadsdel i Stockholm) × verksamhetsområde × fråga × insats "
+                  "eller insatskategori. Koder för insatser och kategorier: jamfor:s insatser.csv.",))
+    book.properties.creator = "jamfor"
+    book.save(xlsx_path)
+    return [csv_path, xlsx_path]
