@@ -112,7 +112,7 @@ def year_of(raw: object) -> int | None:
 
 
 RIKET_NAMES = ("riket", "hela riket", "riket totalt", "totalt riket", "sverige", "hela landet", "totalt")
-_NAME_SUFFIXES = (" stadsdelsområde", " stadsdelsförvaltning", " stadsdelsnämnd", " kommun")
+_NAME_SUFFIXES = (" stadsdelsområde", " stadsdelsförvaltning", " stadsdelsnämnd", " kommun", " stad")
 _LEVEL_ORDER = ("kommun", "stadsdel", "lan", "riket")
 
 
@@ -175,8 +175,14 @@ class AreaIndex:
         if key in self._names:
             return self._names[key]
         for suffix in _NAME_SUFFIXES:
-            if key.endswith(suffix) and key.removesuffix(suffix) in self._names:
-                return self._names[key.removesuffix(suffix)]
+            stem = key.removesuffix(suffix)
+            if stem == key:
+                continue
+            names = (stem, stem[:-1] if stem.endswith("s") else stem)  # "Lunds kommun", "Stockholms stad"
+            found = {c for n in names for c in self._names.get(n, ())
+                     if self.level[c] in ("kommun", "stadsdel")}
+            if found:
+                return found
         for separator in (" - ", ", ", ": ", " / "):
             head, _, tail = key.partition(separator)
             if tail and head in ("stockholm", "stockholms stad", "stockholms kommun"):
