@@ -40,3 +40,7 @@ test: lint test-main test-sa2
 
 clean:
 	rm -rf $(VENV) $(VENV_SA2) .pytest_cache
+
+.PHONY: bench
+bench: $(VENV)/.installed
+	$(VENV)/bin/python bench/bench_load.py

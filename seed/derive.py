@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from seed.frames import records
+from seed.bulk import insert_rows
 from seed.schema import RIKET, area, indicator, indicator_comparison, indicator_value, load_batch
 
 RANKED_LEVELS = ("lan", "kommun", "stadsdel")
@@ -134,7 +134,7 @@ def _indicator_comparison(conn: Connection) -> None:
     frame = comparison_frame(values, areas, indicators)
     for key in ("rank", "n_ranked", "prev_year"):
         frame[key] = frame[key].astype("Int64")
-    conn.execute(indicator_comparison.insert(), records(frame))
+    insert_rows(conn, indicator_comparison, frame)
 
 
 DERIVED: list[Callable[[Connection], None]] = [_indicator_comparison]

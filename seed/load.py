@@ -22,6 +22,7 @@ from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.engine import Connection, Engine
 
 from seed import __version__
+from seed.bulk import insert_rows
 from seed.derive import rebuild_derived
 from seed.errors import BadInput
 from seed.frames import SourceFrames, records
@@ -129,9 +130,7 @@ def _write_table(conn: Connection, name: str, frame: pd.DataFrame, batch_id: int
     elif len(replace_rows):
         conn.execute(table.delete().where(_pk_where(table, pk)),
                      [{f"pk_{c}": r[c] for c in pk} for r in records(replace_rows[pk])])
-    to_insert = new_rows if referenced else incoming
-    if len(to_insert):
-        conn.execute(table.insert(), records(to_insert))
+    insert_rows(conn, table, new_rows if referenced else incoming)
     return len(incoming), int(protected.sum())
 
 
