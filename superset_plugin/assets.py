@@ -1,0 +1,244 @@
+"""Read datasets/ and dashboards/, render the warehouse database, and build the import bundle.
+
+The bundle is built as plain data first — {path inside the bundle: YAML text}, from parsed YAML with
+``yaml.safe_dump`` — and only then zipped; nothing here talks to Superset. The warehouse database file
+is rendered from a URI at bundle time: its password is masked in the YAML and handed back separately
+for the import's ``passwords`` field, so it is never written into a file.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import os
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy.engine import make_url
+
+from seed import __version__
+from seed.db import safe_url
+from seed.errors import BadInput, JamforError, Problem
+
+DATABASE_UUID = "50d120d6-74b4-4333-93ab-fdbbba8868b0"
+DATABASE_NAME = "jamfor"
+DATABASE_PATH = "databases/jamfor.yaml"
+PASSWORD_MASK = "XXXXXXXXXX"
+IMPORT_VERSION = "1.0.0"
+BUNDLE_ROOT = "jamfor_assets"
+DEFAULT_EXTERNAL_URL = "https://github.com/jamfor/jamfor"
+ENV_ASSETS = "JAMFOR_ASSETS_DIR"
+ENV_EXTERNAL_URL = "JAMFOR_EXTERNAL_URL"
+ENV_DATABASE_URI = "JAMFOR_SUPERSET_DB_URI"
+CERTIFIED_BY = "jamfor"
+KINDS = ("dataset", "chart", "dashboard")
+
+
+@dataclass(frozen=True)
+class Asset:
+    """One asset file: its kind, where it came from (for messages) and its parsed YAML."""
+
+    kind: str
+    source: str
+    data: dict[str, Any]
+
+    @property
+    def uuid(self) -> str:
+        return str(self.data.get("uuid", ""))
+
+    @property
+    def title(self) -> str:
+        key = {"dataset": "table_name", "chart": "slice_name", "dashboard": "dashboard_title"}[self.kind]
+        return str(self.data.get(key, self.source))
+
+    @property
+    def slug(self) -> str | None:
+        """The dashboard folder a chart or dashboard lives in (None for datasets)."""
+        parts = Path(self.source).parts
+        return parts[1] if self.kind != "dataset" and len(parts) > 2 else None
+
+
+@dataclass
+class AssetSet:
+    """Every asset found under one root folder holding datasets/ and dashboards/."""
+
+    root: Path
+    assets: list[Asset] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def of(self, kind: str) -> list[Asset]:
+        return [a for a in self.assets if a.kind == kind]
+
+    def by_uuid(self) -> dict[str, Asset]:
+        return {a.uuid: a for a in self.assets}
+
+    def __iter__(self) -> Iterator[Asset]:
+        return iter(self.assets)
+
+
+def assets_root(override: str | Path | None = None) -> Path:
+    """Where datasets/ and dashboards/ are: ``override``, $JAMFOR_ASSETS_DIR, the source checkout next
+    to this package, else the copy installed with the package (superset_plugin/bundled)."""
+    chosen = override or os.environ.get(ENV_ASSETS)
+    if chosen:
+        root = Path(chosen)
+        if not (root / "datasets").is_dir() and not (root / "dashboards").is_dir():
+            raise JamforError(f"{root} holds neither datasets/ nor dashboards/")
+        return root
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "datasets").is_dir() and (checkout / "pyproject.toml").is_file():
+        return checkout
+    return Path(str(files("superset_plugin") / "bundled"))
+
+
+def _yaml_files(folder: Path, pattern: str) -> list[Path]:
+    return sorted(p for p in folder.glob(pattern)
+                  if p.is_file() and not p.name.startswith(("_", ".")))
+
+
+def _read(root: Path, path: Path, kind: str, problems: list[Problem]) -> Asset | None:
+    source = path.relative_to(root).as_posix()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problems.append(Problem("yaml-syntax", f"not valid YAML: {getattr(exc, 'problem', exc)}",
+                                file=source, row=mark.line + 1 if mark else None))
+        return None
+    if not isinstance(data, dict):
+        problems.append(Problem("not-a-mapping", "the file must hold one YAML mapping", file=source))
+        return None
+    return Asset(kind, source, data)
+
+
+def read_assets(root: str | Path | None = None) -> AssetSet:
+    """Parse every asset file below ``root`` (see ``assets_root``); unreadable files become problems."""
+    base = assets_root(root)
+    found = AssetSet(base)
+    wanted = [("dataset", p) for p in _yaml_files(base / "datasets", "*.y*ml")]
+    for folder in sorted(p for p in (base / "dashboards").glob("*") if p.is_dir()):
+        wanted += [("dashboard", p) for p in _yaml_files(folder, "dashboard.y*ml")]
+        wanted += [("chart", p) for p in _yaml_files(folder / "charts", "*.y*ml")]
+    for kind, path in wanted:
+        asset = _read(base, path, kind, found.problems)
+        if asset is not None:
+            found.assets.append(asset)
+    return found
+
+
+# --- the database ------------------------------------------------------------------------------
+
+def database_uri(uri: str | None) -> str:
+    """--database-uri, else $JAMFOR_SUPERSET_DB_URI: how Superset (not jamfor) reaches the warehouse."""
+    chosen = uri or os.environ.get(ENV_DATABASE_URI)
+    if not chosen:
+        raise JamforError("say how Superset reaches the warehouse: --database-uri or "
+                          f"${ENV_DATABASE_URI} (e.g. postgresql://user@host:5432/jamfor)")
+    return chosen
+
+
+def render_database(uri: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """The database asset for ``uri`` with its password masked, and {bundle path: password}."""
+    try:
+        url = make_url(uri)
+    except Exception:
+        raise JamforError(f"not a database URI: {safe_url(uri)}") from None
+    passwords = {}
+    if url.password:
+        passwords[DATABASE_PATH] = str(url.password)
+        url = url.set(password=PASSWORD_MASK)
+    config = {
+        "database_name": DATABASE_NAME,
+        "sqlalchemy_uri": url.render_as_string(hide_password=False),
+        "expose_in_sqllab": True,
+        "allow_run_async": False,
+        "allow_ctas": False,
+        "allow_cvas": False,
+        "allow_dml": False,
+        "allow_csv_upload": False,
+        "extra": {"allows_virtual_table_explore": True},
+        "uuid": DATABASE_UUID,
+        "version": IMPORT_VERSION,
+    }
+    return config, passwords
+
+
+# --- stamping and the bundle -------------------------------------------------------------------
+
+def external_url() -> str:
+    return os.environ.get(ENV_EXTERNAL_URL) or DEFAULT_EXTERNAL_URL
+
+
+def version_stamp(version: str = __version__) -> str:
+    """What Superset shows in the certification badge of every chart and dashboard we register."""
+    return f"jamfor {version}: hanteras som kod, ändringar görs i {external_url()}"
+
+
+def stamped(asset: Asset, version: str = __version__) -> dict[str, Any]:
+    """The asset as registered: managed externally, and charts/dashboards certified with the version."""
+    data = copy.deepcopy(asset.data)
+    data["is_managed_externally"] = True
+    data["external_url"] = external_url()
+    if asset.kind in ("chart", "dashboard"):
+        data["certified_by"] = CERTIFIED_BY
+        data["certification_details"] = version_stamp(version)
+    return data
+
+
+def bundle_path(asset: Asset) -> str:
+    """The path of an asset inside the bundle; unique per UUID so two files never collide."""
+    stem = Path(asset.source).stem
+    if asset.kind == "dataset":
+        return f"datasets/{DATABASE_NAME}/{stem}_{asset.uuid[:8]}.yaml"
+    return f"{asset.kind}s/{asset.slug or 'x'}_{stem}_{asset.uuid[:8]}.yaml"
+
+
+def dump(data: dict[str, Any]) -> str:
+    return yaml.safe_dump(data, sort_keys=True, allow_unicode=True, default_flow_style=False, width=100)
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """The import bundle as plain data, and the secrets that go with it (never inside ``files``)."""
+
+    files: dict[str, str]
+    passwords: dict[str, str]
+    uuids: dict[str, str]  # bundle path -> asset UUID
+
+    def zip(self) -> bytes:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path, text in sorted(self.files.items()):
+                archive.writestr(f"{BUNDLE_ROOT}/{path}", text)
+        return buffer.getvalue()
+
+
+def build_bundle(assets: AssetSet | list[Asset], uri: str, version: str = __version__,
+                 now: datetime | None = None) -> Bundle:
+    """Everything an import needs: metadata, the database, and every asset stamped with ``version``."""
+    database, passwords = render_database(uri)
+    moment = (now or datetime.now(timezone.utc)).isoformat()
+    files_: dict[str, str] = {
+        "metadata.yaml": dump({"version": IMPORT_VERSION, "type": "assets", "timestamp": moment}),
+        DATABASE_PATH: dump(database),
+    }
+    uuids = {DATABASE_PATH: DATABASE_UUID}
+    for asset in assets:
+        path = bundle_path(asset)
+        files_[path] = dump(stamped(asset, version))
+        uuids[path] = asset.uuid
+    return Bundle(files_, passwords, uuids)
+
+
+def load_assets(root: str | Path | None = None) -> AssetSet:
+    """``read_assets`` that refuses files it could not parse (BadInput naming them)."""
+    found = read_assets(root)
+    if found.problems:
+        raise BadInput(found.problems)
+    return found

@@ -1,0 +1,186 @@
+"""A small REST client for Superset 6.1: login, CSRF, import, export, lookup by UUID, chart data, delete.
+
+Every response goes through one checker, ``_check``, which raises ``SupersetError`` with the HTTP status
+and Superset's own message. Credentials never reach an error, a log or ``repr``: the client redacts the
+secrets it was given from every message it raises.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Iterable
+from typing import Any
+
+import requests
+
+from seed.errors import JamforError
+
+KINDS = ("database", "dataset", "chart", "dashboard")
+_PAGE = 100
+
+
+class SupersetError(JamforError):
+    """Superset refused or failed a request: what we asked, its HTTP status and its message."""
+
+    def __init__(self, message: str, status: int | None = None, action: str | None = None) -> None:
+        self.status = status
+        self.action = action
+        self.superset_message = message
+        head = f"Superset {action}" if action else "Superset"
+        super().__init__(f"{head}: HTTP {status}: {message}" if status else f"{head}: {message}")
+
+
+def _rison_str(text: str) -> str:
+    return "'" + text.replace("!", "!!").replace("'", "!'") + "'"
+
+
+def _rison_list(items: Iterable[str | int]) -> str:
+    return "!(" + ",".join(str(i) if isinstance(i, int) else _rison_str(i) for i in items) + ")"
+
+
+def _message(response: requests.Response) -> str:
+    """Superset's explanation: ``message`` or ``errors[].message`` of a JSON body, else a short text."""
+    try:
+        body = response.json()
+    except ValueError:
+        text = response.text.strip().splitlines()
+        return text[0][:300] if text else response.reason
+    if isinstance(body, dict):
+        message = body.get("message")
+        if isinstance(message, (dict, list)):
+            return json.dumps(message, ensure_ascii=False)[:2000]
+        if message:
+            return str(message)
+        errors = body.get("errors")
+        if isinstance(errors, list) and errors:
+            return "; ".join(str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in errors)
+    return json.dumps(body, ensure_ascii=False)[:500]
+
+
+class SupersetClient:
+    """A logged-in session with one Superset; use ``SupersetClient.login(url, username, password)``."""
+
+    def __init__(self, url: str, timeout: float = 300.0, secrets: Iterable[str] = ()) -> None:
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+        self.session = requests.Session()
+        self.session.headers["Accept"] = "application/json"
+        self._secrets = {s for s in secrets if s}
+
+    def __repr__(self) -> str:
+        return f"SupersetClient(url={self.url!r})"
+
+    @classmethod
+    def login(cls, url: str, username: str, password: str, timeout: float = 300.0,
+              secrets: Iterable[str] = ()) -> SupersetClient:
+        """Log in with Superset's own user database (provider ``db``) and fetch a CSRF token."""
+        client = cls(url, timeout, secrets=[password, *secrets])
+        token = client.request("POST", "/api/v1/security/login", "login", json={
+            "username": username, "password": password, "provider": "db", "refresh": True,
+        }).json()["access_token"]
+        client.session.headers["Authorization"] = f"Bearer {token}"
+        csrf = client.request("GET", "/api/v1/security/csrf_token/", "CSRF token").json()["result"]
+        client.session.headers["X-CSRFToken"] = csrf
+        client.session.headers["Referer"] = client.url
+        return client
+
+    def add_secret(self, secret: str | None) -> None:
+        """Also redact ``secret`` (e.g. the warehouse password) from every error this client raises."""
+        if secret:
+            self._secrets.add(secret)
+
+    def _redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def _check(self, response: requests.Response, action: str) -> requests.Response:
+        """The one checker: a 2xx passes, anything else raises SupersetError with Superset's message."""
+        if response.is_redirect or response.status_code in (301, 302):
+            raise SupersetError("redirected (not logged in, or the CSRF token was refused)",
+                                response.status_code, action)
+        if not response.ok:
+            raise SupersetError(self._redact(_message(response)), response.status_code, action)
+        return response
+
+    def request(self, method: str, path: str, action: str, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", self.timeout)
+        kwargs.setdefault("allow_redirects", False)
+        try:
+            response = self.session.request(method, self.url + path, **kwargs)
+        except requests.RequestException as exc:
+            raise SupersetError(f"cannot reach {self.url}: {type(exc).__name__}", None, action) from None
+        return self._check(response, action)
+
+    # --- lookups ---------------------------------------------------------------------------------
+
+    def find(self, kind: str, uuids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The objects of ``kind`` with these UUIDs, keyed by UUID (absent ones are left out)."""
+        wanted = sorted(set(uuids))
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(wanted), _PAGE):
+            chunk = wanted[start:start + _PAGE]
+            query = (f"(filters:!((col:uuid,opr:in,value:{_rison_list(chunk)})),"
+                     f"columns:!(id,uuid,changed_on),page_size:{_PAGE})")
+            body = self.request("GET", f"/api/v1/{kind}/", f"find {kind}s", params={"q": query}).json()
+            for item in body["result"]:
+                found[str(item["uuid"])] = item
+        return found
+
+    def get(self, kind: str, object_id: int) -> dict[str, Any]:
+        return self.request("GET", f"/api/v1/{kind}/{object_id}", f"get {kind} {object_id}").json()["result"]
+
+    def put(self, kind: str, object_id: int, payload: dict[str, Any]) -> dict[str, Any]:
+        return self.request("PUT", f"/api/v1/{kind}/{object_id}", f"update {kind} {object_id}",
+                            json=payload).json()
+
+    def post(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        return self.request("POST", f"/api/v1/{kind}/", f"create {kind}", json=payload).json()
+
+    def delete(self, kind: str, object_id: int) -> None:
+        self.request("DELETE", f"/api/v1/{kind}/{object_id}", f"delete {kind} {object_id}")
+
+    # --- import and export -----------------------------------------------------------------------
+
+    def import_assets(self, bundle: bytes, passwords: dict[str, str] | None = None) -> None:
+        """``POST /api/v1/assets/import/``: create or overwrite everything in ``bundle`` (a zip).
+
+        Superset answers every failure of this endpoint with a bare 500; validate the bundle first.
+        """
+        data = {"passwords": json.dumps(passwords or {})}
+        files = {"bundle": ("jamfor.zip", bundle, "application/zip")}
+        self.request("POST", "/api/v1/assets/import/", "import", data=data, files=files)
+
+    def export(self, kind: str, ids: Iterable[int]) -> dict[str, str]:
+        """``GET /api/v1/{kind}/export/``: the exported files as {path inside the bundle: YAML text}."""
+        id_list = sorted(set(ids))
+        if not id_list:
+            return {}
+        response = self.request("GET", f"/api/v1/{kind}/export/", f"export {kind}s",
+                                params={"q": _rison_list(id_list)})
+        return unzip(response.content)
+
+    def export_all(self) -> dict[str, str]:
+        """``GET /api/v1/assets/export/``: every asset of this Superset, as {path: YAML text}."""
+        return unzip(self.request("GET", "/api/v1/assets/export/", "export assets").content)
+
+    # --- chart data ------------------------------------------------------------------------------
+
+    def chart_data(self, chart_id: int) -> dict[str, Any]:
+        """``GET /api/v1/chart/{id}/data/``: run the chart's saved query context."""
+        return self.request("GET", f"/api/v1/chart/{chart_id}/data/", f"chart {chart_id} data",
+                            params={"format": "json", "type": "full"}).json()
+
+
+def unzip(content: bytes) -> dict[str, str]:
+    """A Superset export zip as {path below the root folder: text}."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        files = {}
+        for name in archive.namelist():
+            if name.endswith("/"):
+                continue
+            inner = name.split("/", 1)[1] if "/" in name else name
+            files[inner] = archive.read(name).decode("utf-8")
+    return files

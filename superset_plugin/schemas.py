@@ -1,0 +1,100 @@
+"""Check asset files against Superset's own import schemas (ImportV1*Schema), when Superset is installed.
+
+Superset's schema modules can only be imported inside an initialised Superset app, so outside one this
+runs ``python -m superset_plugin.schemas`` in a child process with a throwaway configuration (random
+SECRET_KEY, in-memory metadata database): the caller's Superset configuration and metadata database are
+never touched. Input and output are JSON on stdin/stdout.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from seed.errors import JamforError, Problem
+
+_SCHEMAS = {
+    "dataset": ("superset.datasets.schemas", "ImportV1DatasetSchema"),
+    "chart": ("superset.charts.schemas", "ImportV1ChartSchema"),
+    "dashboard": ("superset.dashboards.schemas", "ImportV1DashboardSchema"),
+}
+_CONFIG = 'SECRET_KEY = {key!r}\nSQLALCHEMY_DATABASE_URI = "sqlite://"\n'
+
+
+def superset_available() -> bool:
+    return importlib.util.find_spec("superset") is not None
+
+
+def _flatten(messages: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """Marshmallow's nested error dict as (key path, message) pairs: ``columns.3.verbose_name``."""
+    if isinstance(messages, dict):
+        pairs = []
+        for key, value in messages.items():
+            pairs.extend(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+        return pairs
+    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        return [(prefix, "; ".join(messages))]
+    if isinstance(messages, list):
+        return [pair for m in messages for pair in _flatten(m, prefix)]
+    return [(prefix, str(messages))]
+
+
+def check_in_app(files: list[tuple[str, str, dict[str, Any]]]) -> list[dict[str, str]]:
+    """Inside a Superset app context: load every (source, kind, data) with its schema."""
+    from importlib import import_module
+
+    from marshmallow import ValidationError
+
+    found = []
+    for source, kind, data in files:
+        module, name = _SCHEMAS[kind]
+        schema = getattr(import_module(module), name)()
+        try:
+            schema.load(data)
+        except ValidationError as exc:
+            found.extend({"file": source, "key": key, "message": message}
+                         for key, message in _flatten(exc.messages))
+    return found
+
+
+def check_with_superset(files: list[tuple[str, str, dict[str, Any]]]) -> list[Problem] | None:
+    """Problems Superset's importer would find in the files; None when Superset is not installed."""
+    if not superset_available():
+        return None
+    with tempfile.TemporaryDirectory(prefix="jamfor-schemas-") as tmp:
+        config = Path(tmp) / "superset_config.py"
+        config.write_text(_CONFIG.format(key=secrets.token_urlsafe(32)))
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SUPERSET_")}
+        env["SUPERSET_CONFIG_PATH"] = str(config)
+        env["SUPERSET_HOME"] = tmp
+        done = subprocess.run([sys.executable, "-m", "superset_plugin.schemas"], cwd=tmp, env=env,
+                              input=json.dumps(files), capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        tail = done.stderr.strip().splitlines()[-1:] or ["no output"]
+        raise JamforError(f"checking the assets against Superset's schemas failed: {tail[0]}")
+    return [Problem("superset-schema", f"{item['key']}: {item['message']}", file=item["file"])
+            for item in json.loads(done.stdout.strip().splitlines()[-1])]
+
+
+def _main() -> None:
+    import logging
+
+    logging.disable(logging.CRITICAL)
+    files = json.load(sys.stdin)
+    from superset.app import create_app
+
+    app = create_app()
+    with app.app_context():
+        found = check_in_app(files)
+    sys.stdout.write("\n" + json.dumps(found) + "\n")
+
+
+if __name__ == "__main__":
+    _main()

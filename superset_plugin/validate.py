@@ -1,0 +1,246 @@
+"""Validate the asset files before anything reaches Superset (whose importer only says "500").
+
+``validate`` returns a ``Report`` of ``Problem``s with stable codes, each naming the file and the key:
+
+- ``yaml-syntax``, ``not-a-mapping``: the file cannot be read;
+- ``superset-schema``: Superset's own ImportV1*Schema rejects it (only when Superset is installed);
+- ``missing-uuid``, ``duplicate-uuid``, ``wrong-version``;
+- ``unknown-database``, ``unknown-dataset``, ``unknown-chart``: a reference by UUID that resolves to
+  nothing (dataset.database_uuid, chart.dataset_uuid, dashboard position meta.uuid, native filter
+  targets[].datasetUuid);
+- ``unknown-column``, ``unknown-metric``: a chart uses something its dataset does not define;
+- ``bad-query-context``, ``missing-query-context``: the chart cannot answer /api/v1/chart/{id}/data/;
+- ``sql-failed``, ``missing-column``: with a warehouse, a dataset's SQL fails or lacks a column.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from seed.errors import Report
+from superset_plugin.assets import DATABASE_UUID, IMPORT_VERSION, Asset, AssetSet
+from superset_plugin.schemas import check_with_superset
+
+# Form-data keys whose values name dataset columns, and those naming metrics.
+_COLUMN_KEYS = ("groupby", "columns", "all_columns", "x_axis", "series", "entity", "granularity_sqla",
+                "all_columns_x", "all_columns_y")
+_METRIC_KEYS = ("metrics", "metric", "metric_2", "percent_metrics", "timeseries_limit_metric",
+                "secondary_metric", "size", "x", "y", "sort_by_metric")
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _metric_refs(value: Any) -> Iterator[tuple[str, str]]:
+    """('metric', name) for a saved metric, ('column', name) for a SIMPLE adhoc metric's column."""
+    for item in _as_list(value):
+        if isinstance(item, str):
+            yield "metric", item
+        elif isinstance(item, dict) and item.get("expressionType") == "SIMPLE":
+            column = item.get("column") or {}
+            if isinstance(column, dict) and column.get("column_name"):
+                yield "column", column["column_name"]
+
+
+def _column_refs(value: Any) -> Iterator[str]:
+    """Column names used; an adhoc column counts when its SQL is a bare identifier (a column)."""
+    for item in _as_list(value):
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict) and isinstance(item.get("sqlExpression"), str):
+            expression = item["sqlExpression"].strip()
+            if expression.isidentifier():
+                yield expression
+
+
+def _filter_refs(filters: Any) -> Iterator[str]:
+    for item in _as_list(filters):
+        if isinstance(item, dict):
+            subject = item.get("subject") or item.get("col")
+            if isinstance(subject, str):
+                yield subject
+
+
+def chart_references(chart: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
+    """(where, 'column' | 'metric', name) for everything a chart's params and query_context use."""
+    params = chart.get("params") or {}
+    for key in _COLUMN_KEYS:
+        for name in _column_refs(params.get(key)):
+            yield f"params.{key}", "column", name
+    for key in _METRIC_KEYS:
+        for kind, name in _metric_refs(params.get(key)):
+            yield f"params.{key}", kind, name
+    for name in _filter_refs(params.get("adhoc_filters")):
+        yield "params.adhoc_filters", "column", name
+    try:
+        context = json.loads(chart.get("query_context") or "null")
+    except ValueError:
+        return
+    for index, query in enumerate((context or {}).get("queries") or []):
+        where = f"query_context.queries[{index}]"
+        for name in _column_refs(query.get("columns")):
+            yield f"{where}.columns", "column", name
+        for kind, name in _metric_refs(query.get("metrics")):
+            yield f"{where}.metrics", kind, name
+        for name in _filter_refs(query.get("filters")):
+            yield f"{where}.filters", "column", name
+        for pair in _as_list(query.get("orderby")):
+            if isinstance(pair, list) and pair:
+                for kind, name in _metric_refs(pair[0]):
+                    yield f"{where}.orderby", kind, name
+
+
+def _check_uuids(assets: AssetSet, report: Report) -> None:
+    seen: dict[str, str] = {DATABASE_UUID: "databases/jamfor.yaml (rendered)"}
+    for asset in assets:
+        if not asset.data.get("uuid"):
+            report.add("missing-uuid", "uuid: every asset needs a fixed uuid", file=asset.source)
+            continue
+        if asset.uuid in seen:
+            report.add("duplicate-uuid", f"uuid: {asset.uuid} is also used by {seen[asset.uuid]}",
+                       file=asset.source)
+        seen.setdefault(asset.uuid, asset.source)
+        if str(asset.data.get("version")) != IMPORT_VERSION:
+            report.add("wrong-version", f"version: must be {IMPORT_VERSION}", file=asset.source,
+                       value=asset.data.get("version"))
+
+
+def _dataset_names(dataset: Asset) -> tuple[set[str], set[str]]:
+    columns = {c.get("column_name") for c in dataset.data.get("columns") or [] if isinstance(c, dict)}
+    metrics = {m.get("metric_name") for m in dataset.data.get("metrics") or [] if isinstance(m, dict)}
+    return {c for c in columns if c}, {m for m in metrics if m}
+
+
+def _check_charts(assets: AssetSet, report: Report) -> None:
+    datasets = {a.uuid: a for a in assets.of("dataset")}
+    for chart in assets.of("chart"):
+        dataset = datasets.get(str(chart.data.get("dataset_uuid")))
+        if dataset is None:
+            report.add("unknown-dataset", "dataset_uuid: no dataset in datasets/ has this uuid",
+                       file=chart.source, value=chart.data.get("dataset_uuid"))
+            continue
+        context = chart.data.get("query_context")
+        if not context:
+            report.add("missing-query-context", "query_context: must be a saved query context (JSON "
+                       "string), or the chart data endpoint answers 400", file=chart.source)
+        else:
+            try:
+                parsed = json.loads(context)
+                if not isinstance(parsed, dict) or not parsed.get("queries"):
+                    raise ValueError("no queries")
+            except (TypeError, ValueError) as exc:
+                report.add("bad-query-context", f"query_context: not a query context: {exc}",
+                           file=chart.source)
+        columns, metrics = _dataset_names(dataset)
+        reported = set()
+        for where, kind, name in chart_references(chart.data):
+            known = columns if kind == "column" else metrics
+            if name not in known and (where, name) not in reported:
+                reported.add((where, name))
+                report.add(f"unknown-{kind}", f"{where}: {kind} {name!r} is not in {dataset.source}",
+                           file=chart.source, value=name)
+
+
+def _check_dashboards(assets: AssetSet, report: Report) -> None:
+    charts = {a.uuid for a in assets.of("chart")}
+    datasets = {a.uuid for a in assets.of("dataset")}
+    for dashboard in assets.of("dashboard"):
+        position = dashboard.data.get("position") or {}
+        for node_id, node in position.items() if isinstance(position, dict) else []:
+            if not isinstance(node, dict) or node.get("type") != "CHART":
+                continue
+            meta = node.get("meta") or {}
+            if str(meta.get("uuid")) not in charts:
+                report.add("unknown-chart", f"position.{node_id}.meta.uuid: no chart has this uuid",
+                           file=dashboard.source, value=meta.get("uuid"))
+            if not isinstance(meta.get("chartId"), int):
+                report.add("superset-schema", f"position.{node_id}.meta.chartId: needs an integer "
+                           "placeholder", file=dashboard.source)
+        filters = (dashboard.data.get("metadata") or {}).get("native_filter_configuration") or []
+        for index, native in enumerate(filters):
+            for t_index, target in enumerate(native.get("targets") or []):
+                uuid = target.get("datasetUuid")
+                if uuid is not None and str(uuid) not in datasets:
+                    report.add("unknown-dataset", f"metadata.native_filter_configuration[{index}]."
+                               f"targets[{t_index}].datasetUuid: no dataset has this uuid",
+                               file=dashboard.source, value=uuid)
+
+
+def _check_datasets(assets: AssetSet, report: Report, engine: Engine | None) -> None:
+    for dataset in assets.of("dataset"):
+        if str(dataset.data.get("database_uuid")) != DATABASE_UUID:
+            report.add("unknown-database", f"database_uuid: must be the jamfor database {DATABASE_UUID}",
+                       file=dataset.source, value=dataset.data.get("database_uuid"))
+        if engine is not None:
+            _check_sql(dataset, report, engine)
+
+
+def _source_sql(dataset: Asset, engine: Engine) -> str | None:
+    sql = dataset.data.get("sql")
+    if sql:
+        if "{{" in sql or "{%" in sql:
+            return None  # Jinja: only Superset can render it
+        return f"({sql.strip().rstrip(';')}) AS jamfor_check"
+    table = dataset.data.get("table_name", "")
+    schema = dataset.data.get("schema")
+    prep = engine.dialect.identifier_preparer
+    return (f"{prep.quote(schema)}." if schema else "") + prep.quote(table)
+
+
+def _check_sql(dataset: Asset, report: Report, engine: Engine) -> None:
+    """Run the dataset's SQL (no rows) and every column and metric expression against the warehouse."""
+    source = _source_sql(dataset, engine)
+    if source is None:
+        return
+    try:
+        with engine.connect() as conn:
+            returned = set(conn.execute(text(f"SELECT * FROM {source} WHERE 1=0")).keys())
+    except Exception as exc:  # the warehouse's own words help most; they name no credentials
+        report.add("sql-failed", f"sql: the dataset's query fails on the warehouse: {_first_line(exc)}",
+                   file=dataset.source)
+        return
+    for column in dataset.data.get("columns") or []:
+        name, expression = column.get("column_name"), column.get("expression")
+        if expression:
+            _try(engine, f"SELECT {expression} FROM {source} WHERE 1=0", report, dataset,
+                 f"columns[{name}].expression")
+        elif name not in returned:
+            report.add("missing-column", f"columns: {name!r} is not returned by the dataset's table or SQL",
+                       file=dataset.source, value=name)
+    for metric in dataset.data.get("metrics") or []:
+        _try(engine, f"SELECT {metric.get('expression')} FROM {source} WHERE 1=0", report, dataset,
+             f"metrics[{metric.get('metric_name')}].expression")
+
+
+def _try(engine: Engine, sql: str, report: Report, dataset: Asset, where: str) -> None:
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(sql))
+    except Exception as exc:
+        report.add("sql-failed", f"{where}: fails on the warehouse: {_first_line(exc)}", file=dataset.source)
+
+
+def _first_line(exc: Exception) -> str:
+    message = str(getattr(exc, "orig", None) or exc)
+    return message.strip().splitlines()[0][:300] if message.strip() else type(exc).__name__
+
+
+def validate(assets: AssetSet, engine: Engine | None = None, superset_schemas: bool = True) -> Report:
+    """Every problem in the asset files; the warehouse checks run only when ``engine`` is given."""
+    report = Report(list(assets.problems))
+    if superset_schemas:
+        found = check_with_superset([(a.source, a.kind, a.data) for a in assets])
+        report.problems.extend(found or [])
+    _check_uuids(assets, report)
+    _check_datasets(assets, report, engine)
+    _check_charts(assets, report)
+    _check_dashboards(assets, report)
+    return report
