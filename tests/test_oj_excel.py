@@ -200,3 +200,19 @@ def test_the_header_may_sit_below_many_title_rows_and_a_year_may_come_from_them(
     values = read_oj_excel([path]).frames.tables["indicator_value"]
     assert values[["area_code", "year", "value"]].values.tolist() == [["25", 2020, 66.0],
                                                                        ["2584", 2020, 70.0]]
+
+
+def test_a_title_row_naming_kommun_is_not_taken_for_the_header_and_kommungrupp_is_no_area(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "LSS"
+    ws.append(["Resultat per kommun", None, "Publicerad mars 2021"])
+    ws.append(["Kommun", "Uppdaterad", "se Läsanvisning"])
+    ws.append([])
+    ws.append(["Kommungrupp", "Kommun", f"{books.IBIC_UTR} 2021"])
+    ws.append(["Storstäder", "Malmö", "Nej"])
+    path = tmp_path / "titles.xlsx"
+    wb.save(path)
+    values = read_oj_excel([path]).frames.tables["indicator_value"]
+    assert values[["indicator_id", "area_code", "year", "value"]].values.tolist() == [
+        ["lss_ibic_alla_utredningar", "1280", 2021, 0.0]]

@@ -101,16 +101,30 @@ class OjExcelRead:
     skipped: list[Skipped] = field(default_factory=list)
 
 
+AREA_WORDS = {
+    "kommun", "kommuner", "kommunnamn", "kommunkod", "kommunnummer", "kommunnr", "kod", "nr", "nummer",
+    "län", "lan", "länsnamn", "länskod", "länsnummer", "stadsdel", "stadsdelar", "stadsdelsområde",
+    "stadsdelsområden", "stadsdelskod", "område", "områden", "områdeskod", "namn", "region", "regioner",
+    "regionkod", "riket", "enhet", "geografi", "och", "eller",
+}
+
+
 def area_column_kind(text: object) -> str | None:
-    """Which area a header cell names: kommun_code, kommun_name, lan_code, lan_name; None if none."""
+    """Which area a header cell names: kommun_code, kommun_name, lan_code, lan_name; None if none.
+
+    Only cells made of area words count ("Kommun", "Kommunkod", "Kommun/stadsdelsområde", "Län"), so a
+    title such as "Resultat per kommun" or a column "Kommungrupp" is not an area column.
+    """
     if not isinstance(text, str):
         return None
-    t = normalise(text)
-    if not t or len(t) > 40 or len(t.split()) > 4 or "grupp" in t or t.startswith(("antal", "andel")):
+    t = normalise(re.sub(r"\([^)]*\)", " ", text))
+    words = [w for w in re.split(r"[\s/,&+-]+", t) if w]
+    if not words or not set(words) <= AREA_WORDS or set(words) <= {"och", "eller", "nr", "nummer"}:
         return None
-    coded = "kod" in t or re.search(r"\bnr\b|nummer", t) is not None
-    lan = "län" in t or re.search(r"\blan\b", t) is not None or t.startswith("region")
-    kommun = "kommun" in t or "stadsdel" in t or t in {"område", "namn", "enhet", "geografi", "riket"}
+    coded = any("kod" in w or w in ("nr", "nummer") or w.endswith(("nr", "nummer")) for w in words)
+    lan = any(w.startswith(("län", "region")) or w == "lan" for w in words)
+    kommun = any(w.startswith(("kommun", "stadsdel", "område")) or w in ("namn", "enhet", "geografi",
+                                                                           "riket") for w in words)
     if coded:
         return "lan_code" if lan and not kommun else "kommun_code"
     if kommun:
@@ -211,24 +225,43 @@ def _is_year_row(sheet: SheetReader, row: int, area_cols: set[int], areas: AreaI
         areas.recognise(v) for v in labels)
 
 
-def find_header(sheet: SheetReader, areas: AreaIndex, report: Report) -> Header | None:
-    """The header block of a data sheet: the first row naming an area column next to other columns."""
+def _header_at(sheet: SheetReader, row: int, areas: AreaIndex) -> tuple[Header, Report] | None:
+    """The header block if ``row`` names an area column next to other columns, with its problems."""
+    cells = sheet.row(row)
+    area_columns = [(c, k) for c, v in cells if (k := area_column_kind(v))]
+    area_cols = {c for c, _ in area_columns}
+    if not area_columns or not any(v is not None for c, v in cells if c not in area_cols):
+        return None
+    report = Report()
+    if row > 1 and any(c not in area_cols and year_of(v) is not None for c, v in cells):
+        columns = _columns_over_years(sheet, row - 1, row, area_cols, report)
+        return Header(row - 1, row + 1, area_columns, None, columns), report
+    if _is_year_row(sheet, row + 1, area_cols, areas):
+        columns = _columns_over_years(sheet, row, row + 1, area_cols, report)
+        return Header(row, row + 2, area_columns, None, columns), report
+    columns, year_column = _columns_from_row(sheet, row, area_cols)
+    return Header(row, row + 1, area_columns, year_column, columns), report
+
+
+def find_header(sheet: SheetReader, areas: AreaIndex, catalogue: Catalogue,
+                report: Report) -> Header | None:
+    """The header block of a data sheet: the first row naming an area column next to columns the
+    catalogue knows (or, failing that, next to any columns), so a title row like "Kommun: alla" above
+    the real header is not taken for it."""
+    first = None
     for row in range(1, min(HEADER_SCAN_ROWS, sheet.max_row) + 1):
-        cells = sheet.row(row)
-        area_columns = [(c, k) for c, v in cells if (k := area_column_kind(v))]
-        if not area_columns or not any(v is not None for c, v in cells if c not in dict(area_columns)):
+        found = _header_at(sheet, row, areas)
+        if found is None:
             continue
-        area_cols = {c for c, _ in area_columns}
-        years_here = [c for c, v in cells if c not in area_cols and year_of(v) is not None]
-        if years_here and row > 1:
-            columns = _columns_over_years(sheet, row - 1, row, area_cols, report)
-            return Header(row - 1, row + 1, area_columns, None, columns)
-        if _is_year_row(sheet, row + 1, area_cols, areas):
-            columns = _columns_over_years(sheet, row, row + 1, area_cols, report)
-            return Header(row, row + 2, area_columns, None, columns)
-        columns, year_column = _columns_from_row(sheet, row, area_cols)
-        return Header(row, row + 1, area_columns, year_column, columns)
-    return None
+        header, problems = found
+        if header.year_column is not None or any(catalogue.knows(c.title) for c in header.columns):
+            first = found
+            break
+        first = first or found
+    if first is None:
+        return None
+    report.problems.extend(first[1].problems)
+    return first[0]
 
 
 def _sheet_year(sheet: SheetReader, header: Header) -> int | None:
@@ -306,6 +339,10 @@ class Catalogue:
         self.known_ids = set(frame.indicator_id)
         self.definitions = definitions
         self.added: dict[str, dict] = {}
+
+    def knows(self, title: str) -> bool:
+        key = normalise_title(title)
+        return title in self.exact or key in self.normalised or key in self.definitions
 
     def lookup(self, title: str, file: str, sheet: str) -> str | None:
         if title in self.exact:
@@ -464,13 +501,16 @@ def read_oj_excel(paths: Sequence[str | Path]) -> OjExcelRead:
     books = [(path, book) for path in files if (book := _open(path, report)) is not None]
     sheets = [SheetReader(path.name, ws) for path, book in books for ws in book.worksheets]
     definitions: dict[str, Definition] = {}
-    data_sheets = []
+    described = set()
     for sheet in sheets:
         found = _definitions(sheet)
+        definitions.update(found)
         if found:
-            definitions.update(found)
-            continue
-        header = find_header(sheet, AREAS.get(), report)
+            described.add(id(sheet))
+    catalogue = Catalogue(definitions)
+    data_sheets = []
+    for sheet in sheets:
+        header = None if id(sheet) in described else find_header(sheet, AREAS.get(), catalogue, report)
         if header is not None:
             data_sheets.append((sheet, header))
     for path, _ in books:
