@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from seed.bulk import insert_rows
+from seed.derive_skr import rebuild_skr
 from seed.schema import RIKET, area, indicator, indicator_comparison, indicator_value, load_batch
 
 RANKED_LEVELS = ("lan", "kommun", "stadsdel")
@@ -137,7 +138,7 @@ def _indicator_comparison(conn: Connection) -> None:
     insert_rows(conn, indicator_comparison, frame)
 
 
-DERIVED: list[Callable[[Connection], None]] = [_indicator_comparison]
+DERIVED: list[Callable[[Connection], None]] = [_indicator_comparison, rebuild_skr]
 
 
 def rebuild_derived(conn: Connection) -> None:

@@ -15,6 +15,7 @@ from seed.load import LoadResult, load
 from seed.reference import reference_frames
 from seed.sources.demo import demo_frames
 from seed.sources.published import published_frames
+from seed.sources.skr_demo import skr_demo_frames
 from seed.sources.skr_inventory import catalog_frames as skr_catalog_frames
 
 Step = tuple[str, Callable[[], SourceFrames]]
@@ -29,6 +30,7 @@ def seed_steps(*, demo: bool) -> list[Step]:
     ]
     if demo:
         steps.append(("syntetiska demovärden ÖJ", demo_frames))
+        steps.append(("syntetiska demosvar SKR-inventering", skr_demo_frames))
     return steps
 
 
