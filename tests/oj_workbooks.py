@@ -138,6 +138,32 @@ def long_with_year_column(path: Path) -> Expected:
     }
 
 
+def one_row_per_indicator(path: Path) -> Expected:
+    """Fully long: an indicator column and a value column, one row per area, indicator and year."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    ws.append(["Öppna jämförelser socialtjänst, data i långt format"])
+    ws.append(["Län", "Kommun", "Indikator", "År", "Värde", "Enhet"])
+    rows = [
+        (None, "Riket", SIP_BARN, 2020, 49, "procent"),
+        (None, "Riket", SIP_BARN.lower(), 2021, "49", "procent"),
+        ("Skåne län", None, SIP_BARN, 2021, "52,4", "procent"),
+        ("Skåne län", "Lund", SIP_BARN, 2021, "Ja", None),
+        ("Skåne län", "Lund", "Någon indikator vi inte känner", 2021, "Ja", None),
+        ("Skåne län", "Malmö", SOCIONOM, 2021, "-", None),
+    ]
+    for row in rows:
+        ws.append(list(row))
+    wb.save(path)
+    b, s = "lss_sip_rutin_barn", "lss_handlaggare_socionomexamen"
+    return {
+        (b, "00", 2020): (49.0, "ok", "49"), (b, "00", 2021): (49.0, "ok", "49"),
+        (b, "12", 2021): (52.4, "ok", "52,4"), (b, "1281", 2021): (100.0, "ok", "Ja"),
+        (s, "1280", 2021): (None, "bortfall", "-"),
+    }
+
+
 NEW_TITLE = "Rutin för att ta emot synpunkter och klagomål inom LSS"
 UNDEFINED_TITLE = "Antal besvarade frågor i delenkäten"
 
@@ -183,5 +209,6 @@ LAYOUTS = {
     "wide_by_year": wide_by_year,
     "merged_titles_over_years": merged_titles_over_years,
     "long_with_year_column": long_with_year_column,
+    "one_row_per_indicator": one_row_per_indicator,
     "with_description_sheet": with_description_sheet,
 }

@@ -42,6 +42,8 @@ SOURCE = "oj_excel"
 ATTRIBUTION = "Källa: Socialstyrelsen, Öppna jämförelser socialtjänst"
 PUBLISHER = "Socialstyrelsen, Öppna jämförelser socialtjänst"
 HEADER_SCAN_ROWS = 40
+INDICATOR_HEADERS = {"indikator", "indikatortitel", "indikatornamn", "indikatorns namn", "mått", "nyckeltal"}
+VALUE_HEADERS = {"värde", "resultat", "andel", "procent", "utfall", "svar"}
 YEAR_HEADERS = {"år", "ar", "årtal", "period", "år/period", "undersökningsår", "mätår", "mätperiod", "year"}
 TITLE_HEADERS = ("indikatortitel", "indikatorns titel", "indikatornamn", "indikatorns namn", "titel",
                  "namn", "indikator", "indikatorer", "rubrik")
@@ -91,6 +93,7 @@ class Header:
     area_columns: list[tuple[int, str]]
     year_column: int | None
     columns: list[DataColumn]
+    indicator_column: int | None = None
 
 
 @dataclass
@@ -179,9 +182,11 @@ def _filled_left(sheet: SheetReader, row: int, col: int, area_cols: set[int]) ->
     return None
 
 
-def _columns_from_row(sheet: SheetReader, row: int, area_cols: set[int]) -> tuple[list[DataColumn],
-                                                                                   int | None]:
-    columns, year_column = [], None
+def _header_from_row(sheet: SheetReader, row: int, area_columns: list[tuple[int, str]]) -> Header:
+    """A one-row header: indicator columns ("Titel", "Titel 2021"), perhaps a year column, or an
+    indicator column with a value column (one row per area, indicator and year)."""
+    area_cols = {c for c, _ in area_columns}
+    columns, year_column, indicator_column, value_column = [], None, None, None
     for col, value in sheet.row(row):
         if col in area_cols or not isinstance(value, str):
             continue
@@ -189,8 +194,14 @@ def _columns_from_row(sheet: SheetReader, row: int, area_cols: set[int]) -> tupl
             year_column = col
             continue
         title, year = split_trailing_year(value)
+        if normalise(title) in INDICATOR_HEADERS:
+            indicator_column = col
+        elif normalise_title(title) in VALUE_HEADERS:
+            value_column = DataColumn(col, "", year, sheet.coordinate(row, col))
         columns.append(DataColumn(col, title, year, sheet.coordinate(row, col)))
-    return columns, year_column
+    if indicator_column is not None and value_column is not None:
+        return Header(row, row + 1, area_columns, year_column, [value_column], indicator_column)
+    return Header(row, row + 1, area_columns, year_column, columns)
 
 
 def _columns_over_years(sheet: SheetReader, title_row: int, year_row: int, area_cols: set[int],
@@ -239,8 +250,7 @@ def _header_at(sheet: SheetReader, row: int, areas: AreaIndex) -> tuple[Header, 
     if _is_year_row(sheet, row + 1, area_cols, areas):
         columns = _columns_over_years(sheet, row, row + 1, area_cols, report)
         return Header(row, row + 2, area_columns, None, columns), report
-    columns, year_column = _columns_from_row(sheet, row, area_cols)
-    return Header(row, row + 1, area_columns, year_column, columns), report
+    return _header_from_row(sheet, row, area_columns), report
 
 
 def find_header(sheet: SheetReader, areas: AreaIndex, catalogue: Catalogue,
@@ -254,7 +264,8 @@ def find_header(sheet: SheetReader, areas: AreaIndex, catalogue: Catalogue,
         if found is None:
             continue
         header, problems = found
-        if header.year_column is not None or any(catalogue.knows(c.title) for c in header.columns):
+        if header.year_column is not None or header.indicator_column is not None or any(
+                catalogue.knows(c.title) for c in header.columns):
             first = found
             break
         first = first or found
@@ -382,27 +393,43 @@ class WorkbookReader:
         sheet_year = None
         if header.year_column is None and any(c.year is None for c in header.columns):
             sheet_year = _sheet_year(sheet, header)
-        targets = []
+        dated = [c for c in header.columns
+                 if c.year is not None or header.year_column is not None or sheet_year is not None]
         for column in header.columns:
-            indicator_id = self.catalogue.lookup(column.title, sheet.file, sheet.name)
-            if indicator_id is None:
-                key = (sheet.file, sheet.name, normalise_title(column.title))
-                self.skipped.setdefault(key, Skipped(sheet.file, sheet.name, column.cell, column.title))
-                continue
-            if column.year is None and header.year_column is None and sheet_year is None:
+            if column not in dated and (header.indicator_column or self._indicator(sheet, column.title,
+                                                                                   column.cell)):
                 self.report.add("no-year", "no year for this column: none in the header, no year "
                                 "column, and no single year in the title rows, sheet or file name",
                                 file=sheet.file, sheet=sheet.name, cell=column.cell, value=column.title)
-                continue
-            targets.append((column, indicator_id))
         for row in range(header.data_start, sheet.max_row + 1):
-            self._read_row(sheet, header, row, targets, sheet_year)
+            self._read_row(sheet, header, row, dated, sheet_year)
+
+    def _indicator(self, sheet: SheetReader, title: str, cell: str) -> str | None:
+        """The indicator id of a title; an unknown one is remembered as skipped, once per title."""
+        indicator_id = self.catalogue.lookup(title, sheet.file, sheet.name)
+        if indicator_id is None:
+            key = (sheet.file, sheet.name, normalise_title(title))
+            self.skipped.setdefault(key, Skipped(sheet.file, sheet.name, cell, title))
+        return indicator_id
+
+    def _targets(self, sheet: SheetReader, header: Header, row: int,
+                 columns: list[DataColumn]) -> list[tuple[DataColumn, str]]:
+        if header.indicator_column is None:
+            found = [(c, self._indicator(sheet, c.title, c.cell)) for c in columns]
+        else:
+            title = sheet.value(row, header.indicator_column)
+            if title is None:
+                return []
+            cell = sheet.coordinate(row, header.indicator_column)
+            found = [(c, self._indicator(sheet, str(title), cell)) for c in columns]
+        return [(c, i) for c, i in found if i is not None]
 
     def _read_row(self, sheet: SheetReader, header: Header, row: int,
-                  targets: list[tuple[DataColumn, str]], sheet_year: int | None) -> None:
+                  columns: list[DataColumn], sheet_year: int | None) -> None:
+        targets = self._targets(sheet, header, row, columns)
         has_values = any(sheet.ws.cell(row, c.index).value not in (None, "") for c, _ in targets)
         area_code = self._area(sheet, header, row, has_values)
-        if area_code is None:
+        if area_code is None or not targets:
             return
         row_year = None
         if header.year_column is not None:
