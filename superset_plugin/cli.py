@@ -199,6 +199,32 @@ def load_kolada(kpis: tuple[str, ...], years: str | None, municipalities: str | 
     _report_load(result, read.frames)
 
 
+@load.command("skr")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, readable=True))
+@db_option
+@reports_errors
+def load_skr(files: tuple[str, ...], db_url: str | None) -> None:
+    """Load per-kommun answers to SKR's insats survey (long CSV or Excel sheet "svar").
+
+    Columns: kommunkod, verksamhetsomrade, fraga, insats_id, insatskategori, svar — see the templates
+    skr_template.csv / skr_template.xlsx in seed/catalog. Every file is checked before anything is
+    written; a bad row is reported with its file, row or cell, column and value.
+    """
+    from seed.load import load as load_frames
+    from seed.sources.skr_inventory import answer_frames, catalog_frames
+
+    with progress() as bar:
+        task = bar.add_task("Läser svarsfiler", total=None)
+        frames = answer_frames(files)
+        bar.update(task, description="Skriver till databasen")
+        engine = engine_for(db_url)
+        _load_with_reference(engine, catalog_frames())
+        result = load_frames(engine, frames)
+        bar.update(task, description="Klart")
+    _report_load(result, frames)
+
+
 @main.group()
 def kolada() -> None:
     """Find Kolada KPIs to load."""
