@@ -1,0 +1,127 @@
+"""Turn what Superset exports back into what the repository keeps, so a UI edit is a clean git diff.
+
+An export differs from our files in ways that mean nothing: export defaults (``extra: null``,
+``offset: 0`` …), instance ids (``chartId``, ``params.datasource`` "7__table", the query context's
+datasource id), the stamps ``assets.stamped`` adds (managed externally, certification), key and list
+order. ``normalise`` removes all of that. Given the repository's version of the file (``local``) it
+keeps the local value wherever the meaning is the same, so unchanged parts stay byte-identical.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from typing import Any
+
+from superset_plugin.assets import dump
+
+STAMP_KEYS = ("is_managed_externally", "external_url", "certified_by", "certification_details")
+# Instance-specific keys: the local value wins; without a local file they are dropped.
+_INSTANCE_KEYS = {"datasource", "dashboards", "slice_id", "datasetId", "chartsInScope",
+                  "tabsInScope", "type_generic"}
+_IDENTITY = {"columns": "column_name", "metrics": "metric_name",
+             "native_filter_configuration": "id"}
+# Export defaults that are not falsy (falsy ones are dropped anyway when the repository omits them).
+_TRUE_DEFAULTS = {"is_active", "filterable", "groupby", "filter_select_enabled", "expose_in_sqllab"}
+_MISSING = object()
+
+
+def _is_default(name: str, value: Any) -> bool:
+    if name in _TRUE_DEFAULTS:
+        return value is True
+    return value is None or value is False or value == 0 or value in ("", [], {})
+
+
+def _merge(remote: Any, local: Any, key: str | None = None) -> Any:
+    """``remote`` with defaults and instance ids dropped, and ``local``'s value kept where equal."""
+    if isinstance(remote, dict):
+        base = local if isinstance(local, dict) else {}
+        merged = {}
+        for name, value in remote.items():
+            mine = base.get(name, _MISSING)
+            if name in _INSTANCE_KEYS:
+                if mine is not _MISSING:
+                    merged[name] = copy.deepcopy(mine)
+                continue
+            if mine is _MISSING and _is_default(name, value):
+                continue
+            if name == "query_context" and isinstance(value, str):
+                merged[name] = _merge_query_context(value, mine if isinstance(mine, str) else None)
+                continue
+            merged[name] = _merge(value, None if mine is _MISSING else mine, name)
+        return merged
+    if isinstance(remote, list) and key in _IDENTITY and all(isinstance(i, dict) for i in remote):
+        return _merge_by_identity(remote, local if isinstance(local, list) else [], _IDENTITY[key])
+    if isinstance(remote, list):
+        mine = local if isinstance(local, list) and len(local) == len(remote) else [None] * len(remote)
+        return [_merge(r, m) for r, m in zip(remote, mine)]
+    if local is not None and remote == local:
+        return local
+    return remote
+
+
+def _merge_by_identity(remote: list[dict[str, Any]], local: list[Any], identity: str) -> list[Any]:
+    """Items matched by name; local order first, items new in Superset after them, sorted by name."""
+    mine = {i.get(identity): i for i in local if isinstance(i, dict)}
+    theirs = {i.get(identity): i for i in remote}
+    order = [name for name in mine if name in theirs]
+    order += sorted((name for name in theirs if name not in mine), key=str)
+    return [_merge(theirs[name], mine.get(name)) for name in order]
+
+
+def _merge_query_context(remote: str, local: str | None) -> str:
+    try:
+        theirs = json.loads(remote)
+    except ValueError:
+        return remote
+    try:
+        mine = json.loads(local) if local else None
+    except ValueError:
+        mine = None
+    merged = _strip_context(theirs, mine)
+    if mine is not None and merged == _strip_context(mine, mine):
+        return local  # type: ignore[return-value]
+    return json.dumps(merged, ensure_ascii=False, sort_keys=True)
+
+
+def _strip_context(context: Any, local: Any) -> Any:
+    """The query context without instance ids (local ones kept), defaults left as Superset wrote them."""
+    if isinstance(context, dict):
+        base = local if isinstance(local, dict) else {}
+        out = {}
+        for name, value in context.items():
+            if name in _INSTANCE_KEYS:
+                if name in base:
+                    out[name] = base[name]
+                continue
+            out[name] = _strip_context(value, base.get(name))
+        return out
+    if isinstance(context, list):
+        mine = local if isinstance(local, list) and len(local) == len(context) else [None] * len(context)
+        return [_strip_context(c, m) for c, m in zip(context, mine)]
+    return context
+
+
+def normalise(data: dict[str, Any], local: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An exported (or stamped) asset as the repository keeps it; see the module docstring."""
+    clean = {k: v for k, v in data.items() if k not in STAMP_KEYS}
+    if isinstance(clean.get("position"), dict):
+        clean["position"] = _position(clean["position"], (local or {}).get("position"))
+    return _merge(clean, {k: v for k, v in (local or {}).items() if k not in STAMP_KEYS})
+
+
+def _position(position: dict[str, Any], local: Any) -> dict[str, Any]:
+    """Chart nodes keep the local placeholder chartId (0 for a chart new to the repository)."""
+    mine = local if isinstance(local, dict) else {}
+    out = copy.deepcopy(position)
+    for node_id, node in out.items():
+        if isinstance(node, dict) and node.get("type") == "CHART" and isinstance(node.get("meta"), dict):
+            old = ((mine.get(node_id) or {}).get("meta") or {}).get("chartId")
+            node["meta"]["chartId"] = old if isinstance(old, int) else 0
+    return out
+
+
+def fingerprint(data: dict[str, Any]) -> str:
+    """A short digest of an asset's meaning: equal for an import and its unchanged re-export."""
+    return hashlib.sha256(dump(normalise(data)).encode()).hexdigest()[:16]

@@ -1,0 +1,352 @@
+"""plan / register / pull / status / prune: keep a Superset in step with datasets/ and dashboards/.
+
+How "changed" is decided: every asset has a fingerprint of its normalised content (``normalise``),
+the same for our file and for Superset's export of it. Equal fingerprints (and, for charts and
+dashboards, the current version stamp) mean *unchanged*; a missing UUID means *create*; anything else
+*update*. Drift — an edit made in Superset since our last registration — needs memory: after every
+registration the fingerprints Superset then exported are kept in a state file,
+``$XDG_STATE_HOME/jamfor/superset/<host>-<digest of the URL>.json`` (~/.local/state unless
+XDG_STATE_HOME says otherwise). The state file also lists the UUIDs we registered, which is what
+``--prune`` may delete: nothing else in Superset is ever modified or deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import yaml
+
+from seed import __version__
+from seed.errors import BadInput, JamforError, Problem
+from superset_plugin.assets import (
+    DATABASE_NAME,
+    DATABASE_PATH,
+    DATABASE_UUID,
+    Asset,
+    AssetSet,
+    Bundle,
+    build_bundle,
+    dump,
+    render_database,
+    version_stamp,
+)
+from superset_plugin.client import SupersetClient
+from superset_plugin.normalise import fingerprint, normalise
+
+_EXPORT_ORDER = ("dashboard", "chart", "dataset")
+_DELETE_ORDER = ("dashboard", "chart", "dataset")
+
+
+# --- state -------------------------------------------------------------------------------------
+
+def state_path(url: str) -> Path:
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    host = re.sub(r"[^A-Za-z0-9.-]", "_", urlparse(url).netloc or "superset")
+    digest = hashlib.sha256(url.rstrip("/").encode()).hexdigest()[:12]
+    return Path(base) / "jamfor" / "superset" / f"{host}-{digest}.json"
+
+
+def load_state(url: str) -> dict[str, Any]:
+    path = state_path(url)
+    if not path.exists():
+        return {"assets": {}}
+    try:
+        return json.loads(path.read_text())
+    except ValueError:
+        raise JamforError(f"the registration state {path} is not JSON; delete it to start afresh") from None
+
+
+def save_state(url: str, state: dict[str, Any]) -> Path:
+    path = state_path(url)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(state, indent=1, sort_keys=True, ensure_ascii=False))
+    tmp.replace(path)
+    return path
+
+
+# --- what Superset holds -----------------------------------------------------------------------
+
+@dataclass
+class Remote:
+    """Our objects as Superset holds them: ids by UUID, and the exported YAML by UUID."""
+
+    ids: dict[str, dict[str, int]] = field(default_factory=dict)  # kind -> uuid -> id
+    exported: dict[str, dict[str, Any]] = field(default_factory=dict)  # uuid -> parsed YAML
+
+    def id_of(self, kind: str, uuid: str) -> int | None:
+        return self.ids.get(kind, {}).get(uuid)
+
+
+def fetch_remote(client: SupersetClient, uuids_by_kind: dict[str, set[str]]) -> Remote:
+    """Look up our UUIDs and export those present (three export calls, whatever the number)."""
+    remote = Remote()
+    for kind in ("database", *_EXPORT_ORDER):
+        found = client.find(kind, uuids_by_kind.get(kind, set()))
+        remote.ids[kind] = {uuid: int(item["id"]) for uuid, item in found.items()}
+    for kind in _EXPORT_ORDER:
+        for path, text in client.export(kind, remote.ids[kind].values()).items():
+            if path.endswith((".yaml", ".yml")) and not path.startswith("metadata"):
+                data = yaml.safe_load(text)
+                if isinstance(data, dict) and data.get("uuid"):
+                    remote.exported[str(data["uuid"])] = data
+    return remote
+
+
+# --- plan --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Change:
+    """What register would do to one asset: create, update, unchanged or removed (from the repo)."""
+
+    kind: str
+    uuid: str
+    title: str
+    source: str
+    action: str
+    drift: bool = False
+    reason: str = ""
+
+
+@dataclass
+class Plan:
+    changes: list[Change]
+    remote: Remote
+    bundle: Bundle | None  # None when planned without a database URI (status)
+
+    @property
+    def has_changes(self) -> bool:
+        return any(c.action in ("create", "update") for c in self.changes)
+
+    def of(self, action: str) -> list[Change]:
+        return [c for c in self.changes if c.action == action]
+
+    @property
+    def drifted(self) -> list[Change]:
+        return [c for c in self.changes if c.drift]
+
+
+def _uuids_by_kind(assets: AssetSet, state: dict[str, Any]) -> dict[str, set[str]]:
+    wanted: dict[str, set[str]] = {"database": {DATABASE_UUID}}
+    for asset in assets:
+        wanted.setdefault(asset.kind, set()).add(asset.uuid)
+    for uuid, entry in state.get("assets", {}).items():
+        wanted.setdefault(entry["kind"], set()).add(uuid)
+    return wanted
+
+
+def _asset_change(asset: Asset, remote: Remote, state: dict[str, Any], version: str) -> Change:
+    known = state.get("assets", {}).get(asset.uuid, {})
+    if remote.id_of(asset.kind, asset.uuid) is None or asset.uuid not in remote.exported:
+        return Change(asset.kind, asset.uuid, asset.title, asset.source, "create")
+    exported = remote.exported[asset.uuid]
+    theirs = fingerprint(exported)
+    drift = bool(known.get("remote")) and known["remote"] != theirs
+    if theirs != fingerprint(asset.data):
+        reason = "ändrad i Superset" if drift and known.get("local") == fingerprint(asset.data) else "ändrad"
+        return Change(asset.kind, asset.uuid, asset.title, asset.source, "update", drift, reason)
+    stamp = exported.get("certification_details")
+    if asset.kind in ("chart", "dashboard") and stamp != version_stamp(version):
+        return Change(asset.kind, asset.uuid, asset.title, asset.source, "update", drift, "ny version")
+    return Change(asset.kind, asset.uuid, asset.title, asset.source, "unchanged", drift)
+
+
+def _database_change(remote: Remote) -> Change:
+    action = "create" if remote.id_of("database", DATABASE_UUID) is None else "unchanged"
+    return Change("database", DATABASE_UUID, DATABASE_NAME, DATABASE_PATH, action)
+
+
+def make_plan(client: SupersetClient, assets: AssetSet, database_uri: str | None, url: str,
+              version: str = __version__) -> Plan:
+    """Compare the repository's assets with what Superset holds now (read-only)."""
+    state = load_state(url)
+    bundle = build_bundle(assets, database_uri, version) if database_uri else None
+    remote = fetch_remote(client, _uuids_by_kind(assets, state))
+    changes = [_database_change(remote)]
+    changes += [_asset_change(asset, remote, state, version) for asset in assets]
+    local = {a.uuid for a in assets}
+    for uuid, entry in sorted(state.get("assets", {}).items()):
+        if uuid not in local and remote.id_of(entry["kind"], uuid) is not None:
+            changes.append(Change(entry["kind"], uuid, entry.get("title", uuid), entry.get("source", ""),
+                                  "removed"))
+    return Plan(changes, remote, bundle)
+
+
+# --- register ----------------------------------------------------------------------------------
+
+@dataclass
+class RegisterResult:
+    plan: Plan
+    imported: bool
+    pruned: list[Change]
+    chart_rows: dict[str, int]  # chart uuid -> rows its data endpoint returned
+    state_file: Path
+
+
+def verify(client: SupersetClient, assets: AssetSet) -> dict[str, int]:
+    """Every asset present by UUID and every chart's data endpoint answering with rows."""
+    problems = []
+    uuids = _uuids_by_kind(assets, {})
+    found = {kind: client.find(kind, wanted) for kind, wanted in uuids.items()}
+    for asset in assets:
+        if asset.uuid not in found.get(asset.kind, {}):
+            problems.append(Problem("not-registered", f"{asset.kind} {asset.uuid} is missing in Superset "
+                                    "after the import", file=asset.source))
+    rows = {}
+    for chart in assets.of("chart"):
+        item = found.get("chart", {}).get(chart.uuid)
+        if item is None:
+            continue
+        try:
+            answer = client.chart_data(int(item["id"]))
+        except JamforError as exc:
+            problems.append(Problem("chart-data-failed", str(exc), file=chart.source))
+            continue
+        count = sum(len(result.get("data") or []) for result in answer.get("result", []))
+        rows[chart.uuid] = count
+        if count == 0:
+            problems.append(Problem("chart-data-empty", "the chart's data endpoint answered with no rows",
+                                    file=chart.source))
+    if problems:
+        raise BadInput(problems)
+    return rows
+
+
+def _record(url: str, assets: AssetSet, remote: Remote, previous: dict[str, Any], version: str,
+            pruned: set[str]) -> Path:
+    entries = {uuid: entry for uuid, entry in previous.get("assets", {}).items() if uuid not in pruned}
+    for asset in assets:
+        exported = remote.exported.get(asset.uuid)
+        entries[asset.uuid] = {"kind": asset.kind, "title": asset.title, "source": asset.source,
+                               "local": fingerprint(asset.data),
+                               "remote": fingerprint(exported) if exported else None}
+    state = {"url": url, "version": version, "registered_at": datetime.now(timezone.utc).isoformat(),
+             "assets": entries}
+    return save_state(url, state)
+
+
+def prune(client: SupersetClient, plan: Plan) -> list[Change]:
+    """Delete what the repository no longer has — only UUIDs the state file says we registered."""
+    removed = plan.of("removed")
+    for kind in _DELETE_ORDER:
+        for change in removed:
+            object_id = plan.remote.id_of(kind, change.uuid) if change.kind == kind else None
+            if object_id is not None:
+                client.delete(kind, object_id)
+    return removed
+
+
+def register(client: SupersetClient, assets: AssetSet, database_uri: str, url: str, *,
+             prune_removed: bool = False, version: str = __version__) -> RegisterResult:
+    """Import what changed (nothing if nothing did), verify, remember, and prune only when asked."""
+    _, passwords = render_database(database_uri)
+    for secret in passwords.values():
+        client.add_secret(secret)
+    previous = load_state(url)
+    plan = make_plan(client, assets, database_uri, url, version)
+    if plan.has_changes and plan.bundle is not None:
+        client.import_assets(plan.bundle.zip(), plan.bundle.passwords)
+    pruned = prune(client, plan) if prune_removed else []
+    rows = verify(client, assets)
+    remote = fetch_remote(client, _uuids_by_kind(assets, {}))
+    path = _record(url, assets, remote, previous, version, {c.uuid for c in pruned})
+    return RegisterResult(plan, plan.has_changes, pruned, rows, path)
+
+
+# --- pull --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Pulled:
+    source: str
+    action: str  # "updated", "added", "unchanged", "missing"
+
+
+def _header(path: Path) -> str:
+    """Leading comment lines of a file, kept when the file is rewritten."""
+    if not path.exists():
+        return ""
+    lines = []
+    for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
+        if not line.startswith("#"):
+            break
+        lines.append(line)
+    return "".join(lines)
+
+
+def _slug(text: str) -> str:
+    cleaned = re.sub(r"[^a-z0-9]+", "_", text.lower().translate(str.maketrans("åäöé", "aaoe")))
+    return cleaned.strip("_")[:60] or "chart"
+
+
+def pull(client: SupersetClient, assets: AssetSet) -> list[Pulled]:
+    """Write Superset's version of our assets back into the asset folders, normalised.
+
+    Files whose meaning did not change are left untouched. A chart an analyst added in the UI to one
+    of our dashboards is written as a new file next to that dashboard's charts.
+    """
+    remote = fetch_remote(client, _uuids_by_kind(assets, {}))
+    results = []
+    for asset in assets:
+        exported = remote.exported.get(asset.uuid)
+        if exported is None:
+            results.append(Pulled(asset.source, "missing"))
+            continue
+        clean = normalise(exported, asset.data)
+        if clean == asset.data:
+            results.append(Pulled(asset.source, "unchanged"))
+            continue
+        path = assets.root / asset.source
+        path.write_text(_header(path) + dump(clean), encoding="utf-8")
+        results.append(Pulled(asset.source, "updated"))
+    results += _pull_new_charts(assets, remote)
+    return results
+
+
+def _pull_new_charts(assets: AssetSet, remote: Remote) -> list[Pulled]:
+    ours = assets.by_uuid()
+    datasets = {a.uuid for a in assets.of("dataset")}
+    added = []
+    for dashboard in assets.of("dashboard"):
+        position = (remote.exported.get(dashboard.uuid) or {}).get("position") or {}
+        for node in position.values():
+            uuid = str(((node or {}).get("meta") or {}).get("uuid", "")) if isinstance(node, dict) else ""
+            chart = remote.exported.get(uuid)
+            if not uuid or uuid in ours or chart is None or str(chart.get("dataset_uuid")) not in datasets:
+                continue
+            folder = assets.root / Path(dashboard.source).parent / "charts"
+            folder.mkdir(exist_ok=True)
+            path = folder / f"{_slug(str(chart.get('slice_name', uuid)))}_{uuid[:8]}.yaml"
+            path.write_text(dump(normalise(chart)), encoding="utf-8")
+            added.append(Pulled(path.relative_to(assets.root).as_posix(), "added"))
+    return added
+
+
+# --- status ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SupersetStatus:
+    url: str
+    registered_version: str | None
+    registered_at: str | None
+    counts: dict[str, int]  # action -> number of assets
+    drifted: list[Change]
+    removed: list[Change]
+
+
+def superset_status(client: SupersetClient, assets: AssetSet, url: str) -> SupersetStatus:
+    """The Superset side of `jamfor status`: what we registered last, and what differs now."""
+    state = load_state(url)
+    plan = make_plan(client, assets, None, url)
+    counts: dict[str, int] = {}
+    for change in plan.changes:
+        counts[change.action] = counts.get(change.action, 0) + 1
+    return SupersetStatus(url, state.get("version"), state.get("registered_at"), counts, plan.drifted,
+                          plan.of("removed"))
