@@ -94,14 +94,18 @@ def seed(db_url: str | None, demo: bool, force: bool) -> None:
 
 @main.command()
 @db_option
+@click.option("--url", "superset_url", metavar="URL",
+              help="Also show the Superset side: registered version and drift (needs credentials).")
 @reports_errors
-def status(db_url: str | None) -> None:
+def status(db_url: str | None, superset_url: str | None) -> None:
     """Show what is loaded: batches, sources, rows held, synthetic or not."""
     from seed.status import batch_status
 
     rows = batch_status(engine_for(db_url))
     if not rows:
         out.print("Inget är laddat. Kör `jamfor seed`.")
+        if superset_url:
+            print_superset_status(superset_url)
         return
     table = Table("batch", "källa", "klar", "rader", "syntetisk", "version", "referens")
     for r in rows:
@@ -109,6 +113,8 @@ def status(db_url: str | None) -> None:
         table.add_row(str(r.batch_id), r.source, finished, str(r.rows_held),
                       "ja" if r.synthetic else "nej", r.jamfor_version, r.source_ref)
     out.print(table)
+    if superset_url:
+        print_superset_status(superset_url)
 
 
 @main.group()
@@ -247,3 +253,9 @@ def kolada_search(text: str, base_url: str | None, refresh: bool) -> None:
     for hit in hits:
         table.add_row(hit.id, escape(hit.title), hit.publ_period, hit.publication_date)
     out.print(table)
+
+
+# validate / plan / register / pull (superset_plugin/cli_superset.py)
+from superset_plugin.cli_superset import add_superset_commands, print_superset_status  # noqa: E402
+
+add_superset_commands(main, reports_errors, db_option)
