@@ -139,7 +139,6 @@ def _response_counts(data: Inputs) -> pd.DataFrame:
         n_completed=("completed", "sum"), synthetic=("synthetic", "any")).reset_index()
     out["n_answered"] = out.n_started + out.n_completed
     out["share_completed"] = share(out.n_completed, out.n_units)
-    out["omrade_name"] = out[OMRADE].map(data.omraden)
     return out
 
 
@@ -162,7 +161,6 @@ def _offered_per_kommun(data: Inputs) -> pd.DataFrame:
     units = data.offered_per_unit()
     units["area_name"] = units.area_code.map(data.area_names)
     units["lan_name"] = units.lan_code.map(data.scope_names)
-    units["omrade_name"] = units[OMRADE].map(data.omraden)
     units["n_mapped"] = units[OMRADE].map(data.n_mapped).fillna(0)
     units["synthetic"] = units.area_code.isin(
         data.responses.area_code[data.responses.synthetic]) | units.synthetic
@@ -181,7 +179,6 @@ def _insatsutbud(data: Inputs) -> pd.DataFrame:
         n_further_answered=("further_answered", "sum"), n_further_yes=("further_yes", "sum"),
         synthetic=("synthetic", "any")).reset_index()
     out["share_further"] = share(out.n_further_yes, out.n_further_answered)
-    out["omrade_name"] = out[OMRADE].map(data.omraden)
     out["n_mapped"] = out[OMRADE].map(data.n_mapped).fillna(0)
     return out
 
@@ -283,7 +280,6 @@ def _wish(data: Inputs) -> pd.DataFrame:
         n_answered=("area_code", "size"), n_ja=("ja", "sum"), n_nej=("nej", "sum"),
         n_vet_ej=("vet_ej", "sum"), synthetic=("synthetic", "any")).reset_index()
     out["share_ja"] = share(out.n_ja, out.n_answered)
-    out["omrade_name"] = out[OMRADE].map(data.omraden)
     return out
 
 
@@ -338,4 +334,9 @@ def rebuild_skr(conn: Connection) -> None:
     if data.answered.empty:
         return
     for table, build in BUILDERS:
-        insert_rows(conn, table, _typed(table, build(data)))
+        frame = build(data)
+        if "omrade_name" in table.c:
+            frame["omrade_name"] = frame[OMRADE].map(data.omraden)
+        if "insats_label" in table.c:
+            frame["insats_label"] = frame.insats_name + frame.anhorig.map({True: "*", False: ""})
+        insert_rows(conn, table, _typed(table, frame))

@@ -164,7 +164,8 @@ BESLUT = ("med", "utan", "bada")
 def _skr_scope_columns() -> list[Column]:
     return [Column("scope_code", String(2), primary_key=True),
             Column("scope_name", Text, nullable=False),
-            Column("verksamhetsomrade", String(32), primary_key=True)]
+            Column("verksamhetsomrade", String(32), primary_key=True),
+            Column("omrade_name", Text, nullable=False)]
 
 
 verksamhetsomrade = Table(
@@ -231,7 +232,6 @@ skr_response_counts = Table(
     "skr_response_counts",
     metadata,
     *_skr_scope_columns(),
-    Column("omrade_name", Text, nullable=False),
     Column("n_units", Integer, nullable=False),
     Column("n_not_started", Integer, nullable=False),
     Column("n_started", Integer, nullable=False),
@@ -256,7 +256,6 @@ skr_insatsutbud = Table(
     "skr_insatsutbud",
     metadata,
     *_skr_scope_columns(),
-    Column("omrade_name", Text, nullable=False),
     Column("n_mapped", Integer, nullable=False),
     Column("n_answered", Integer, nullable=False),
     Column("mean_offered", Float),
@@ -303,6 +302,7 @@ skr_insats_summary = Table(
     *_skr_scope_columns(),
     Column("insats_id", String(80), primary_key=True),
     Column("insats_name", Text, nullable=False),
+    Column("insats_label", Text, nullable=False),
     Column("anhorig", Boolean, nullable=False),
     Column("name_known", Boolean, nullable=False),
     Column("huvudgrupp", Text, nullable=False),
@@ -334,6 +334,7 @@ skr_distribution_kommun = Table(
     Column("question", String(16), primary_key=True),
     Column("category", String(10), primary_key=True),
     Column("area_name", Text, nullable=False),
+    Column("omrade_name", Text, nullable=False),
     Column("lan_code", String(2), nullable=False),
     Column("n_instances", Integer, nullable=False),
     Column("n_answered_instances", Integer, nullable=False),
@@ -363,6 +364,7 @@ skr_distribution_insats = Table(
     Column("question", String(16), primary_key=True),
     Column("category", String(10), primary_key=True),
     Column("insats_name", Text, nullable=False),
+    Column("insats_label", Text, nullable=False),
     Column("anhorig", Boolean, nullable=False),
     Column("name_known", Boolean, nullable=False),
     Column("n_category", Integer, nullable=False),
@@ -376,7 +378,6 @@ skr_wish = Table(
     "skr_wish",
     metadata,
     *_skr_scope_columns(),
-    Column("omrade_name", Text, nullable=False),
     Column("n_answered", Integer, nullable=False),
     Column("n_ja", Integer, nullable=False),
     Column("n_nej", Integer, nullable=False),
