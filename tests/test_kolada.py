@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+import shlex
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -252,3 +254,34 @@ def test_search_lists_matching_kpis_with_their_publication_period_across_pages(k
 def test_search_without_hits_says_so(kolada):
     result = run("kolada", "search", "finns inte", "--base-url", kolada.base_url)
     assert result.exit_code == 0 and "Inga nyckeltal i Kolada matchar 'finns inte'" in flat(result.output)
+
+
+def _readme_commands() -> list[list[str]]:
+    """The `jamfor` commands of the README's Kolada example, continuation lines joined, comments cut."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("### Kolada:")[1].split("```")[1]
+    joined = block.replace("\\\n", " ")
+    return [shlex.split(line.split("#")[0])[1:] for line in joined.splitlines()
+            if line.startswith("jamfor ")]
+
+
+def test_the_readme_kolada_examples_run_against_a_kolada_shaped_server(kolada, tmp_path):
+    kolada.state.kpis += [
+        {"id": "N01951", "title": "Invånare totalt, antal", "description": "Antal invånare 31/12.",
+         "publ_period": "2021", "publication_date": "2022-02-20", "operating_area": "Befolkning"},
+        {"id": "U12345", "title": "Handläggare med socionomexamen, andel (%)", "description": "ÖJ.",
+         "publ_period": "2021", "publication_date": "2022-03-01", "operating_area": "LSS"},
+    ]
+    kolada.state.rows += [_row("N01951", "0180", 2021, 984748), _row("U12345", "1280", 2021, 71),
+                          _row("U12345", "0000", 2021, 82)]
+    url = f"sqlite:///{tmp_path / 'jamfor.db'}"
+    commands = _readme_commands()
+    assert [c[:2] for c in commands] == [["kolada", "search"], ["load", "kolada"], ["load", "kolada"]]
+    for command in commands:
+        if "--db" in command:
+            command[command.index("--db") + 1] = url
+        result = run(*command, "--base-url", kolada.base_url)
+        assert result.exit_code == 0, result.output
+    assert values_of(url, "kolada_N01951") == {("0180", 2021): (984748.0, "ok", "984748")}
+    assert values_of(url, "lss_handlaggare_socionomexamen") == {("1280", 2021): (71.0, "ok", "71"),
+                                                                ("00", 2021): (82.0, "ok", "82")}

@@ -216,3 +216,42 @@ def test_a_title_row_naming_kommun_is_not_taken_for_the_header_and_kommungrupp_i
     values = read_oj_excel([path]).frames.tables["indicator_value"]
     assert values[["indicator_id", "area_code", "year", "value"]].values.tolist() == [
         ["lss_ibic_alla_utredningar", "1280", 2021, 0.0]]
+
+
+def _readme_example_workbook(path: Path) -> None:
+    """The workbook the README's worked example shows, built from the README's own table."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Socialstyrelsen's ÖJ workbooks")[1].split("```")[0]
+    wb = Workbook()
+    wb.active.title = "Läsanvisning"
+    ws = wb.create_sheet("LSS")
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if not line.startswith("| ") or not cells[0].isdigit():
+            continue
+        row = int(cells[0])
+        for col, text in enumerate(cells[1:], start=1):
+            text = text.replace("**", "").split(" (merged")[0]
+            if text:
+                ws.cell(row, col, int(text) if text.isdigit() and text[0] != "0" else text)
+        if row == 1:
+            ws.merge_cells("A1:D1")
+    wb.save(path)
+
+
+def test_the_readme_worked_example_loads_as_the_readme_says(tmp_path):
+    path = tmp_path / "oj_lss_2021.xlsx"
+    _readme_example_workbook(path)
+    url = f"sqlite:///{tmp_path / 'jamfor.db'}"
+    result = run("load", "oj-excel", path, "--db", url)
+    assert result.exit_code == 0, result.output
+    ibic, hand = "lss_ibic_alla_utredningar", "lss_handlaggare_socionomexamen"
+    got = {(i, a): (v, s) for (i, a, _), (v, s, _) in loaded(url).items()}
+    assert got == {
+        (ibic, "00"): (41.0, "ok"), (hand, "00"): (82.0, "ok"),
+        (ibic, "01"): (44.5, "ok"), (hand, "01"): (81.5, "ok"),
+        (ibic, "0114"): (100.0, "ok"), (hand, "0114"): (82.5, "ok"),
+        (ibic, "018004"): (None, "sekretess"), (hand, "018004"): (75.0, "ok"),
+        (ibic, "1280"): (None, "bortfall"), (hand, "1280"): (None, "ej_besvarad"),
+    }
+    assert {year for (_, _, year) in loaded(url)} == {2021}
