@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -253,6 +254,59 @@ def kolada_search(text: str, base_url: str | None, refresh: bool) -> None:
     for hit in hits:
         table.add_row(hit.id, escape(hit.title), hit.publ_period, hit.publication_date)
     out.print(table)
+
+
+@main.command()
+@click.option("--port", default=8088, show_default=True, type=click.IntRange(1, 65535),
+              help="Port on 127.0.0.1 for Superset (choose another when 8088 is taken).")
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Folder for the demo Superset (config, metadata DB, log). "
+              "Default: superset-demo/ beside the default warehouse.")
+@click.option("--db", "db_url", metavar="URL",
+              help="Warehouse SQLAlchemy URL. Default: the SQLite file demo.db beside the default warehouse.")
+@reports_errors
+def demo(port: int, home: Path | None, db_url: str | None) -> None:
+    """Seed a demo warehouse, start a local Superset with every jamfor dashboard; Ctrl-C stops it.
+
+    A second run re-uses the seeded warehouse, the initialised Superset and the registered assets,
+    so it starts in seconds.
+    """
+    from superset_plugin.demo import DemoSettings, serve
+    from superset_plugin.demo import demo as run_demo
+
+    bar = progress()
+    task = bar.add_task("Förbereder", total=None)
+    bar.start()
+    try:
+        with run_demo(DemoSettings(port, home, db_url),
+                      on_step=lambda name: bar.update(task, description=name)) as ready:
+            bar.update(task, description="Klart")
+            bar.stop()
+            _print_demo_login(ready)
+            serve(ready)
+            err.print("Stoppar Superset …")
+    finally:
+        bar.stop()
+    err.print("Superset har stoppats.")
+
+
+def _print_demo_login(ready: Any) -> None:
+    instance = ready.instance
+    out.print(f"\nSuperset med jamfor körs på [bold]{instance.url}[/]", highlight=False)
+    out.print(f"Lager: {escape(ready.warehouse)} "
+              f"({'laddade ' + ', '.join(ready.seeded) if ready.seeded else 'oförändrat'})", highlight=False)
+    out.print("Dataset, diagram och dashboards: "
+              f"{'registrerade' if ready.registered else 'oförändrade sedan förra körningen'}",
+              highlight=False)
+    out.print(f"Inloggning: användare [bold]{instance.username}[/]", highlight=False)
+    if ready.password_file:
+        # Only this local demo instance (127.0.0.1, synthetic data) prints its generated password:
+        # the user must log in, and the file holding it is theirs (0600) anyway.
+        out.print(f"  lösenord [bold]{escape(instance.password)}[/] "
+                  f"(sparat i {escape(str(ready.password_file))})", highlight=False)
+    else:
+        out.print("  lösenord: det du satt i $JAMFOR_SUPERSET_ADMIN_PASSWORD", highlight=False)
+    out.print("Tryck Ctrl-C för att stoppa.\n")
 
 
 # validate / plan / register / pull (superset_plugin/cli_superset.py)

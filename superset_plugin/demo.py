@@ -1,0 +1,212 @@
+"""`jamfor demo`: a local Superset with every jamfor dashboard on a seeded SQLite warehouse.
+
+Three steps, each skipping what is already done so that a second run starts in seconds:
+
+1. seed the warehouse with reference data, the published figures and the flagged demo values
+   (``run_seed`` leaves unchanged sources alone);
+2. start Superset from a home folder next to the warehouse (``superset_plugin.local``: initialised once);
+3. register every asset, unless exactly this set of asset files was already registered into exactly this
+   Superset metadata database for this warehouse (a fingerprint kept in the home).
+
+The Superset process runs in its own session; ``serve`` stops it on Ctrl-C or SIGTERM, so no gunicorn is
+left behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import requests
+from sqlalchemy.engine import make_url
+
+from seed import __version__
+from seed.db import default_db_path, engine_for, safe_url
+from seed.errors import JamforError
+from seed.seeding import run_seed
+from superset_plugin.assets import AssetSet, load_assets
+from superset_plugin.local import SupersetInstance, running
+from superset_plugin.normalise import fingerprint
+
+DEFAULT_PORT = 8088
+_REGISTERED_MARKER = "jamfor-registered"
+
+Step = Callable[[str], None]
+
+
+class DemoError(JamforError):
+    """The demo cannot start as asked (port taken, warehouse unusable, …); the message says what to do."""
+
+
+@dataclass(frozen=True)
+class DemoSettings:
+    """Where the demo listens, keeps its Superset home and its warehouse."""
+
+    port: int = DEFAULT_PORT
+    home: Path | None = None
+    db_url: str | None = None
+
+    @property
+    def resolved_home(self) -> Path:
+        return self.home or default_db_path().parent / "superset-demo"
+
+    @property
+    def resolved_db_url(self) -> str:
+        """--db, else a demo SQLite file beside the default warehouse (demo values never mix into it)."""
+        if self.db_url:
+            return self.db_url
+        path = default_db_path().with_name("demo.db")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{path}"
+
+
+@dataclass(frozen=True)
+class DemoReady:
+    """What a person needs to use the running demo (the password stays out of ``repr``)."""
+
+    instance: SupersetInstance
+    warehouse: str
+    seeded: tuple[str, ...]
+    registered: bool
+
+    @property
+    def password_file(self) -> Path | None:
+        """Where the generated admin password is kept, or None when it came from the environment."""
+        stored = self.instance.home / "admin_password"
+        return stored if stored.exists() and stored.read_text().strip() == self.instance.password else None
+
+
+def check_port_free(port: int) -> None:
+    """Fail with a hint towards --port when something already listens on 127.0.0.1:``port``."""
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            raise DemoError(f"port {port} på 127.0.0.1 är upptagen; välj en annan med --port, "
+                            f"t.ex. jamfor demo --port {port + 1}") from None
+
+
+def seed_warehouse(db_url: str, on_step: Step | None = None) -> tuple[str, ...]:
+    """Load reference, published and demo data; returns the names of the sources actually (re)loaded."""
+    engine = engine_for(db_url)
+    try:
+        results = run_seed(engine, demo=True, on_step=on_step)
+    finally:
+        engine.dispose()
+    return tuple(name for name, result in results if not result.unchanged)
+
+
+def warehouse_uri_for_superset(db_url: str) -> str:
+    """The URI Superset uses to reach the warehouse: a SQLite path made absolute, anything else as is."""
+    url = make_url(db_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return str(url.set(database=str(Path(url.database).resolve())))
+    return db_url
+
+
+def asset_fingerprint(assets: AssetSet, database_uri: str) -> str:
+    """A digest of every asset's content, the jamfor version and the warehouse URI (without password).
+
+    Kept in the Superset home beside the metadata DB it describes: a fresh home registers again.
+    """
+    digest = hashlib.sha256()
+    digest.update(__version__.encode())
+    digest.update(safe_url(database_uri).encode())
+    for asset in sorted(assets, key=lambda a: a.source):
+        digest.update(f"{asset.source}\0{fingerprint(asset.data)}\0".encode())
+    return digest.hexdigest()
+
+
+def register_assets(instance: SupersetInstance, assets: AssetSet, database_uri: str) -> None:
+    """Register every dataset, chart and dashboard into ``instance`` (the registry skips unchanged ones
+    and verifies that every chart answers with rows)."""
+    from superset_plugin.client import SupersetClient
+    from superset_plugin.registry import register
+
+    client = SupersetClient.login(instance.url, instance.username, instance.password)
+    register(client, assets, database_uri, instance.url)
+
+
+@contextmanager
+def demo(settings: DemoSettings, on_step: Step | None = None,
+         register: Callable[[SupersetInstance, AssetSet, str], None] = register_assets
+         ) -> Iterator[DemoReady]:
+    """Seed, start and register; yield while Superset runs; stop it when the block ends.
+
+    SIGTERM counts as Ctrl-C for the whole block, and once the block ends both are ignored until
+    Superset has stopped, so a second signal cannot leave gunicorn running.
+    """
+    step = on_step or (lambda _name: None)
+    check_port_free(settings.port)
+    with _stop_signals():
+        db_url = settings.resolved_db_url
+        seeded = seed_warehouse(db_url, on_step=lambda name: step(f"Laddar {name}"))
+        database_uri = warehouse_uri_for_superset(db_url)
+        assets = load_assets()
+        home = settings.resolved_home
+        step("Startar Superset")
+        with running(home, settings.port) as instance:
+            try:
+                marker = home / _REGISTERED_MARKER
+                digest = asset_fingerprint(assets, database_uri)
+                registered = not (marker.exists() and marker.read_text() == digest)
+                if registered:
+                    step("Registrerar dataset, diagram och dashboards")
+                    marker.unlink(missing_ok=True)
+                    register(instance, assets, database_uri)
+                    marker.write_text(digest)
+                yield DemoReady(instance, safe_url(db_url), seeded, registered)
+            finally:
+                _set_handlers(signal.SIG_IGN, signal.SIG_IGN)
+
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _set_handlers(*handlers: Any) -> None:
+    if threading.current_thread() is threading.main_thread():
+        for signum, handler in zip(_STOP_SIGNALS, handlers):
+            signal.signal(signum, handler)
+
+
+def _raise_interrupt(_signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _stop_signals() -> Iterator[None]:
+    """SIGTERM raises KeyboardInterrupt inside the block; both handlers are restored afterwards."""
+    previous = [signal.getsignal(signum) for signum in _STOP_SIGNALS]
+    _set_handlers(signal.default_int_handler, _raise_interrupt)
+    try:
+        yield
+    finally:
+        _set_handlers(*previous)
+
+
+def serve(ready: DemoReady, poll_seconds: float = 5.0) -> None:
+    """Block until Ctrl-C or SIGTERM (inside ``demo``, whose end then stops Superset).
+
+    Fails when Superset stops answering /health, so a crashed server does not leave a silent prompt.
+    """
+    failures = 0
+    try:
+        while True:
+            time.sleep(poll_seconds)
+            try:
+                failures = 0 if requests.get(f"{ready.instance.url}/health", timeout=5).ok else failures + 1
+            except requests.RequestException:
+                failures += 1
+            if failures >= 3:
+                raise DemoError(f"Superset svarar inte längre; se {ready.instance.home / 'superset.log'}")
+    except KeyboardInterrupt:
+        return
