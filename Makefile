@@ -44,3 +44,9 @@ clean:
 .PHONY: bench
 bench: $(VENV)/.installed
 	$(VENV)/bin/python bench/bench_load.py
+
+# A local Superset on 127.0.0.1:8088 with every dashboard on a seeded demo warehouse; Ctrl-C stops it.
+# Another port: make demo DEMO_ARGS="--port 8089"
+.PHONY: demo
+demo: $(VENV)/.installed
+	$(VENV)/bin/jamfor demo $(DEMO_ARGS)
