@@ -90,7 +90,8 @@ def values_of(url: str, indicator_id: str) -> dict[tuple[str, int], tuple[float 
     frame = read_table(url, "indicator_value")
     frame = frame[frame.indicator_id == indicator_id]
     return {(r.area_code, int(r.year)): (None if r.value is None or math.isnan(r.value) else r.value,
-                                         r.status, r.raw_value) for r in frame.itertuples()}
+                                         r.status, r.raw_value if isinstance(r.raw_value, str) else None)
+            for r in frame.itertuples()}
 
 
 def test_a_kpi_mapped_to_a_catalogue_indicator_loads_the_totals_from_every_page(kolada, db_url):

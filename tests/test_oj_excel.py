@@ -34,7 +34,8 @@ def loaded(url: str) -> dict[tuple[str, str, int], tuple[float | None, str, str 
     ours = values[values.batch_id.map(batches.source) == "oj_excel"]
     return {
         (r.indicator_id, r.area_code, int(r.year)):
-            (None if r.value is None or math.isnan(r.value) else r.value, r.status, r.raw_value)
+            (None if r.value is None or math.isnan(r.value) else r.value, r.status,
+             r.raw_value if isinstance(r.raw_value, str) else None)
         for r in ours.itertuples()
     }
 
