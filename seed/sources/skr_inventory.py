@@ -356,7 +356,7 @@ def answer_frames(paths: Iterable[Path | str]) -> SourceFrames:
     report.raise_if_invalid()
     return SourceFrames(
         source=SOURCE,
-        source_ref="; ".join(str(f.resolve()) for f in files),
+        source_ref="; ".join(f.name for f in files),
         sha256=sha256_of_files(files),
         synthetic=False,
         tables=_frames([c for _, c in checked]),
