@@ -113,6 +113,7 @@ def year_of(raw: object) -> int | None:
 
 RIKET_NAMES = ("riket", "hela riket", "riket totalt", "totalt riket", "sverige", "hela landet", "totalt")
 _NAME_SUFFIXES = (" stadsdelsområde", " stadsdelsförvaltning", " stadsdelsnämnd", " kommun", " stad")
+_NAME_NOISE = re.compile(r"\s*\([^)]*\)|[*¹²³]+$|\s+\d\)$")
 _LEVEL_ORDER = ("kommun", "stadsdel", "lan", "riket")
 
 
@@ -187,7 +188,8 @@ class AreaIndex:
             head, _, tail = key.partition(separator)
             if tail and head in ("stockholm", "stockholms stad", "stockholms kommun"):
                 return self._lookup(tail)
-        return set()
+        cleaned = _NAME_NOISE.sub("", key).strip()  # "Malmö*", "Riket (samtliga kommuner)"
+        return self._lookup(cleaned) if cleaned and cleaned != key else set()
 
     def recognise(self, raw: object, prefer: str | None = None) -> str | None:
         """A code if the text is one, else a name."""

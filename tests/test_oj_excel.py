@@ -166,6 +166,11 @@ def test_a_file_without_a_header_row_and_a_file_that_is_no_workbook_are_both_nam
     assert "notes.xlsx: no sheet has a header row naming kommun, kommunkod or län in its first 40 rows" \
         in output
     assert not (tmp_path / "w.db").exists()
+    old_format = tmp_path / "gammal.xls"
+    old_format.write_bytes(b"\xd0\xcf\x11\xe0")
+    with pytest.raises(BadInput, match=r"gammal.xls: cannot read as an Excel workbook \(.xlsx\): "
+                       r"InvalidFileException"):
+        read_oj_excel([old_format])
 
 
 def test_the_same_value_in_two_workbooks_differing_is_rejected_but_agreeing_is_kept(tmp_path):

@@ -62,7 +62,9 @@ def test_codes_that_name_no_area_are_not_guessed(areas, raw):
     ("Gotlands län", None, "09"), ("Västra  Götaland", "lan", "14"), ("Region Skåne", None, "12"),
     ("Bromma", None, "018004"), ("Stockholm - Bromma", None, "018004"),
     ("Hägersten–Älvsjö", None, "018015"), ("Lunds kommun", None, "1281"), ("Stockholms stad", None, "0180"),
-    ("Atlantis kommun", None, None), ("Bromma stadsdelsområde", None, "018004"),
+    ("Atlantis kommun", None, None), ("Bromma stadsdelsområde", None, "018004"), ("Malmö*", None, "1280"),
+    ("Riket (samtliga kommuner)", None, "00"), ("Bromma (Stockholm)", None, "018004"),
+    ("Lund 1)", None, "1281"),
     ("Upplands Väsby", None, "0114"),
 ])
 def test_names_are_recognised_case_and_dash_insensitively(areas, raw, prefer, code):

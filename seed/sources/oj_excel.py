@@ -22,6 +22,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
 
 from seed.catalog import INDICATOR_COLUMNS, indicator_frame
@@ -515,7 +516,7 @@ class WorkbookReader:
 def _open(path: Path, report: Report) -> openpyxl.Workbook | None:
     try:
         return openpyxl.load_workbook(path, data_only=True)
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError, InvalidFileException) as exc:
         report.add("unreadable", f"cannot read as an Excel workbook (.xlsx): {type(exc).__name__}",
                    file=path.name)
         return None
