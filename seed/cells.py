@@ -102,13 +102,13 @@ def normalise_title(text: object) -> str:
 
 
 def year_of(raw: object) -> int | None:
-    """A cell that is nothing but a year (2021, "2021", 2021.0), else None."""
+    """A cell that is nothing but a year (2021, "2021", 2021.0, "År 2021", "2021*"), else None."""
     if isinstance(raw, bool) or raw is None:
         return None
     if isinstance(raw, (int, float)):
         return int(raw) if float(raw).is_integer() and 1990 <= raw <= 2099 else None
-    text = str(raw).strip()
-    return int(text) if re.fullmatch(r"(19|20)\d\d", text) else None
+    match = re.fullmatch(r"(?:år\s+)?((?:19|20)\d\d)\s*[*¹²³]*", str(raw).strip(), re.IGNORECASE)
+    return int(match.group(1)) if match else None
 
 
 RIKET_NAMES = ("riket", "hela riket", "riket totalt", "totalt riket", "sverige", "hela landet", "totalt")

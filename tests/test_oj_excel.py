@@ -261,3 +261,23 @@ def test_the_readme_worked_example_loads_as_the_readme_says(tmp_path):
         (ibic, "1280"): (None, "bortfall"), (hand, "1280"): (None, "ej_besvarad"),
     }
     assert {year for (_, _, year) in loaded(url)} == {2021}
+
+
+def test_a_sheet_per_indicator_with_its_title_above_a_blank_row_and_a_row_of_years(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "IBIC utredningar"
+    ws.cell(1, 1, books.IBIC_UTR)
+    ws.merge_cells("A1:E1")
+    ws.append([])
+    ws.append(["Kommun", "År 2019", "2020", "2021*", "Förändring 2019–2021"])
+    ws.append(["Riket", 19, 36, 41, "+22"])
+    ws.append(["Lund", "Nej", "Ja", "Ja", "+100"])
+    path = tmp_path / "per_indicator.xlsx"
+    wb.save(path)
+    values = read_oj_excel([path]).frames.tables["indicator_value"]
+    assert values[["indicator_id", "area_code", "year", "value"]].values.tolist() == [
+        ["lss_ibic_alla_utredningar", "00", 2019, 19.0], ["lss_ibic_alla_utredningar", "00", 2020, 36.0],
+        ["lss_ibic_alla_utredningar", "00", 2021, 41.0], ["lss_ibic_alla_utredningar", "1281", 2019, 0.0],
+        ["lss_ibic_alla_utredningar", "1281", 2020, 100.0],
+        ["lss_ibic_alla_utredningar", "1281", 2021, 100.0]]

@@ -233,8 +233,17 @@ def _is_year_row(sheet: SheetReader, row: int, area_cols: set[int], areas: AreaI
     cells = [(c, v) for c, v in sheet.row(row) if v is not None]
     data = [v for c, v in cells if c not in area_cols]
     labels = [v for c, v in cells if c in area_cols]
-    return bool(data) and all(year_of(v) is not None for v in data) and not any(
-        areas.recognise(v) for v in labels)
+    years = sum(year_of(v) is not None for v in data)
+    return years > len(data) / 2 and not any(areas.recognise(v) for v in labels)
+
+
+def _title_row_above(sheet: SheetReader, row: int, area_cols: set[int]) -> int | None:
+    """The nearest row above a row of years with text over its data columns (a blank or a note row
+    in the area column may sit between)."""
+    for above in range(row - 1, max(0, row - 6), -1):
+        if any(isinstance(v, str) for c, v in sheet.row(above) if c not in area_cols):
+            return above
+    return None
 
 
 def _header_at(sheet: SheetReader, row: int, areas: AreaIndex) -> tuple[Header, Report] | None:
@@ -245,9 +254,10 @@ def _header_at(sheet: SheetReader, row: int, areas: AreaIndex) -> tuple[Header, 
     if not area_columns or not any(v is not None for c, v in cells if c not in area_cols):
         return None
     report = Report()
-    if row > 1 and any(c not in area_cols and year_of(v) is not None for c, v in cells):
-        columns = _columns_over_years(sheet, row - 1, row, area_cols, report)
-        return Header(row - 1, row + 1, area_columns, None, columns), report
+    title_row = _title_row_above(sheet, row, area_cols)
+    if title_row and any(c not in area_cols and year_of(v) is not None for c, v in cells):
+        columns = _columns_over_years(sheet, title_row, row, area_cols, report)
+        return Header(title_row, row + 1, area_columns, None, columns), report
     if _is_year_row(sheet, row + 1, area_cols, areas):
         columns = _columns_over_years(sheet, row, row + 1, area_cols, report)
         return Header(row, row + 2, area_columns, None, columns), report
