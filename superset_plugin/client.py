@@ -116,14 +116,18 @@ class SupersetClient:
 
     # --- lookups ---------------------------------------------------------------------------------
 
-    def find(self, kind: str, uuids: Iterable[str]) -> dict[str, dict[str, Any]]:
-        """The objects of ``kind`` with these UUIDs, keyed by UUID (absent ones are left out)."""
+    def find(self, kind: str, uuids: Iterable[str], columns: Iterable[str] = ("id", "uuid")
+             ) -> dict[str, dict[str, Any]]:
+        """The objects of ``kind`` with these UUIDs, keyed by UUID (absent ones are left out).
+
+        ``columns`` are list columns of that kind's REST API (``changed_on_utc`` for charts …)."""
+        wanted_columns = ",".join(dict.fromkeys(["id", "uuid", *columns]))
         wanted = sorted(set(uuids))
         found: dict[str, dict[str, Any]] = {}
         for start in range(0, len(wanted), _PAGE):
             chunk = wanted[start:start + _PAGE]
             query = (f"(filters:!((col:uuid,opr:in,value:{_rison_list(chunk)})),"
-                     f"columns:!(id,uuid,changed_on),page_size:{_PAGE})")
+                     f"columns:!({wanted_columns}),page_size:{_PAGE})")
             body = self.request("GET", f"/api/v1/{kind}/", f"find {kind}s", params={"q": query}).json()
             for item in body["result"]:
                 found[str(item["uuid"])] = item

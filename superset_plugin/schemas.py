@@ -8,6 +8,7 @@ never touched. Input and output are JSON on stdin/stdout.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import os
@@ -64,10 +65,23 @@ def check_in_app(files: list[tuple[str, str, dict[str, Any]]]) -> list[dict[str,
     return found
 
 
+_checked: dict[str, list[Problem]] = {}
+
+
 def check_with_superset(files: list[tuple[str, str, dict[str, Any]]]) -> list[Problem] | None:
-    """Problems Superset's importer would find in the files; None when Superset is not installed."""
+    """Problems Superset's importer would find in the files; None when Superset is not installed.
+
+    Results are remembered per content for the life of the process (the check costs a few seconds).
+    """
     if not superset_available():
         return None
+    key = hashlib.sha256(json.dumps(files, sort_keys=True, default=str).encode()).hexdigest()
+    if key not in _checked:
+        _checked[key] = _check_in_child(files)
+    return list(_checked[key])
+
+
+def _check_in_child(files: list[tuple[str, str, dict[str, Any]]]) -> list[Problem]:
     with tempfile.TemporaryDirectory(prefix="jamfor-schemas-") as tmp:
         config = Path(tmp) / "superset_config.py"
         config.write_text(_CONFIG.format(key=secrets.token_urlsafe(32)))
