@@ -56,11 +56,13 @@ INSATS_COLUMN = {"erbjuden": "offered", "form": "form", "regi": "regi", "bistand
 SOURCE = "skr_inventory"
 ATTRIBUTION = "Källa: SKR, Kartläggning av socialtjänstens insatser i Sveriges kommuner (2021)"
 _FOLD = str.maketrans({"å": "a", "ä": "a", "ö": "o", " ": "_", "-": "_"})
+_ALIASES = {"bade": "bada"}  # "både" as well as "båda"
 
 
 def token(raw: object) -> str:
     """An answer as written by hand folded to its code: "Ej påbörjad" -> ej_paborjad, "Både" -> bada."""
-    return "" if raw is None else str(raw).strip().casefold().translate(_FOLD)
+    folded = "" if raw is None else str(raw).strip().casefold().translate(_FOLD)
+    return _ALIASES.get(folded, folded)
 
 
 # --- the catalogue ----------------------------------------------------------------------------------
