@@ -286,3 +286,12 @@ def test_the_readme_kolada_examples_run_against_a_kolada_shaped_server(kolada, t
     assert values_of(url, "kolada_N01951") == {("0180", 2021): (984748.0, "ok", "984748")}
     assert values_of(url, "lss_handlaggare_socionomexamen") == {("1280", 2021): (71.0, "ok", "71"),
                                                                 ("00", 2021): (82.0, "ok", "82")}
+
+
+def test_a_relative_next_url_is_followed_from_the_page_it_came_from(kolada, tmp_path):
+    cache = ResponseCache(tmp_path / "c")
+    start = f"{kolada.base_url}/start"
+    cache.put(start, {"values": [], "next_url": "/v3/kpi?title=andel&page=2"})  # page 1, cached
+    pages = [url for url, _ in KoladaHttp(cache=cache).pages(start)]
+    assert pages == [start, f"{kolada.base_url}/kpi?title=andel&page=2"]
+    assert kolada.state.requests == ["/v3/kpi?title=andel&page=2"]

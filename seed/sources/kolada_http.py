@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from urllib.parse import urljoin
 
 import requests
 
@@ -144,4 +145,5 @@ class KoladaHttp:
                 raise KoladaError(f"Kolada's answer to {next_url} has no 'values' list; "
                                   "nothing was written")
             yield next_url, body
-            next_url = body.get("next_url") or None
+            following = body.get("next_url")
+            next_url = urljoin(next_url, following) if following else None  # relative or absolute
