@@ -1,0 +1,145 @@
+"""Driving Superset 6.1's React front end in Debian's headless Chromium (Playwright, no downloaded browser).
+
+What "rendered" means here: no loading indicator is left on the page, every chart on the dashboard
+has its container, and each container holds what a finished chart draws — an svg (d3 maps), a canvas
+(ECharts) or a table (table and pivot charts; big numbers count by their number) — or shows an error,
+which ``chart_states`` then reports.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Without the background-networking flags Chromium keeps calling hosts this network cannot reach.
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+VIEWPORT = {"width": 1600, "height": 1200}
+RENDER_TIMEOUT_MS = 120_000
+
+# Superset's own texts when a chart fails or has nothing to show (English UI).
+_ERROR_TEXTS = ("No results were returned", "Unexpected error", "Error:", "DB engine Error",
+                "Data error", "Chart has no query context", "There was an error")
+
+_CHART_STATES_JS = """
+(errorTexts) => [...document.querySelectorAll('[data-test="dashboard-component-chart-holder"]')]
+  .filter(holder => holder.querySelector('[data-test="slice-header"]'))
+  .map(holder => {
+    const container = holder.querySelector('[data-test="chart-container"]');
+    const text = container ? container.innerText : '';
+    const alert = holder.querySelector('.ant-alert-error, .ant-alert-warning, [role="alert"]');
+    return {
+      title: (holder.querySelector('.header-title') || {}).innerText || '',
+      loading: !!holder.querySelector('[data-test="loading-indicator"]'),
+      drawn: !!(container && container.querySelector('svg, canvas, table, .header-line')),
+      error: alert ? alert.innerText : (errorTexts.find(t => text.includes(t)) || ''),
+      text: holder.innerText,
+    };
+  })
+"""
+
+_ALL_SETTLED_JS = """
+([expected, errorTexts]) => {
+  if (document.querySelector('[data-test="loading-indicator"]')) return false;
+  const states = (CHART_STATES)(errorTexts);
+  return states.length >= expected && states.every(s => !s.loading && (s.drawn || s.error));
+}
+""".replace("CHART_STATES", _CHART_STATES_JS.strip())
+
+
+@dataclass(frozen=True)
+class ChartState:
+    """One chart as the browser shows it."""
+
+    title: str
+    loading: bool
+    drawn: bool
+    error: str
+    text: str
+
+
+def launch(playwright: Any) -> Any:
+    """Debian's Chromium, headless, with the flags this offline machine needs."""
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+
+
+def log_in(page: Any, url: str, username: str, password: str) -> None:
+    """Through the React login form (#username, #password, Enter), as a person would."""
+    page.goto(f"{url}/login/")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.press("#password", "Enter")
+    page.wait_for_url("**/superset/welcome/**", timeout=60_000)
+
+
+def open_dashboard(page: Any, url: str, slug: str, charts: int) -> list[ChartState]:
+    """Open a dashboard and wait until all ``charts`` have drawn or failed; returns their states."""
+    page.goto(f"{url}/superset/dashboard/{slug}/")
+    page.wait_for_selector('[data-test="dashboard-component-chart-holder"]', timeout=RENDER_TIMEOUT_MS)
+    # Charts far below the fold may wait until they are scrolled into view (dashboard virtualisation).
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    page.evaluate("window.scrollTo(0, 0)")
+    return wait_for_charts(page, charts)
+
+
+def wait_for_charts(page: Any, charts: int) -> list[ChartState]:
+    page.wait_for_function(_ALL_SETTLED_JS, arg=[charts, list(_ERROR_TEXTS)], timeout=RENDER_TIMEOUT_MS,
+                           polling=500)
+    return chart_states(page)
+
+
+def chart_states(page: Any) -> list[ChartState]:
+    return [ChartState(**state) for state in page.evaluate(_CHART_STATES_JS, list(_ERROR_TEXTS))]
+
+
+def chart(page: Any, title: str) -> Any:
+    """The locator of the chart holder whose header title is exactly ``title``."""
+    header = page.locator('[data-test="slice-header"] .header-title', has_text=re.compile(
+        rf"^\s*{re.escape(title)}\s*$"))
+    return page.locator('[data-test="dashboard-component-chart-holder"]', has=header)
+
+
+def big_number(page: Any, title: str) -> tuple[str, str]:
+    """The (number, kicker) a big-number chart shows, e.g. ("41", "2021")."""
+    holder = chart(page, title)
+    return holder.locator(".header-line").inner_text().strip(), holder.locator(".kicker").inner_text().strip()
+
+
+def table_rows(page: Any, title: str) -> list[list[str]]:
+    """The body rows of a table chart, each as its cell texts."""
+    return chart(page, title).evaluate("""holder => [...holder.querySelectorAll('table tbody tr')]
+        .map(tr => [...tr.querySelectorAll('td')].map(td => td.innerText.trim()))""")
+
+
+def choose_filter_value(page: Any, filter_id: str, text: str) -> str:
+    """Pick the first option of native filter ``filter_id`` whose label contains ``text`` (any case).
+
+    Leaves the filter alone when that value is already the selection; returns the chosen label.
+    """
+    select = page.locator(f'.ant-select[data-test="{filter_id}"]')
+    current = select.locator(".ant-select-selection-item").all_inner_texts()
+    if len(current) == 1 and text.casefold() in current[0].casefold():
+        return current[0]
+    select.locator(".ant-select-selector").click()
+    page.keyboard.type(text)
+    options = page.locator(".ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option")
+    option = options.filter(has_text=re.compile(re.escape(text), re.IGNORECASE)).first
+    option.wait_for(timeout=30_000)
+    label = option.get_attribute("title") or option.inner_text()
+    option.click()
+    page.keyboard.press("Escape")
+    return label
+
+
+def apply_filters(page: Any) -> None:
+    page.get_by_role("button", name="Apply filters").click()
+
+
+def screenshot(page: Any, path: Path) -> None:
+    """The whole dashboard page, after ECharts' entry animations have finished."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(path), full_page=True)
