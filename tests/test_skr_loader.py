@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from tests_util import dump, read_table
 
 from seed.catalog import catalog_path
+from seed.db import engine_for
 from seed.errors import BadInput
 from seed.schema import metadata
 from seed.sources.skr_inventory import (
@@ -219,3 +220,22 @@ def test_a_bad_catalogue_row_is_named(tmp_path):
         read_catalog(path)
     assert str(caught.value) == f"{path}: row 3, column verksamhetsomrade: unknown verksamhetsområde " \
                                 "(value 'lss')"
+
+
+def test_only_a_load_that_changes_skr_inputs_recomputes_the_skr_tables(sqlite_url, tmp_path):
+    from sqlalchemy import text
+
+    from seed.frames import SourceFrames
+    from seed.load import load
+
+    assert run("load", "skr", write_csv(tmp_path / "svar.csv", MALMO), "--db", sqlite_url).exit_code == 0
+    engine = engine_for(sqlite_url)
+    with engine.begin() as conn:  # a marker: gone again only if the SKR tables are recomputed
+        conn.execute(text("DELETE FROM skr_wish"))
+    oj = pd.DataFrame([{"indicator_id": "lss_ibic_alla_utredningar", "area_code": "1280", "year": 2021,
+                        "value": 100.0, "status": "ok", "raw_value": "Ja"}])
+    load(engine, SourceFrames("oj_excel", "test.xlsx", "0" * 64, False, {"indicator_value": oj}))
+    assert read_table(sqlite_url, "skr_wish").empty
+    more = write_csv(tmp_path / "mer.csv", [("1281", "funktionshinder", "status", "", "", "paborjad")])
+    assert run("load", "skr", more, "--db", sqlite_url).exit_code == 0
+    assert set(read_table(sqlite_url, "skr_wish").scope_code) == {"00", "12"}
