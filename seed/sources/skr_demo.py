@@ -8,7 +8,8 @@ exact (``seed.derive_skr`` computes the report's analyses from these rows):
   21 insatser offered, min 2 and max 34 among those that completed; 50 % give further insatser; the
   top-10 and bottom-10 insatser (number offering and answering); the three "vanligast" lists for form,
   regi and biståndsbeslut (count and number answering); the instance totals 258/110/3 (form),
-  294/74/21 (regi) and 268/27/98 (beslut — whose parts the report sums to 413; see README).
+  294/74/21 (regi) and 268/27/98 (beslut: the report's three parts, which add up to 393 although its
+  chart says 413; see README).
 - Riket: answered and completed per område (funktionshinder 214 / 200, the fewest completed; äldre
   232, the most), 128 kommuner completing all six, the shares giving further insatser (barn och unga
   40 %, the highest; funktionshinder 15 %) and wanting to give insatser without biståndsbeslut (barn
