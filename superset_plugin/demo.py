@@ -88,6 +88,8 @@ class DemoReady:
 def check_port_free(port: int) -> None:
     """Fail with a hint towards --port when something already listens on 127.0.0.1:``port``."""
     with socket.socket() as sock:
+        # As gunicorn binds: connections of a just-stopped server (TIME_WAIT) do not make a port taken.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
