@@ -105,7 +105,7 @@ def _yaml_files(folder: Path, pattern: str) -> list[Path]:
 def _read(root: Path, path: Path, kind: str, problems: list[Problem]) -> Asset | None:
     source = path.relative_to(root).as_posix()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = parse(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problems.append(Problem("yaml-syntax", f"not valid YAML: {getattr(exc, 'problem', exc)}",
@@ -197,6 +197,14 @@ def bundle_path(asset: Asset) -> str:
     if asset.kind == "dataset":
         return f"datasets/{DATABASE_NAME}/{stem}_{asset.uuid[:8]}.yaml"
     return f"{asset.kind}s/{asset.slug or 'x'}_{stem}_{asset.uuid[:8]}.yaml"
+
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def parse(text: str) -> Any:
+    """``yaml.safe_load`` with libyaml when available (ten times faster on a whole asset tree)."""
+    return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
 
 
 def dump(data: dict[str, Any]) -> str:

@@ -14,12 +14,9 @@ import hashlib
 import json
 from typing import Any
 
-from superset_plugin.assets import dump
-
 STAMP_KEYS = ("is_managed_externally", "external_url", "certified_by", "certification_details")
 # Instance-specific keys: the local value wins; without a local file they are dropped.
-_INSTANCE_KEYS = {"datasource", "dashboards", "slice_id", "datasetId", "chartsInScope",
-                  "tabsInScope", "type_generic"}
+_INSTANCE_KEYS = {"datasource", "dashboards", "slice_id", "datasetId", "tabsInScope", "type_generic"}
 _IDENTITY = {"columns": "column_name", "metrics": "metric_name",
              "native_filter_configuration": "id"}
 # Export defaults that are not falsy (falsy ones are dropped anyway when the repository omits them).
@@ -30,7 +27,7 @@ _MISSING = object()
 def _is_default(name: str, value: Any) -> bool:
     if name in _TRUE_DEFAULTS:
         return value is True
-    return value is None or value is False or value == 0 or value in ("", [], {})
+    return value is None or value is False or value == 0 or value in ("", "{}", [], {})
 
 
 def _merge(remote: Any, local: Any, key: str | None = None) -> Any:
@@ -107,8 +104,54 @@ def normalise(data: dict[str, Any], local: dict[str, Any] | None = None) -> dict
     """An exported (or stamped) asset as the repository keeps it; see the module docstring."""
     clean = {k: v for k, v in data.items() if k not in STAMP_KEYS}
     if isinstance(clean.get("position"), dict):
+        clean["metadata"] = _filter_scopes(clean, local)
         clean["position"] = _position(clean["position"], (local or {}).get("position"))
     return _merge(clean, {k: v for k, v in (local or {}).items() if k not in STAMP_KEYS})
+
+
+def _chart_ids(position: Any) -> dict[Any, str]:
+    """chartId -> chart UUID for the chart nodes of a dashboard position."""
+    found = {}
+    for node in (position or {}).values() if isinstance(position, dict) else []:
+        meta = node.get("meta") if isinstance(node, dict) and node.get("type") == "CHART" else None
+        if isinstance(meta, dict) and "chartId" in meta and meta.get("uuid"):
+            found[meta["chartId"]] = str(meta["uuid"])
+    return found
+
+
+def _filter_scopes(dashboard: dict[str, Any], local: dict[str, Any] | None) -> Any:
+    """Native filters name charts by instance id (scope.excluded, chartsInScope): translate them through
+    the position to UUIDs, and with a local file on to its placeholder chartIds (order as local)."""
+    metadata = copy.deepcopy(dashboard.get("metadata"))
+    if not isinstance(metadata, dict):
+        return metadata
+    to_uuid = _chart_ids(dashboard.get("position"))
+    mine = _chart_ids((local or {}).get("position"))
+    to_local = {uuid: chart_id for chart_id, uuid in mine.items()}
+    local_filters = {f.get("id"): f for f in ((local or {}).get("metadata") or {}).get(
+        "native_filter_configuration") or [] if isinstance(f, dict)}
+
+    def translate(ids: Any, previous: Any) -> Any:
+        if not isinstance(ids, list):
+            return ids
+        uuids = [to_uuid.get(i, str(i)) for i in ids]
+        if local is None:
+            return sorted(uuids)
+        out = [to_local.get(u, u) for u in uuids]
+        if isinstance(previous, list) and sorted(map(str, previous)) == sorted(map(str, out)):
+            return previous
+        return out
+
+    for native in metadata.get("native_filter_configuration") or []:
+        if not isinstance(native, dict):
+            continue
+        before = local_filters.get(native.get("id")) or {}
+        if isinstance(native.get("scope"), dict) and "excluded" in native["scope"]:
+            native["scope"]["excluded"] = translate(native["scope"]["excluded"],
+                                                    (before.get("scope") or {}).get("excluded"))
+        if "chartsInScope" in native:
+            native["chartsInScope"] = translate(native["chartsInScope"], before.get("chartsInScope"))
+    return metadata
 
 
 def _position(position: dict[str, Any], local: Any) -> dict[str, Any]:
@@ -124,4 +167,5 @@ def _position(position: dict[str, Any], local: Any) -> dict[str, Any]:
 
 def fingerprint(data: dict[str, Any]) -> str:
     """A short digest of an asset's meaning: equal for an import and its unchanged re-export."""
-    return hashlib.sha256(dump(normalise(data)).encode()).hexdigest()[:16]
+    text = json.dumps(normalise(data), sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -35,13 +35,14 @@ from superset_plugin.assets import (
     Bundle,
     build_bundle,
     dump,
+    parse,
     render_database,
     version_stamp,
 )
 from superset_plugin.client import SupersetClient
 from superset_plugin.normalise import fingerprint, normalise
 
-_EXPORT_ORDER = ("dashboard", "chart", "dataset")
+_EXPORT_ORDER = ("dashboard", "chart", "dataset", "database")
 _DELETE_ORDER = ("dashboard", "chart", "dataset")
 
 
@@ -89,13 +90,13 @@ class Remote:
 def fetch_remote(client: SupersetClient, uuids_by_kind: dict[str, set[str]]) -> Remote:
     """Look up our UUIDs and export those present (three export calls, whatever the number)."""
     remote = Remote()
-    for kind in ("database", *_EXPORT_ORDER):
+    for kind in _EXPORT_ORDER:
         found = client.find(kind, uuids_by_kind.get(kind, set()))
         remote.ids[kind] = {uuid: int(item["id"]) for uuid, item in found.items()}
     for kind in _EXPORT_ORDER:
         for path, text in client.export(kind, remote.ids[kind].values()).items():
             if path.endswith((".yaml", ".yml")) and not path.startswith("metadata"):
-                data = yaml.safe_load(text)
+                data = parse(text)
                 if isinstance(data, dict) and data.get("uuid"):
                     remote.exported[str(data["uuid"])] = data
     return remote
@@ -159,9 +160,15 @@ def _asset_change(asset: Asset, remote: Remote, state: dict[str, Any], version: 
     return Change(asset.kind, asset.uuid, asset.title, asset.source, "unchanged", drift)
 
 
-def _database_change(remote: Remote) -> Change:
-    action = "create" if remote.id_of("database", DATABASE_UUID) is None else "unchanged"
-    return Change("database", DATABASE_UUID, DATABASE_NAME, DATABASE_PATH, action)
+def _database_change(remote: Remote, bundle: Bundle | None) -> Change:
+    """The warehouse database: created when missing, updated when Superset points elsewhere."""
+    if remote.id_of("database", DATABASE_UUID) is None:
+        return Change("database", DATABASE_UUID, DATABASE_NAME, DATABASE_PATH, "create")
+    theirs = (remote.exported.get(DATABASE_UUID) or {}).get("sqlalchemy_uri")
+    ours = yaml.safe_load(bundle.files[DATABASE_PATH])["sqlalchemy_uri"] if bundle else theirs
+    if theirs != ours:
+        return Change("database", DATABASE_UUID, DATABASE_NAME, DATABASE_PATH, "update", reason="ny URI")
+    return Change("database", DATABASE_UUID, DATABASE_NAME, DATABASE_PATH, "unchanged")
 
 
 def make_plan(client: SupersetClient, assets: AssetSet, database_uri: str | None, url: str,
@@ -170,7 +177,7 @@ def make_plan(client: SupersetClient, assets: AssetSet, database_uri: str | None
     state = load_state(url)
     bundle = build_bundle(assets, database_uri, version) if database_uri else None
     remote = fetch_remote(client, _uuids_by_kind(assets, state))
-    changes = [_database_change(remote)]
+    changes = [_database_change(remote, bundle)]
     changes += [_asset_change(asset, remote, state, version) for asset in assets]
     local = {a.uuid for a in assets}
     for uuid, entry in sorted(state.get("assets", {}).items()):
@@ -255,9 +262,9 @@ def register(client: SupersetClient, assets: AssetSet, database_uri: str, url: s
     if plan.has_changes and plan.bundle is not None:
         client.import_assets(plan.bundle.zip(), plan.bundle.passwords)
     pruned = prune(client, plan) if prune_removed else []
-    rows = verify(client, assets)
     remote = fetch_remote(client, _uuids_by_kind(assets, {}))
     path = _record(url, assets, remote, previous, version, {c.uuid for c in pruned})
+    rows = verify(client, assets)
     return RegisterResult(plan, plan.has_changes, pruned, rows, path)
 
 
