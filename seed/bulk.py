@@ -2,7 +2,7 @@
 
 COPY is the only dialect-specific code in the seeding side. It sends the same values as the
 portable path: NULL as ``\\N`` so that an empty string stays an empty string, floats in their
-round-trip representation so both paths store identical numbers.
+shortest round-trip representation (pandas' default) so both paths store identical numbers.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from seed.frames import records
 
 
 def _copy_available(conn: Connection) -> bool:
-    return conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg2"
+    return conn.dialect.name == "postgresql" and conn.dialect.driver in ("psycopg2", "psycopg")
 
 
 def insert_rows(conn: Connection, table: Table, frame: pd.DataFrame) -> None:
@@ -28,12 +28,16 @@ def insert_rows(conn: Connection, table: Table, frame: pd.DataFrame) -> None:
         conn.execute(table.insert(), records(frame))
         return
     buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, header=False, na_rep="\\N", float_format="%r")
-    buffer.seek(0)
+    frame.to_csv(buffer, index=False, header=False, na_rep="\\N")
     columns = ", ".join(f'"{c}"' for c in frame.columns)
+    sql = f'COPY "{table.name}" ({columns}) FROM STDIN WITH (FORMAT csv, NULL \'\\N\')'
     cursor = conn.connection.cursor()
     try:
-        cursor.copy_expert(
-            f'COPY "{table.name}" ({columns}) FROM STDIN WITH (FORMAT csv, NULL \'\\N\')', buffer)
+        if conn.dialect.driver == "psycopg2":
+            buffer.seek(0)
+            cursor.copy_expert(sql, buffer)
+        else:
+            with cursor.copy(sql) as copy:
+                copy.write(buffer.getvalue())
     finally:
         cursor.close()

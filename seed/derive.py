@@ -55,19 +55,32 @@ def _rank_group(group: pd.DataFrame, higher_is_better: object) -> pd.DataFrame:
     return pd.DataFrame({"rank": r_min, "n_ranked": n, "percentile": percentile}, index=group.index)
 
 
+def _answers_through_stadsdelar(frame: pd.DataFrame) -> pd.Series:
+    """Kommun rows whose stadsdelar have rows the same indicator and year (their value is a share)."""
+    parents = frame.loc[frame.level == "stadsdel", ["indicator_id", "year", "area_code"]].assign(
+        area_code=lambda f: f.area_code.str[:4]).drop_duplicates()
+    marked = frame[["indicator_id", "year", "area_code"]].merge(
+        parents.assign(aggregate=True), how="left", on=["indicator_id", "year", "area_code"])
+    return pd.Series(marked["aggregate"].eq(True).to_numpy() & (frame.level == "kommun").to_numpy(),
+                     index=frame.index)
+
+
 def _colour(frame: pd.DataFrame) -> pd.Series:
     """ÖJ's relative comparison: grön / gul / röd by thirds, grå where the value is missing.
 
     A group holding only 0 and 100 is a yes/no indicator at kommun level: ja is grön, nej röd, as in
-    Socialstyrelsen's own tables (thirds of a two-valued list would colour most ja answers gul).
+    Socialstyrelsen's own tables (thirds of a two-valued list would colour most ja answers gul). A
+    kommun that answers through its stadsdelar (Stockholm) holds a share, not a ja/nej, and does not
+    make the group two-valued or not; it is coloured by thirds.
     """
     colour = pd.Series(np.select(
         [frame["percentile"] >= 200 / 3, frame["percentile"] < 100 / 3], ["gron", "rod"], "gul"
     ), index=frame.index, dtype=object)
     keys = ["indicator_id", "year", "level"]
-    binary = frame.groupby(keys)["ok_value"].transform(
+    answers = frame["ok_value"].where(~_answers_through_stadsdelar(frame))
+    binary = answers.groupby([frame[k] for k in keys]).transform(
         lambda v: bool(v.notna().any()) and set(v.dropna().unique()) <= {0.0, 100.0}
-    ).astype(bool)
+    ).astype(bool) & answers.notna()
     colour[binary & frame["ok_value"].eq(100.0)] = "gron"
     colour[binary & frame["ok_value"].eq(0.0)] = "rod"
     colour[frame["ok_value"].isna()] = "gra"

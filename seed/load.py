@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import pandas as pd
-from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import and_, bindparam, exists, func, select
 from sqlalchemy.engine import Connection, Engine
 
 from seed import __version__
@@ -95,8 +95,9 @@ def _pk_where(table, pk: list[str]):
 
 
 def _write_table(conn: Connection, name: str, frame: pd.DataFrame, batch_id: int,
-                 synthetic: bool, earlier: list[int]) -> tuple[int, int]:
-    """Write one table's rows; returns (rows written, rows skipped because real data holds them)."""
+                 synthetic: bool, earlier: list[int]) -> tuple[int, int, pd.DataFrame]:
+    """Write one table's rows; returns (rows written, rows skipped because real data holds them,
+    keys of parent rows the earlier load had and this one lacks, to delete once children are done)."""
     table = metadata.tables[name]
     pk = [c.name for c in table.primary_key.columns]
     unknown = sorted(set(frame.columns) - set(table.c.keys()))
@@ -123,15 +124,30 @@ def _write_table(conn: Connection, name: str, frame: pd.DataFrame, batch_id: int
             conn.execute(table.update().where(_pk_where(table, pk)).values(values), params)
         stale = existing[existing.batch_id.isin(earlier)].merge(frame[pk], on=pk, how="left",
                                                                   indicator=True)
-        stale = stale[stale["_merge"] == "left_only"]
-        if len(stale):
+        stale = stale.loc[stale["_merge"] == "left_only", pk]
+    else:
+        stale = frame.iloc[0:0][pk]
+        if len(replace_rows):
             conn.execute(table.delete().where(_pk_where(table, pk)),
-                         [{f"pk_{c}": r[c] for c in pk} for r in records(stale[pk])])
-    elif len(replace_rows):
-        conn.execute(table.delete().where(_pk_where(table, pk)),
-                     [{f"pk_{c}": r[c] for c in pk} for r in records(replace_rows[pk])])
+                         [{f"pk_{c}": r[c] for c in pk} for r in records(replace_rows[pk])])
     insert_rows(conn, table, new_rows if referenced else incoming)
-    return len(incoming), int(protected.sum())
+    return len(incoming), int(protected.sum()), stale
+
+
+def _delete_unreferenced(conn: Connection, name: str, keys: pd.DataFrame) -> None:
+    """Delete parent rows an input no longer has, unless another input's rows still point at them."""
+    if keys.empty:
+        return
+    table = metadata.tables[name]
+    pk = list(keys.columns)
+    unused = [
+        ~exists().where(and_(*[fk.parent == fk.column for fk in child.foreign_keys
+                               if fk.column.table is table]))
+        for child in metadata.tables.values()
+        if child is not table and any(fk.column.table is table for fk in child.foreign_keys)
+    ]
+    conn.execute(table.delete().where(_pk_where(table, pk), *unused),
+                 [{f"pk_{c}": r[c] for c in pk} for r in records(keys)])
 
 
 def load(engine: Engine, frames: SourceFrames, *, force: bool = False) -> LoadResult:
@@ -152,11 +168,14 @@ def load(engine: Engine, frames: SourceFrames, *, force: bool = False) -> LoadRe
             )
         ).inserted_primary_key[0]
         written = skipped = 0
+        stale: dict[str, pd.DataFrame] = {}
         for name in _write_order(frames):
-            done, protected = _write_table(conn, name, frames.tables[name], batch_id,
-                                           frames.synthetic, earlier)
+            done, protected, stale[name] = _write_table(conn, name, frames.tables[name], batch_id,
+                                                        frames.synthetic, earlier)
             written += done
             skipped += protected
+        for name in reversed(_write_order(frames)):
+            _delete_unreferenced(conn, name, stale[name])
         conn.execute(load_batch.update().where(load_batch.c.batch_id == batch_id)
                      .values(finished_at=_now(), rows=written))
         rebuild_derived(conn)

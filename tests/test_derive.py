@@ -106,3 +106,15 @@ def test_sqlite_and_postgresql_give_identical_comparisons(sqlite_url, pg_url):
         frames.append(frame.sort_values(key).reset_index(drop=True))
     assert len(frames[0]) > 10_000
     pd.testing.assert_frame_equal(frames[0], frames[1], check_dtype=False, check_exact=True)
+
+
+def test_stockholms_share_from_its_stadsdelar_does_not_hide_ja_nej_colours():
+    areas = pd.concat([AREAS, pd.DataFrame([
+        {"area_code": "0180", "name": "Stockholm", "level": "kommun", "lan_code": "01",
+         "kommungrupp": "A1", "iso_3166_2": None},
+        {"area_code": "018001", "name": "Rinkeby-Kista", "level": "stadsdel", "lan_code": "01",
+         "kommungrupp": "A1", "iso_3166_2": None}])], ignore_index=True)
+    values = _values({"1280": 0, "1281": 100, "1282": 100, "1283": 100, "0180": 8, "018001": 0})
+    out = comparison_frame(values, areas, _indicators(True)).set_index("area_code")
+    assert out.loc["1280", "colour"] == "rod" and out.loc["1281", "colour"] == "gron"
+    assert out.loc["0180", "colour"] == "rod"  # 8 % is in the bottom third of the kommuner

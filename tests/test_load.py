@@ -115,3 +115,35 @@ def test_a_process_killed_mid_load_leaves_the_previous_data_intact(db_url, tmp_p
                           capture_output=True, timeout=300)
     assert proc.returncode == -signal.SIGKILL
     assert dump(db_url) == before
+
+
+def _defines(indicator_id: str, ref: str = "workbook.xlsx") -> SourceFrames:
+    indicator = pd.DataFrame([{"indicator_id": indicator_id, "title": indicator_id,
+                               "short_title": indicator_id, "verksamhet": "LSS", "kind": "indikator",
+                               "unit": "procent", "higher_is_better": True, "source": "test",
+                               "description": "test"}])
+    values = pd.DataFrame([{"indicator_id": indicator_id, "area_code": "1280", "year": 2021,
+                            "value": 50.0, "status": "ok", "raw_value": "50"}])
+    return SourceFrames("oj_excel", ref, "1" * 64, False,
+                        {"indicator": indicator, "indicator_value": values})
+
+
+def test_reloading_an_input_that_defines_another_indicator_drops_the_old_one(db_url):
+    engine = engine_for(db_url)
+    run_seed(engine, demo=False)
+    load(engine, _defines("oj_old"))
+    load(engine, _defines("oj_new"))
+    ids = set(read_table(db_url, "indicator").indicator_id)
+    assert "oj_new" in ids and "oj_old" not in ids
+    assert set(read_table(db_url, "indicator_value").indicator_id) >= {"oj_new"}
+
+
+def test_an_indicator_another_input_still_uses_is_kept(db_url):
+    engine = engine_for(db_url)
+    run_seed(engine, demo=False)
+    load(engine, _defines("oj_old"))
+    other = _defines("oj_old", ref="other.xlsx")
+    other.tables = {"indicator_value": other.tables["indicator_value"].assign(area_code="1281")}
+    load(engine, other)
+    load(engine, _defines("oj_new"))
+    assert {"oj_old", "oj_new"} <= set(read_table(db_url, "indicator").indicator_id)
