@@ -25,7 +25,7 @@ err = Console(stderr=True)
 out = Console()
 
 ACTIONS = {"create": "skapas", "update": "uppdateras", "unchanged": "oförändrad",
-           "removed": "borttagen ur repot"}
+           "removed": "borttagen ur repot", "conflict": "konflikt"}
 EXIT_CHANGES = 2
 
 
@@ -102,7 +102,7 @@ def _print_plan(plan: Any) -> None:
         drift = "ändrad i Superset sedan registrering" if change.drift else ""
         table.add_row(change.kind, escape(change.title), escape(change.source),
                       ACTIONS.get(change.action, change.action) + (f" ({change.reason})" if change.reason
-                                                                   and change.action == "update" else ""),
+                                                                   and change.action != "unchanged" else ""),
                       drift)
     out.print(table)
     counts = {a: len(plan.of(a)) for a in ACTIONS}

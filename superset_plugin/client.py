@@ -133,6 +133,15 @@ class SupersetClient:
                 found[str(item["uuid"])] = item
         return found
 
+    def search(self, kind: str, column: str, value: str | int, columns: Iterable[str] = ("id", "uuid")
+               ) -> list[dict[str, Any]]:
+        """Objects of ``kind`` whose ``column`` equals ``value`` (first page of 100)."""
+        shown = _rison_list(columns)[1:]
+        rison_value = value if isinstance(value, int) else _rison_str(value)
+        query = f"(filters:!((col:{column},opr:eq,value:{rison_value})),columns:!{shown},page_size:{_PAGE})"
+        answer = self.request("GET", f"/api/v1/{kind}/", f"search {kind}s", params={"q": query})
+        return answer.json()["result"]
+
     def get(self, kind: str, object_id: int) -> dict[str, Any]:
         return self.request("GET", f"/api/v1/{kind}/{object_id}", f"get {kind} {object_id}").json()["result"]
 

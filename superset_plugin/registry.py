@@ -106,7 +106,8 @@ def fetch_remote(client: SupersetClient, uuids_by_kind: dict[str, set[str]]) -> 
 
 @dataclass(frozen=True)
 class Change:
-    """What register would do to one asset: create, update, unchanged or removed (from the repo)."""
+    """What register would do to one asset: create, update, unchanged, removed (from the repo) or
+    conflict (creating it would take over an object someone else made; register refuses)."""
 
     kind: str
     uuid: str
@@ -125,7 +126,7 @@ class Plan:
 
     @property
     def has_changes(self) -> bool:
-        return any(c.action in ("create", "update") for c in self.changes)
+        return any(c.action in ("create", "update", "conflict") for c in self.changes)
 
     def of(self, action: str) -> list[Change]:
         return [c for c in self.changes if c.action == action]
@@ -171,6 +172,26 @@ def _database_change(remote: Remote, bundle: Bundle | None) -> Change:
     return Change("database", DATABASE_UUID, DATABASE_NAME, DATABASE_PATH, "unchanged")
 
 
+def _conflict(client: SupersetClient, change: Change, assets: dict[str, Asset], remote: Remote) -> Change:
+    """A create that Superset would turn into a takeover: the importer matches a database by name and a
+    dataset by (database, table_name) too, so an object someone else made would silently become ours."""
+    if change.kind == "database":
+        others = [d for d in client.search("database", "database_name", DATABASE_NAME)
+                  if d["uuid"] != change.uuid]
+    elif change.kind == "dataset" and remote.id_of("database", DATABASE_UUID) is not None:
+        table = str(assets[change.uuid].data.get("table_name", ""))
+        found = client.search("dataset", "table_name", table, columns=("id", "uuid", "database.id"))
+        database_id = remote.id_of("database", DATABASE_UUID)
+        others = [d for d in found
+                  if d["uuid"] != change.uuid and (d.get("database") or {}).get("id") == database_id]
+    else:
+        return change
+    if not others:
+        return change
+    return Change(change.kind, change.uuid, change.title, change.source, "conflict",
+                  reason=f"Superset har redan ett objekt med samma namn (id {others[0]['id']}), inte vårt")
+
+
 def make_plan(client: SupersetClient, assets: AssetSet, database_uri: str | None, url: str,
               version: str = __version__) -> Plan:
     """Compare the repository's assets with what Superset holds now (read-only)."""
@@ -179,6 +200,8 @@ def make_plan(client: SupersetClient, assets: AssetSet, database_uri: str | None
     remote = fetch_remote(client, _uuids_by_kind(assets, state))
     changes = [_database_change(remote, bundle)]
     changes += [_asset_change(asset, remote, state, version) for asset in assets]
+    by_uuid = assets.by_uuid()
+    changes = [_conflict(client, c, by_uuid, remote) if c.action == "create" else c for c in changes]
     local = {a.uuid for a in assets}
     for uuid, entry in sorted(state.get("assets", {}).items()):
         if uuid not in local and remote.id_of(entry["kind"], uuid) is not None:
@@ -259,6 +282,9 @@ def register(client: SupersetClient, assets: AssetSet, database_uri: str, url: s
         client.add_secret(secret)
     previous = load_state(url)
     plan = make_plan(client, assets, database_uri, url, version)
+    if plan.of("conflict"):
+        raise BadInput([Problem("takeover", f"{c.kind} {c.title}: {c.reason}; rename or remove it first",
+                                file=c.source) for c in plan.of("conflict")])
     if plan.has_changes and plan.bundle is not None:
         client.import_assets(plan.bundle.zip(), plan.bundle.passwords)
     pruned = prune(client, plan) if prune_removed else []

@@ -213,3 +213,25 @@ def test_prune_deletes_only_our_removed_assets_and_only_when_asked(operator, cli
     assert CHART_UUID in client.find("chart", [CHART_UUID])
     assert jamfor("plan", "--assets", str(root))[0] == 0
     assert extra["uuid"] not in load_state(operator["url"])["assets"]
+
+
+def test_register_refuses_to_take_over_a_dataset_someone_else_made_on_the_same_table(operator, client,
+                                                                                     tmp_path):
+    database_id = client.find("database", ["50d120d6-74b4-4333-93ab-fdbbba8868b0"])[
+        "50d120d6-74b4-4333-93ab-fdbbba8868b0"]["id"]
+    theirs = client.post("dataset", {"database": database_id, "table_name": "kommungrupp"})
+    their_uuid = client.get("dataset", theirs["id"])["uuid"]
+    try:
+        root = copy_assets(tmp_path)
+        ours = {"uuid": "5f0c2b7e-9d41-4e8a-b3c6-2a7d9e1f4c58", "version": "1.0.0",
+                "table_name": "kommungrupp", "database_uuid": "50d120d6-74b4-4333-93ab-fdbbba8868b0",
+                "schema": None, "sql": None,
+                "columns": [{"column_name": "code", "verbose_name": "Kod"}], "metrics": []}
+        (root / "datasets/kommungrupp.yaml").write_text(yaml.safe_dump(ours, allow_unicode=True))
+        code, output = jamfor("register", "--assets", str(root))
+        assert code == 1
+        assert "takeover" in output and "datasets/kommungrupp.yaml" in output
+        assert client.get("dataset", theirs["id"])["uuid"] == their_uuid
+        assert client.find("dataset", [ours["uuid"]]) == {}
+    finally:
+        client.delete("dataset", theirs["id"])
