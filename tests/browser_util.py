@@ -8,6 +8,7 @@ which ``chart_states`` then reports.
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,10 +76,15 @@ def log_in(page: Any, url: str, username: str, password: str) -> None:
     page.wait_for_url("**/superset/welcome/**", timeout=60_000)
 
 
-def open_dashboard(page: Any, url: str, slug: str, charts: int) -> list[ChartState]:
-    """Open a dashboard and wait until all ``charts`` have drawn or failed; returns their states."""
+def goto_dashboard(page: Any, url: str, slug: str) -> None:
+    """Open a dashboard and wait for its layout (not for its charts)."""
     page.goto(f"{url}/superset/dashboard/{slug}/")
     page.wait_for_selector('[data-test="dashboard-component-chart-holder"]', timeout=RENDER_TIMEOUT_MS)
+
+
+def open_dashboard(page: Any, url: str, slug: str, charts: int) -> list[ChartState]:
+    """Open a dashboard and wait until all ``charts`` have drawn or failed; returns their states."""
+    goto_dashboard(page, url, slug)
     # Charts far below the fold may wait until they are scrolled into view (dashboard virtualisation).
     page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
     page.evaluate("window.scrollTo(0, 0)")
@@ -120,6 +126,7 @@ def choose_filter_value(page: Any, filter_id: str, text: str) -> str:
     Leaves the filter alone when that value is already the selection; returns the chosen label.
     """
     select = page.locator(f'.ant-select[data-test="{filter_id}"]')
+    select.wait_for(timeout=RENDER_TIMEOUT_MS)
     current = select.locator(".ant-select-selection-item").all_inner_texts()
     if len(current) == 1 and text.casefold() in current[0].casefold():
         return current[0]
@@ -139,7 +146,15 @@ def apply_filters(page: Any) -> None:
 
 
 def screenshot(page: Any, path: Path) -> None:
-    """The whole dashboard page, after ECharts' entry animations have finished."""
+    """The whole dashboard page, after ECharts' entry animations have finished.
+
+    Saved as a 256-colour PNG (a dashboard has few colours; half the bytes of a full-colour one),
+    since the screenshots are committed for the README.
+    """
+    from PIL import Image
+
     path.parent.mkdir(parents=True, exist_ok=True)
     page.wait_for_timeout(1500)
-    page.screenshot(path=str(path), full_page=True)
+    image = Image.open(io.BytesIO(page.screenshot(full_page=True))).convert("RGB")
+    image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
+        path, optimize=True)
