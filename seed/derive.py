@@ -8,16 +8,26 @@ hold nothing that cannot be computed again.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import Table, func, select
 from sqlalchemy.engine import Connection
 
 from seed.bulk import insert_rows
+from seed.derive_skr import INPUTS as SKR_INPUTS
 from seed.derive_skr import rebuild_skr
-from seed.schema import RIKET, area, indicator, indicator_comparison, indicator_value, load_batch
+from seed.schema import (
+    RIKET,
+    area,
+    derived_source,
+    indicator,
+    indicator_comparison,
+    indicator_value,
+    load_batch,
+)
 
 RANKED_LEVELS = ("lan", "kommun", "stadsdel")
 
@@ -151,10 +161,43 @@ def _indicator_comparison(conn: Connection) -> None:
     insert_rows(conn, indicator_comparison, frame)
 
 
-DERIVED: list[Callable[[Connection], None]] = [_indicator_comparison, rebuild_skr]
+@dataclass(frozen=True)
+class Builder:
+    """A derived table's computation and the base tables it reads."""
+
+    name: str
+    inputs: tuple[Table, ...]
+    build: Callable[[Connection], None]
+
+
+DERIVED = (
+    Builder("indicator_comparison", (indicator_value, indicator, area), _indicator_comparison),
+    Builder("skr", SKR_INPUTS, rebuild_skr),
+)
+
+
+def _input_state(conn: Connection, inputs: tuple[Table, ...]) -> set[tuple[str, int, int]]:
+    """Per base table: rows and the newest batch id. A load that writes, replaces or deletes rows of a
+    table changes one of them: what it writes carries its batch id, larger than every earlier one."""
+    return {
+        (t.name, *map(int, conn.execute(
+            select(func.count(), func.coalesce(func.max(t.c.batch_id), 0))).one()))
+        for t in inputs
+    }
 
 
 def rebuild_derived(conn: Connection) -> None:
-    """Recompute every derived table from the base tables, inside the caller's transaction."""
-    for build in DERIVED:
-        build(conn)
+    """Recompute, inside the caller's transaction, every derived table whose inputs changed since it
+    was last computed; an ÖJ load then costs the SKR analyses nothing, and the reverse."""
+    for builder in DERIVED:
+        state = _input_state(conn, builder.inputs)
+        last = conn.execute(
+            select(derived_source.c.base_table, derived_source.c.n_rows, derived_source.c.max_batch_id)
+            .where(derived_source.c.builder == builder.name)).fetchall()
+        if {tuple(row) for row in last} == state:
+            continue
+        conn.execute(derived_source.delete().where(derived_source.c.builder == builder.name))
+        conn.execute(derived_source.insert(), [
+            {"builder": builder.name, "base_table": name, "n_rows": n, "max_batch_id": newest}
+            for name, n, newest in sorted(state)])
+        builder.build(conn)

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from functools import cached_property
 
 import pandas as pd
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, select
 from sqlalchemy.engine import Connection
 
 from seed.bulk import insert_rows
@@ -33,7 +33,6 @@ from seed.schema import (
     insats,
     insats_response,
     load_batch,
-    skr_derived_source,
     skr_distribution,
     skr_distribution_huvudgrupp,
     skr_distribution_insats,
@@ -327,30 +326,11 @@ def _typed(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-SOURCES = (area, verksamhetsomrade, insats, survey_response, insats_response, wish_category)
-
-
-def _sources(conn: Connection) -> list[tuple[str, int, int]]:
-    """Per base table: rows and the newest batch id. Any load that writes, replaces or deletes one of
-    these rows changes them: what it writes carries its batch id, larger than every earlier one."""
-    rows = [conn.execute(select(func.count(), func.coalesce(func.max(t.c.batch_id), 0))).one()
-            for t in SOURCES]
-    return [(t.name, int(n), int(newest)) for t, (n, newest) in zip(SOURCES, rows)]
+INPUTS = (area, verksamhetsomrade, insats, survey_response, insats_response, wish_category)
 
 
 def rebuild_skr(conn: Connection) -> None:
-    """Replace every skr_* table with the analyses of the answers now loaded (a ``seed.derive`` builder).
-
-    Skipped when no SKR input changed since the last rebuild, so loading ÖJ data costs nothing here.
-    """
-    sources = _sources(conn)
-    last = conn.execute(select(skr_derived_source.c.base_table, skr_derived_source.c.n_rows,
-                               skr_derived_source.c.max_batch_id)).fetchall()
-    if sorted(tuple(r) for r in last) == sorted(sources):
-        return
-    conn.execute(skr_derived_source.delete())
-    conn.execute(skr_derived_source.insert(), [dict(zip(("base_table", "n_rows", "max_batch_id"), r))
-                                               for r in sources])
+    """Replace every skr_* table with the analyses of the answers now loaded (a ``seed.derive`` builder)."""
     for table, _ in BUILDERS:
         conn.execute(table.delete())
     data = Inputs(conn)

@@ -397,11 +397,12 @@ skr_wish_category = Table(
     Column("synthetic", Boolean, nullable=False),
 )
 
-# What the skr_* tables were last computed from (rows and newest batch per base table): a load that
-# leaves every SKR input as it was skips recomputing them.
-skr_derived_source = Table(
-    "skr_derived_source",
+# What each derived table was last computed from (rows and newest batch per base table): a load that
+# leaves a builder's inputs as they were skips recomputing its tables.
+derived_source = Table(
+    "derived_source",
     metadata,
+    Column("builder", String(40), primary_key=True),
     Column("base_table", String(40), primary_key=True),
     Column("n_rows", Integer, nullable=False),
     Column("max_batch_id", Integer, nullable=False),

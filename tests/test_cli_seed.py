@@ -18,7 +18,7 @@ def test_seed_loads_reference_catalogue_and_published_figures(sqlite_url):
     result = run("seed", "--db", sqlite_url)
     assert result.exit_code == 0, result.output
     sources = {b.source: b for b in batch_status(engine_for(sqlite_url))}
-    assert set(sources) == {"reference", "published"}
+    assert set(sources) == {"reference", "published", "skr_catalog"}
     assert not any(b.synthetic for b in sources.values())
 
 
