@@ -42,3 +42,13 @@ def run_seed(engine: Engine, *, demo: bool, force: bool = False,
             on_step(name)
         results.append((name, load(engine, build(), force=force)))
     return results
+
+
+def load_with_prerequisites(engine: Engine, frames: SourceFrames,
+                            *prerequisites: Callable[[], SourceFrames]) -> LoadResult:
+    """Load real data after what it refers to: the areas and ÖJ catalogue, plus e.g. the SKR
+    catalogue. Those loads are skipped when their rows are already there, so a seeded warehouse is
+    left as it was."""
+    for build in (reference_frames, *prerequisites):
+        load(engine, build())
+    return load(engine, frames)

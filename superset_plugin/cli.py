@@ -123,18 +123,6 @@ def load() -> None:
     """Load real data from a source into the warehouse (one transaction per input)."""
 
 
-def _load_with_reference(engine: Any, frames: Any) -> Any:
-    """Real values need their areas and catalogue indicators: load the reference batch first.
-
-    That load is skipped when the reference data is already there, so a seeded warehouse is untouched.
-    """
-    from seed.load import load as load_frames
-    from seed.reference import reference_frames
-
-    load_frames(engine, reference_frames())
-    return load_frames(engine, frames)
-
-
 def _report_load(result: Any, frames: Any) -> None:
     if result.unchanged:
         out.print(f"Oförändrat: {escape(frames.source_ref)} (batch {result.batch_id}).", highlight=False)
@@ -154,13 +142,14 @@ def load_oj_excel(files: tuple[str, ...], db_url: str | None) -> None:
     Header rows and columns are found by their text; a bad cell is reported with its place and
     nothing is written.
     """
+    from seed.seeding import load_with_prerequisites
     from seed.sources.oj_excel import read_oj_excel
 
     with progress() as bar:
         task = bar.add_task("Läser arbetsböcker", total=None)
         read = read_oj_excel(files)
         bar.update(task, description="Skriver till databasen")
-        result = _load_with_reference(engine_for(db_url), read.frames)
+        result = load_with_prerequisites(engine_for(db_url), read.frames)
         bar.update(task, description="Klart")
     for skipped in read.skipped:
         err.print(f"Varning: {escape(str(skipped))}", highlight=False)
@@ -190,6 +179,7 @@ BASE_URL_HELP = "Kolada API base URL. Default: $JAMFOR_KOLADA_URL, else https://
 def load_kolada(kpis: tuple[str, ...], years: str | None, municipalities: str | None,
                 base_url: str | None, refresh: bool, db_url: str | None) -> None:
     """Load KPI values from the Kolada API v3 (Källa: Kolada) into indicator_value."""
+    from seed.seeding import load_with_prerequisites
     from seed.sources.kolada import read_kolada
 
     with progress() as bar:
@@ -198,7 +188,7 @@ def load_kolada(kpis: tuple[str, ...], years: str | None, municipalities: str | 
                            base_url=base_url,
                            on_page=lambda url: bar.update(task, description=f"Hämtar {url}"))
         bar.update(task, description="Skriver till databasen")
-        result = _load_with_reference(engine_for(db_url), read.frames)
+        result = load_with_prerequisites(engine_for(db_url), read.frames)
         bar.update(task, description="Klart")
     if read.unknown_municipalities:
         err.print("Varning: okända kommunkoder från Kolada hoppades över: "
@@ -218,16 +208,14 @@ def load_skr(files: tuple[str, ...], db_url: str | None) -> None:
     skr_template.csv / skr_template.xlsx in seed/catalog. Every file is checked before anything is
     written; a bad row is reported with its file, row or cell, column and value.
     """
-    from seed.load import load as load_frames
+    from seed.seeding import load_with_prerequisites
     from seed.sources.skr_inventory import answer_frames, catalog_frames
 
     with progress() as bar:
         task = bar.add_task("Läser svarsfiler", total=None)
         frames = answer_frames(files)
         bar.update(task, description="Skriver till databasen")
-        engine = engine_for(db_url)
-        _load_with_reference(engine, catalog_frames())
-        result = load_frames(engine, frames)
+        result = load_with_prerequisites(engine_for(db_url), frames, catalog_frames)
         bar.update(task, description="Klart")
     _report_load(result, frames)
 
