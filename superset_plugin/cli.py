@@ -19,7 +19,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
-from seed.db import default_db_path, describe_db_error, engine_for
+from seed.db import describe_db_error, engine_for
 from seed.errors import JamforError
 
 err = Console(stderr=True)
@@ -27,7 +27,8 @@ out = Console()
 
 DB_HELP = (
     "Warehouse SQLAlchemy URL, e.g. sqlite:///jamfor.db or postgresql://host:5432/db. "
-    f"Default: $JAMFOR_DB_URL, else the SQLite file {default_db_path()}."
+    "Default: $JAMFOR_DB_URL, else the SQLite file $XDG_DATA_HOME/jamfor/jamfor.db "
+    "(~/.local/share/jamfor/jamfor.db)."
 )
 
 
