@@ -12,6 +12,9 @@ import pytest
 from superset_plugin.config import FLASK_APP_MUTATOR, JINJA_CONTEXT_ADDONS, jamfor_area
 
 FIXTURE_ASSETS = Path(__file__).parent / "fixtures" / "superset_assets"
+FIXTURE_CHART = "bf5ea7e5-8aa1-4353-839e-caf3dd59aba4"
+FIXTURE_DASHBOARD = "d6dd9e2f-e30d-48d7-9e44-2de9e36207c4"
+FIXTURE_DATASET = "1c0ba165-6e44-41f1-a62a-f7f024bde1cb"
 
 
 def test_jamfor_area_gives_a_kommun_with_its_lan_and_kommungrupp():
@@ -64,10 +67,20 @@ def test_superset_jamfor_register_imports_in_process_and_the_jinja_addon_works_i
     assert "Registrerade 3 assets" in done.stdout
     client = SupersetClient.login(superset.url, superset.username, superset.password)
     database_id = client.find("database", [DATABASE_UUID])[DATABASE_UUID]["id"]
-    assert client.find("chart", ["bf5ea7e5-8aa1-4353-839e-caf3dd59aba4"])
+    try:
+        assert client.find("chart", [FIXTURE_CHART])
+        _jinja_in_sql_lab(superset.url, client, database_id)
+    finally:  # leave the shared Superset as the other modules expect it: without the fixture assets
+        for kind, uuid in (("dashboard", FIXTURE_DASHBOARD), ("chart", FIXTURE_CHART),
+                           ("dataset", FIXTURE_DATASET)):
+            for found in client.find(kind, [uuid]).values():
+                client.delete(kind, found["id"])
+
+
+def _jinja_in_sql_lab(url: str, client, database_id: int) -> None:
 
     def sql_lab(sql: str):
-        return client.session.post(f"{superset.url}/api/v1/sqllab/execute/", timeout=120, json={
+        return client.session.post(f"{url}/api/v1/sqllab/execute/", timeout=120, json={
             "database_id": database_id, "sql": sql, "runAsync": False, "select_as_cta": False,
             "templateParams": "{}"})
 

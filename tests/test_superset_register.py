@@ -230,7 +230,7 @@ def test_register_refuses_to_take_over_a_dataset_someone_else_made_on_the_same_t
         (root / "datasets/kommungrupp.yaml").write_text(yaml.safe_dump(ours, allow_unicode=True))
         code, output = jamfor("register", "--assets", str(root))
         assert code == 1
-        assert "takeover" in output and "datasets/kommungrupp.yaml" in output
+        assert "samma namn" in output and "inte vårt" in output and "datasets/kommungrupp.yaml" in output
         assert client.get("dataset", theirs["id"])["uuid"] == their_uuid
         assert client.find("dataset", [ours["uuid"]]) == {}
     finally:
