@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -23,6 +24,7 @@ from conftest import unavailable
 
 from seed.db import engine_for
 from seed.status import batch_status
+from superset_plugin.assets import ENV_ASSETS, assets_root
 from superset_plugin.cli import main
 from superset_plugin.demo import DemoError, DemoSettings, check_port_free, demo
 from superset_plugin.local import free_port
@@ -68,10 +70,15 @@ def _read_until(process: subprocess.Popen, marker: str, timeout: float) -> str:
 
 
 @pytest.mark.superset
-def test_a_second_demo_run_skips_seeding_and_registering_and_ctrl_c_stops_superset(tmp_path):
+def test_a_second_demo_run_skips_seeding_and_registering_and_ctrl_c_stops_superset(tmp_path, monkeypatch):
     if importlib.util.find_spec("superset") is None:
         unavailable("Superset is not installed (pip install -e '.[superset]')")
     home, db_url, port = tmp_path / "superset-demo", f"sqlite:///{tmp_path / 'demo.db'}", free_port()
+    # Both runs read the same copy of the asset files, whatever happens to the checkout meanwhile.
+    assets = tmp_path / "assets"
+    for folder in ("datasets", "dashboards"):
+        shutil.copytree(assets_root() / folder, assets / folder)
+    monkeypatch.setenv(ENV_ASSETS, str(assets))
     registered: list[str] = []
 
     with demo(DemoSettings(port, home, db_url),
