@@ -217,6 +217,7 @@ def test_prune_deletes_only_our_removed_assets_and_only_when_asked(operator, cli
 
 def test_register_refuses_to_take_over_a_dataset_someone_else_made_on_the_same_table(operator, client,
                                                                                      tmp_path):
+    assert jamfor("register", "--assets", str(FIXTURE_ASSETS))[0] == 0  # our database exists
     database_id = client.find("database", ["50d120d6-74b4-4333-93ab-fdbbba8868b0"])[
         "50d120d6-74b4-4333-93ab-fdbbba8868b0"]["id"]
     theirs = client.post("dataset", {"database": database_id, "table_name": "kommungrupp"})
