@@ -207,8 +207,22 @@ def parse(text: str) -> Any:
     return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
 
 
+class _Dumper(yaml.SafeDumper):
+    """Multi-line text (markdown notes, SQL) as a literal block, as people write it by hand."""
+
+
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value and not any(line != line.rstrip() for line in value.splitlines()) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _text)
+
+
 def dump(data: dict[str, Any]) -> str:
-    return yaml.safe_dump(data, sort_keys=True, allow_unicode=True, default_flow_style=False, width=100)
+    """YAML as the repository keeps it: sorted keys, UTF-8 text, literal blocks for multi-line text."""
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=True, allow_unicode=True, default_flow_style=False,
+                     width=100)
 
 
 @dataclass(frozen=True)

@@ -47,12 +47,20 @@ def _merge(remote: Any, local: Any, key: str | None = None) -> Any:
                 merged[name] = _merge_query_context(value, mine if isinstance(mine, str) else None)
                 continue
             merged[name] = _merge(value, None if mine is _MISSING else mine, name)
+        for name, value in base.items():  # defaults the repository spells out and the export omits
+            if name not in remote and name not in _INSTANCE_KEYS and _is_default(name, value):
+                merged[name] = copy.deepcopy(value)
         return merged
     if isinstance(remote, list) and key in _IDENTITY and all(isinstance(i, dict) for i in remote):
         return _merge_by_identity(remote, local if isinstance(local, list) else [], _IDENTITY[key])
     if isinstance(remote, list):
         mine = local if isinstance(local, list) and len(local) == len(remote) else [None] * len(remote)
         return [_merge(r, m) for r, m in zip(remote, mine)]
+    if isinstance(remote, str) and isinstance(local, (dict, list)):
+        try:  # Superset exports some mappings (a column's ``extra``) as JSON text
+            return _merge(json.loads(remote), local, key)
+        except ValueError:
+            return remote
     if local is not None and remote == local:
         return local
     return remote
@@ -103,10 +111,13 @@ def _strip_context(context: Any, local: Any) -> Any:
 def normalise(data: dict[str, Any], local: dict[str, Any] | None = None) -> dict[str, Any]:
     """An exported (or stamped) asset as the repository keeps it; see the module docstring."""
     clean = {k: v for k, v in data.items() if k not in STAMP_KEYS}
+    for key in STAMP_KEYS:  # the repository's own (unstamped) value, if its file has the key at all
+        if local is not None and key in local:
+            clean[key] = local[key]
     if isinstance(clean.get("position"), dict):
         clean["metadata"] = _filter_scopes(clean, local)
         clean["position"] = _position(clean["position"], (local or {}).get("position"))
-    return _merge(clean, {k: v for k, v in (local or {}).items() if k not in STAMP_KEYS})
+    return _merge(clean, local)
 
 
 def _chart_ids(position: Any) -> dict[Any, str]:

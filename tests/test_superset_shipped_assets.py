@@ -8,6 +8,7 @@ on the SQLite file `jamfor seed --demo` writes.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from superset_plugin.client import SupersetClient
 
 pytestmark = [pytest.mark.superset, pytest.mark.postgres]
 
+REPO = Path(__file__).resolve().parent.parent
 DB_PASSWORD = "Hemligt-l0senord-5520"
 IBIC_CHART = "dashboards/oj_lss_utveckling/charts/riket_ibic_utredningar.yaml"
 
@@ -103,3 +105,14 @@ def test_the_same_assets_register_on_the_sqlite_warehouse_jamfor_seed_demo_write
     finally:  # the session's other Superset tests expect the PostgreSQL warehouse: import it back
         bundle = build_bundle(read_assets(), shipped["database_uri"])
         client.import_assets(bundle.zip(), bundle.passwords)
+
+
+def test_pull_right_after_register_leaves_every_shipped_file_untouched(registered, tmp_path):
+    root = tmp_path / "assets"
+    for top in ("datasets", "dashboards"):
+        shutil.copytree(REPO / top, root / top)
+    before = {p: p.read_bytes() for p in root.rglob("*.yaml")}
+    code, output = jamfor("pull", "--assets", str(root))
+    assert code == 0, output
+    assert [p for p, content in before.items() if p.read_bytes() != content] == []
+    assert "0 filer ändrade" in output
