@@ -236,3 +236,11 @@ def test_register_refuses_to_take_over_a_dataset_someone_else_made_on_the_same_t
         assert client.find("dataset", [ours["uuid"]]) == {}
     finally:
         client.delete("dataset", theirs["id"])
+
+
+def test_a_wrong_superset_password_fails_with_supersets_message_and_is_never_echoed(operator, monkeypatch):
+    monkeypatch.setenv("SUPERSET_PASSWORD", "fel-l0senord-9911")
+    code, output = jamfor("plan", "--assets", str(FIXTURE_ASSETS))
+    assert code == 1
+    assert "Superset login: HTTP 401" in output
+    assert "fel-l0senord-9911" not in output
