@@ -82,6 +82,7 @@ def _print_report(report: Report) -> None:
 def run_validate(assets_dir: Path | None, db_url: str | None, superset_schemas: bool = True) -> Any:
     """Read and validate the assets; print and raise BadInput when anything is wrong."""
     from superset_plugin.assets import read_assets
+    from superset_plugin.schemas import superset_available
     from superset_plugin.validate import validate
 
     assets = read_assets(assets_dir)
@@ -90,7 +91,8 @@ def run_validate(assets_dir: Path | None, db_url: str | None, superset_schemas: 
     if not report.valid:
         _print_report(report)
         raise BadInput(f"{len(report.problems)} problem i {assets.root}")
-    checks = "Supersets scheman, referenser" + (f", SQL mot {safe_url(str(engine.url))}" if engine else "")
+    checks = ("Supersets scheman, " if superset_schemas and superset_available() else "") + "referenser"
+    checks += f", SQL mot {safe_url(str(engine.url))}" if engine else ", ingen SQL-kontroll (ange --db)"
     err.print(f"{len(assets.assets)} filer i {escape(str(assets.root))} är giltiga ({escape(checks)}).",
               highlight=False)
     return assets

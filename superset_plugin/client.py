@@ -175,10 +175,6 @@ class SupersetClient:
                                 params={"q": _rison_list(id_list)})
         return unzip(response.content)
 
-    def export_all(self) -> dict[str, str]:
-        """``GET /api/v1/assets/export/``: every asset of this Superset, as {path: YAML text}."""
-        return unzip(self.request("GET", "/api/v1/assets/export/", "export assets").content)
-
     # --- chart data ------------------------------------------------------------------------------
 
     def chart_data(self, chart_id: int) -> dict[str, Any]:
