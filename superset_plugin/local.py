@@ -82,7 +82,7 @@ def _write_private(path: Path, text: str) -> None:
 
 
 def prepare_home(home: Path) -> Path:
-    """Write ``superset_config.py`` and the secret key into ``home`` (kept when they already exist)."""
+    """Write ``superset_config.py`` (always: it is ours) and, once, the secret key into ``home``."""
     home.mkdir(parents=True, exist_ok=True)
     secret = home / "secret_key"
     if not secret.exists():
@@ -164,7 +164,7 @@ def initialise(home: Path, username: str = ADMIN_USERNAME) -> str:
     password = _admin_password(home)
     marker = home / _MARKER
     fingerprint = f"{superset_version()} {username} {_digest(password)}"
-    if marker.exists() and marker.read_text() == fingerprint:
+    if marker.exists() and marker.read_text() == fingerprint and (home / "superset.db").exists():
         return password
     log = home / "setup.log"
     superset = _superset_command()
