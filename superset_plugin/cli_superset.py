@@ -162,7 +162,9 @@ def add_superset_commands(main: click.Group, reports_errors: Callable[..., Any],
         uri = resolve_uri(database_uri)
         assets = run_validate(assets_dir, db_url)
         client = connect(target)
-        result = run_register(client, assets, uri, target, prune_removed=prune)
+        with err.status("Registrerar") as status:
+            result = run_register(client, assets, uri, target, prune_removed=prune,
+                                  on_step=lambda step: status.update(step))
         _print_plan(result.plan)
         if not result.imported:
             out.print("Inget att importera: Superset har redan den här versionen.")

@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -275,21 +276,27 @@ def prune(client: SupersetClient, plan: Plan) -> list[Change]:
 
 
 def register(client: SupersetClient, assets: AssetSet, database_uri: str, url: str, *,
-             prune_removed: bool = False, version: str = __version__) -> RegisterResult:
-    """Import what changed (nothing if nothing did), verify, remember, and prune only when asked."""
+             prune_removed: bool = False, version: str = __version__,
+             on_step: Callable[[str], None] = lambda _step: None) -> RegisterResult:
+    """Import what changed (nothing if nothing did), verify, remember, and prune only when asked.
+
+    ``on_step`` hears each phase's Swedish name (for a progress display)."""
     _, passwords = render_database(database_uri)
     for secret in passwords.values():
         client.add_secret(secret)
     previous = load_state(url)
+    on_step("Jämför med Superset")
     plan = make_plan(client, assets, database_uri, url, version)
     if plan.of("conflict"):
         raise BadInput([Problem("takeover", f"{c.kind} {c.title}: {c.reason}; rename or remove it first",
                                 file=c.source) for c in plan.of("conflict")])
     if plan.has_changes and plan.bundle is not None:
+        on_step("Importerar")
         client.import_assets(plan.bundle.zip(), plan.bundle.passwords)
     pruned = prune(client, plan) if prune_removed else []
     remote = fetch_remote(client, _uuids_by_kind(assets, {}))
     path = _record(url, assets, remote, previous, version, {c.uuid for c in pruned})
+    on_step("Verifierar varje diagrams data")
     rows = verify(client, assets)
     return RegisterResult(plan, plan.has_changes, pruned, rows, path)
 
