@@ -38,6 +38,15 @@ class SourceFrames:
         digest.update((self.attribution or "").encode())
         return digest.hexdigest()
 
+    @classmethod
+    def synthetic_batch(cls, source: str, source_ref: str, tables: dict[str, pd.DataFrame],
+                        attribution: str) -> SourceFrames:
+        """A generated (demo) batch: its input is the generator itself, so its checksum is that of
+        its rows."""
+        frames = cls(source, source_ref, "", True, tables, attribution)
+        frames.sha256 = frames.fingerprint()
+        return frames
+
     @property
     def row_count(self) -> int:
         return sum(len(f) for f in self.tables.values())

@@ -279,14 +279,6 @@ def demo_values() -> pd.DataFrame:
 
 
 def demo_frames() -> SourceFrames:
-    """The demo batch; its input is the generator itself, so its checksum is that of its rows."""
-    frames = SourceFrames(
-        source="demo",
-        source_ref=SOURCE_REF,
-        sha256="",
-        synthetic=True,
-        tables={"indicator_value": demo_values()},
-        attribution="Syntetiska demovärden på kommunnivå (jamfor demo) – inte Socialstyrelsens data",
-    )
-    frames.sha256 = frames.fingerprint()
-    return frames
+    return SourceFrames.synthetic_batch(
+        "demo", SOURCE_REF, {"indicator_value": demo_values()},
+        attribution="Syntetiska demovärden på kommunnivå (jamfor demo) – inte Socialstyrelsens data")

@@ -482,14 +482,6 @@ def demo_tables() -> dict[str, pd.DataFrame]:
 
 
 def skr_demo_frames() -> SourceFrames:
-    """The SKR demo batch; its input is the generator itself, so its checksum is that of its rows."""
-    frames = SourceFrames(
-        source="demo_skr",
-        source_ref=SOURCE_REF,
-        sha256="",
-        synthetic=True,
-        tables=demo_tables(),
-        attribution="Syntetiska demosvar på kommunnivå (jamfor demo) – inte SKR:s data",
-    )
-    frames.sha256 = frames.fingerprint()
-    return frames
+    return SourceFrames.synthetic_batch(
+        "demo_skr", SOURCE_REF, demo_tables(),
+        attribution="Syntetiska demosvar på kommunnivå (jamfor demo) – inte SKR:s data")
