@@ -5,7 +5,7 @@ from __future__ import annotations
 from conftest import REPO
 
 from superset_plugin.cli import main
-from superset_plugin.cli_docs import walk_commands, cli_reference
+from superset_plugin.cli_docs import cli_reference, walk_commands
 
 
 def test_the_cli_reference_in_docs_is_what_the_commands_print():

@@ -11,19 +11,15 @@ document text, not retyped — must come out: the riket big numbers, Tabell 1 an
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO
+from asset_util import register_and_fetch, rows_of, shipped_assets
 from factsheet import bortfall_lan_names, published_tables, text_figures
 
 from seed.catalog import indicator_frame
-from superset_plugin.assets import AssetSet, read_assets
-from superset_plugin.client import SupersetClient
-from superset_plugin.registry import register
 
 pytestmark = [pytest.mark.superset, pytest.mark.postgres]
 
@@ -42,33 +38,12 @@ BIG_NUMBERS = {
 LAN_IN_SWEDEN = 21
 
 
-def oj_assets() -> AssetSet:
-    """Our datasets and the two ÖJ dashboards with their charts (not the SKR ones)."""
-    everything = read_assets(REPO)
-    assert not everything.problems, everything.problems
-    chosen = [a for a in everything.assets
-              if (a.kind == "dataset" and Path(a.source).stem in OJ_DATASETS) or a.slug in OJ_DASHBOARDS]
-    return AssetSet(everything.root, chosen)
-
-
 @pytest.fixture(scope="module")
-def registered(superset, demo_warehouse_pg, tmp_path_factory) -> Iterator[dict[str, Any]]:
-    """Register the ÖJ assets once (own state folder) and fetch every chart's data once."""
-    assets = oj_assets()
-    client = SupersetClient.login(superset.url, superset.username, superset.password)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("oj-state")))
-        result = register(client, assets, demo_warehouse_pg, superset.url)
-    charts = client.find("chart", [a.uuid for a in assets.of("chart")])
-    data = {}
-    for chart in assets.of("chart"):
-        answer = client.chart_data(int(charts[chart.uuid]["id"]))
-        data[chart.source] = [row for result_ in answer["result"] for row in result_["data"]]
-    yield {"assets": assets, "result": result, "data": data}
-
-
-def rows_of(registered: dict[str, Any], slug: str, chart: str) -> list[dict[str, Any]]:
-    return registered["data"][f"dashboards/{slug}/charts/{chart}.yaml"]
+def registered(superset, demo_warehouse_pg, tmp_path_factory) -> dict[str, Any]:
+    """Register the ÖJ datasets and dashboards once and fetch every chart's data once."""
+    assets = shipped_assets(lambda a: (a.kind == "dataset" and Path(a.source).stem in OJ_DATASETS)
+                            or a.slug in OJ_DASHBOARDS)
+    return register_and_fetch(superset, demo_warehouse_pg, assets, tmp_path_factory.mktemp("oj-state"))
 
 
 def test_both_oj_dashboards_register_with_every_chart_and_dataset(registered):

@@ -10,12 +10,11 @@ report for Skåne × funktionshinder and riket — parsed from the report's text
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO
+from asset_util import register_and_fetch, rows_of, shipped_assets
 from test_skr_report import (
     LISTS,
     Row,
@@ -28,9 +27,7 @@ from test_skr_report import (
 )
 
 from seed.sources.demo import round_half_up
-from superset_plugin.assets import AssetSet, read_assets
 from superset_plugin.client import SupersetClient
-from superset_plugin.registry import register
 
 pytestmark = [pytest.mark.superset, pytest.mark.postgres]
 
@@ -41,36 +38,14 @@ SKR_DASHBOARDS = (LAN, NATIONELL)
 LIST_CHARTS = {title: f"{question}_vanligast_{category}" for title, (question, category) in LISTS.items()}
 
 
-def skr_assets() -> AssetSet:
-    """The SKR datasets, the data-source dataset and the two SKR dashboards with their charts."""
-    everything = read_assets(REPO)
-    assert not everything.problems, everything.problems
-    chosen = [a for a in everything.assets
-              if (a.kind == "dataset" and (Path(a.source).stem.startswith("skr_")
-                                           or Path(a.source).stem == "data_sources"))
-              or a.slug in SKR_DASHBOARDS]
-    return AssetSet(everything.root, chosen)
-
-
 @pytest.fixture(scope="module")
-def registered(superset, demo_warehouse_pg, tmp_path_factory) -> Iterator[dict[str, Any]]:
-    """Register the SKR assets once (own state folder) and fetch every chart's data once."""
-    assets = skr_assets()
-    client = SupersetClient.login(superset.url, superset.username, superset.password)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("skr-state")))
-        result = register(client, assets, demo_warehouse_pg, superset.url)
-    found = client.find("chart", [a.uuid for a in assets.of("chart")])
-    ids = {uuid: int(chart["id"]) for uuid, chart in found.items()}
-    data = {}
-    for chart in assets.of("chart"):
-        answer = client.chart_data(ids[chart.uuid])
-        data[chart.source] = [row for result_ in answer["result"] for row in result_["data"]]
-    yield {"assets": assets, "result": result, "data": data, "client": client, "ids": ids}
-
-
-def rows_of(registered: dict[str, Any], slug: str, chart: str) -> list[dict[str, Any]]:
-    return registered["data"][f"dashboards/{slug}/charts/{chart}.yaml"]
+def registered(superset, demo_warehouse_pg, tmp_path_factory) -> dict[str, Any]:
+    """Register the SKR datasets (and the data-source dataset) and dashboards once; fetch every chart's
+    data once."""
+    assets = shipped_assets(lambda a: (a.kind == "dataset" and (Path(a.source).stem.startswith("skr_")
+                                                                or Path(a.source).stem == "data_sources"))
+                            or a.slug in SKR_DASHBOARDS)
+    return register_and_fetch(superset, demo_warehouse_pg, assets, tmp_path_factory.mktemp("skr-state"))
 
 
 def one_row(registered: dict[str, Any], slug: str, chart: str) -> dict[str, Any]:
