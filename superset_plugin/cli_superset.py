@@ -184,7 +184,7 @@ def add_superset_commands(main: click.Group, reports_errors: Callable[..., Any],
     def pull(url: str | None, assets_dir: Path | None) -> None:
         """Write Superset's version of our assets back into datasets/ and dashboards/, normalised."""
         from superset_plugin.assets import load_assets
-        from superset_plugin.registry import pull as run_pull
+        from superset_plugin.pull import pull as run_pull
 
         target = _require_url(url)
         assets = load_assets(assets_dir)

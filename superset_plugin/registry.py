@@ -1,4 +1,6 @@
-"""plan / register / pull / status / prune: keep a Superset in step with datasets/ and dashboards/.
+"""plan / register / status / prune: keep a Superset in step with datasets/ and dashboards/.
+
+(``superset_plugin.pull`` goes the other way: Superset's version back into the files.)
 
 How "changed" is decided: every asset has a fingerprint of its normalised content (``normalise``),
 the same for our file and for Superset's export of it. Equal fingerprints (and, for charts and
@@ -35,13 +37,12 @@ from superset_plugin.assets import (
     AssetSet,
     Bundle,
     build_bundle,
-    dump,
     parse,
     render_database,
     version_stamp,
 )
 from superset_plugin.client import SupersetClient
-from superset_plugin.normalise import fingerprint, normalise
+from superset_plugin.normalise import fingerprint
 
 _EXPORT_ORDER = ("dashboard", "chart", "dataset", "database")
 _DELETE_ORDER = ("dashboard", "chart", "dataset")
@@ -137,7 +138,7 @@ class Plan:
         return [c for c in self.changes if c.drift]
 
 
-def _uuids_by_kind(assets: AssetSet, state: dict[str, Any]) -> dict[str, set[str]]:
+def uuids_by_kind(assets: AssetSet, state: dict[str, Any]) -> dict[str, set[str]]:
     wanted: dict[str, set[str]] = {"database": {DATABASE_UUID}}
     for asset in assets:
         wanted.setdefault(asset.kind, set()).add(asset.uuid)
@@ -198,7 +199,7 @@ def make_plan(client: SupersetClient, assets: AssetSet, database_uri: str | None
     """Compare the repository's assets with what Superset holds now (read-only)."""
     state = load_state(url)
     bundle = build_bundle(assets, database_uri, version) if database_uri else None
-    remote = fetch_remote(client, _uuids_by_kind(assets, state))
+    remote = fetch_remote(client, uuids_by_kind(assets, state))
     changes = [_database_change(remote, bundle)]
     changes += [_asset_change(asset, remote, state, version) for asset in assets]
     by_uuid = assets.by_uuid()
@@ -225,7 +226,7 @@ class RegisterResult:
 def verify(client: SupersetClient, assets: AssetSet) -> dict[str, int]:
     """Every asset present by UUID and every chart's data endpoint answering with rows."""
     problems = []
-    uuids = _uuids_by_kind(assets, {})
+    uuids = uuids_by_kind(assets, {})
     found = {kind: client.find(kind, wanted) for kind, wanted in uuids.items()}
     for asset in assets:
         if asset.uuid not in found.get(asset.kind, {}):
@@ -294,79 +295,11 @@ def register(client: SupersetClient, assets: AssetSet, database_uri: str, url: s
         on_step("Importerar")
         client.import_assets(plan.bundle.zip(), plan.bundle.passwords)
     pruned = prune(client, plan) if prune_removed else []
-    remote = fetch_remote(client, _uuids_by_kind(assets, {}))
+    remote = fetch_remote(client, uuids_by_kind(assets, {}))
     path = _record(url, assets, remote, previous, version, {c.uuid for c in pruned})
     on_step("Verifierar varje diagrams data")
     rows = verify(client, assets)
     return RegisterResult(plan, plan.has_changes, pruned, rows, path)
-
-
-# --- pull --------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Pulled:
-    source: str
-    action: str  # "updated", "added", "unchanged", "missing"
-
-
-def _header(path: Path) -> str:
-    """Leading comment lines of a file, kept when the file is rewritten."""
-    if not path.exists():
-        return ""
-    lines = []
-    for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
-        if not line.startswith("#"):
-            break
-        lines.append(line)
-    return "".join(lines)
-
-
-def _slug(text: str) -> str:
-    cleaned = re.sub(r"[^a-z0-9]+", "_", text.lower().translate(str.maketrans("åäöé", "aaoe")))
-    return cleaned.strip("_")[:60] or "chart"
-
-
-def pull(client: SupersetClient, assets: AssetSet) -> list[Pulled]:
-    """Write Superset's version of our assets back into the asset folders, normalised.
-
-    Files whose meaning did not change are left untouched. A chart an analyst added in the UI to one
-    of our dashboards is written as a new file next to that dashboard's charts.
-    """
-    remote = fetch_remote(client, _uuids_by_kind(assets, {}))
-    results = []
-    for asset in assets:
-        exported = remote.exported.get(asset.uuid)
-        if exported is None:
-            results.append(Pulled(asset.source, "missing"))
-            continue
-        clean = normalise(exported, asset.data)
-        if clean == asset.data:
-            results.append(Pulled(asset.source, "unchanged"))
-            continue
-        path = assets.root / asset.source
-        path.write_text(_header(path) + dump(clean), encoding="utf-8")
-        results.append(Pulled(asset.source, "updated"))
-    results += _pull_new_charts(assets, remote)
-    return results
-
-
-def _pull_new_charts(assets: AssetSet, remote: Remote) -> list[Pulled]:
-    ours = assets.by_uuid()
-    datasets = {a.uuid for a in assets.of("dataset")}
-    added = []
-    for dashboard in assets.of("dashboard"):
-        position = (remote.exported.get(dashboard.uuid) or {}).get("position") or {}
-        for node in position.values():
-            uuid = str(((node or {}).get("meta") or {}).get("uuid", "")) if isinstance(node, dict) else ""
-            chart = remote.exported.get(uuid)
-            if not uuid or uuid in ours or chart is None or str(chart.get("dataset_uuid")) not in datasets:
-                continue
-            folder = assets.root / Path(dashboard.source).parent / "charts"
-            folder.mkdir(exist_ok=True)
-            path = folder / f"{_slug(str(chart.get('slice_name', uuid)))}_{uuid[:8]}.yaml"
-            path.write_text(dump(normalise(chart)), encoding="utf-8")
-            added.append(Pulled(path.relative_to(assets.root).as_posix(), "added"))
-    return added
 
 
 # --- status ------------------------------------------------------------------------------------
