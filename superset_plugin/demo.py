@@ -20,7 +20,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -144,8 +144,9 @@ def demo(settings: DemoSettings, on_step: Step | None = None,
          ) -> Iterator[DemoReady]:
     """Seed, start and register; yield while Superset runs; stop it when the block ends.
 
-    SIGTERM counts as Ctrl-C for the whole block, and once the block ends both are ignored until
-    Superset has stopped, so a second signal cannot leave gunicorn running.
+    SIGTERM counts as Ctrl-C for the whole block; Ctrl-C inside the ``with`` body ends it normally.
+    Once the body ends both signals are ignored until Superset has stopped, so a second signal cannot
+    leave gunicorn running.
     """
     step = on_step or (lambda _name: None)
     check_port_free(settings.port)
@@ -166,7 +167,9 @@ def demo(settings: DemoSettings, on_step: Step | None = None,
                     marker.unlink(missing_ok=True)
                     register(instance, assets, database_uri)
                     marker.write_text(digest)
-                yield DemoReady(instance, safe_url(db_url), seeded, registered)
+                # Ctrl-C is how a person ends the demo: a normal end, whenever it comes.
+                with suppress(KeyboardInterrupt):
+                    yield DemoReady(instance, safe_url(db_url), seeded, registered)
             finally:
                 _set_handlers(signal.SIG_IGN, signal.SIG_IGN)
 
