@@ -128,19 +128,19 @@ def asset_fingerprint(assets: AssetSet, database_uri: str) -> str:
     return digest.hexdigest()
 
 
-def register_assets(instance: SupersetInstance, assets: AssetSet, database_uri: str) -> None:
+def register_assets(instance: SupersetInstance, assets: AssetSet, database_uri: str, on_step: Step) -> None:
     """Register every dataset, chart and dashboard into ``instance`` (the registry skips unchanged ones
     and verifies that every chart answers with rows)."""
     from superset_plugin.client import SupersetClient
     from superset_plugin.registry import register
 
     client = SupersetClient.login(instance.url, instance.username, instance.password)
-    register(client, assets, database_uri, instance.url)
+    register(client, assets, database_uri, instance.url, on_step=on_step)
 
 
 @contextmanager
 def demo(settings: DemoSettings, on_step: Step | None = None,
-         register: Callable[[SupersetInstance, AssetSet, str], None] = register_assets
+         register: Callable[[SupersetInstance, AssetSet, str, Step], None] = register_assets
          ) -> Iterator[DemoReady]:
     """Seed, start and register; yield while Superset runs; stop it when the block ends.
 
@@ -165,7 +165,7 @@ def demo(settings: DemoSettings, on_step: Step | None = None,
                 if registered:
                     step("Registrerar dataset, diagram och dashboards")
                     marker.unlink(missing_ok=True)
-                    register(instance, assets, database_uri)
+                    register(instance, assets, database_uri, step)
                     marker.write_text(digest)
                 # Ctrl-C is how a person ends the demo: a normal end, whenever it comes.
                 with suppress(KeyboardInterrupt):

@@ -82,7 +82,7 @@ def test_a_second_demo_run_skips_seeding_and_registering_and_ctrl_c_stops_supers
     registered: list[str] = []
 
     with demo(DemoSettings(port, home, db_url),
-              register=lambda instance, assets, uri: registered.append(uri)) as first:
+              register=lambda instance, assets, uri, on_step: registered.append(uri)) as first:
         assert first.registered and len(first.seeded) >= 4
         assert first.instance.url == f"http://127.0.0.1:{port}"
     assert registered == [f"sqlite:///{(tmp_path / 'demo.db').resolve()}"]
