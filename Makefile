@@ -50,3 +50,8 @@ bench: $(VENV)/.installed
 .PHONY: demo
 demo: $(VENV)/.installed
 	$(VENV)/bin/jamfor demo $(DEMO_ARGS)
+
+# Refresh the README's dashboard screenshots (docs/screenshots/) from the browser tests.
+.PHONY: screenshots
+screenshots: $(VENV)/.installed browser-deps
+	JAMFOR_UPDATE_SCREENSHOTS=1 $(VENV)/bin/pytest -q tests/test_browser.py

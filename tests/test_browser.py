@@ -3,13 +3,15 @@
 All assets of this repository are registered (with the registry, as `jamfor register` does) on the
 seeded PostgreSQL demo warehouse. The tests log in through the React form, open every dashboard, wait
 until every chart has drawn, and read the published figures off the page — the seed documents are the
-oracles. Each dashboard's screenshot is saved to docs/screenshots/<slug>.png for the README.
+oracles. Each dashboard's screenshot is saved to tests/artifacts/screenshots/<slug>.png, or with
+JAMFOR_UPDATE_SCREENSHOTS=1 to docs/screenshots/ for the README (`make screenshots`).
 Without Chromium or Playwright they skip locally and fail when CI=true.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -38,7 +40,9 @@ from superset_plugin.assets import AssetSet, read_assets
 
 pytestmark = [pytest.mark.browser, pytest.mark.superset, pytest.mark.postgres]
 
-SCREENSHOTS = REPO / "docs" / "screenshots"
+# The README's screenshots are refreshed only on request, so `make test` leaves the work tree clean.
+SCREENSHOTS = (REPO / "docs" / "screenshots" if os.environ.get("JAMFOR_UPDATE_SCREENSHOTS") == "1"
+               else REPO / "tests" / "artifacts" / "screenshots")
 OJ_SLUG = "oj-lss-utveckling"
 SKR_TITLE_START = "Socialtjänstens insatser"
 
