@@ -166,13 +166,22 @@ def _filter_scopes(dashboard: dict[str, Any], local: dict[str, Any] | None) -> A
 
 
 def _position(position: dict[str, Any], local: Any) -> dict[str, Any]:
-    """Chart nodes keep the local placeholder chartId (0 for a chart new to the repository)."""
+    """Chart nodes keep the local placeholder chartId; a chart new to the repository gets the next free
+    placeholder (without a local file every chartId becomes 0, which the comparison then ignores)."""
     mine = local if isinstance(local, dict) else {}
     out = copy.deepcopy(position)
-    for node_id, node in out.items():
-        if isinstance(node, dict) and node.get("type") == "CHART" and isinstance(node.get("meta"), dict):
-            old = ((mine.get(node_id) or {}).get("meta") or {}).get("chartId")
-            node["meta"]["chartId"] = old if isinstance(old, int) else 0
+    nodes = [(node_id, node) for node_id, node in sorted(out.items())
+             if isinstance(node, dict) and node.get("type") == "CHART" and isinstance(node.get("meta"), dict)]
+    kept = {node_id: ((mine.get(node_id) or {}).get("meta") or {}).get("chartId") for node_id, _ in nodes}
+    next_free = max([i for i in kept.values() if isinstance(i, int)], default=0) + 1
+    for node_id, node in nodes:
+        if isinstance(kept[node_id], int):
+            node["meta"]["chartId"] = kept[node_id]
+        elif local is None:
+            node["meta"]["chartId"] = 0
+        else:
+            node["meta"]["chartId"] = next_free
+            next_free += 1
     return out
 
 

@@ -244,3 +244,32 @@ def test_a_wrong_superset_password_fails_with_supersets_message_and_is_never_ech
     assert code == 1
     assert "Superset login: HTTP 401" in output
     assert "fel-l0senord-9911" not in output
+
+
+def test_pull_writes_a_chart_an_analyst_added_to_our_dashboard_as_a_new_file(operator, client, tmp_path):
+    assert jamfor("register", "--assets", str(FIXTURE_ASSETS))[0] == 0
+    dataset_id = client.find("dataset", [DATASET_UUID])[DATASET_UUID]["id"]
+    dashboard_id = client.find("dashboard", [DASHBOARD_UUID])[DASHBOARD_UUID]["id"]
+    ours = yaml.safe_load((FIXTURE_ASSETS / "dashboards/test_oj/charts/ibic_riket.yaml").read_text())
+    added = client.post("chart", {"slice_name": "Analytikerns nya diagram", "viz_type": "table",
+                                  "datasource_id": dataset_id, "datasource_type": "table",
+                                  "params": json.dumps(ours["params"]),
+                                  "query_context": ours["query_context"], "dashboards": [dashboard_id]})
+    try:
+        uuid = client.get("chart", added["id"])["uuid"]
+        root = copy_assets(tmp_path)
+        code, output = jamfor("pull", "--assets", str(root))
+        assert code == 0, output
+        new_file = root / f"dashboards/test_oj/charts/analytikerns_nya_diagram_{uuid[:8]}.yaml"
+        assert f"added: {new_file.relative_to(root).as_posix()}" in output
+        chart = yaml.safe_load(new_file.read_text())
+        assert (chart["slice_name"], chart["dataset_uuid"], chart["uuid"]) == (
+            "Analytikerns nya diagram", DATASET_UUID, uuid)
+        assert "certified_by" not in chart and "is_managed_externally" not in chart
+        dashboard = read_assets(root).by_uuid()[DASHBOARD_UUID].data
+        assert uuid in {str((node.get("meta") or {}).get("uuid")) for node in dashboard["position"].values()
+                        if isinstance(node, dict)}
+        code, output = jamfor("validate", "--assets", str(root), "--db", operator["warehouse"])
+        assert code == 0, output
+    finally:
+        client.delete("chart", added["id"])
