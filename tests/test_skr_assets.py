@@ -18,6 +18,7 @@ from asset_util import register_and_fetch, rows_of, shipped_assets
 from test_skr_report import (
     LISTS,
     Row,
+    insatsutbud_figures,
     instance_totals,
     number,
     offer_table,
@@ -114,11 +115,7 @@ def test_response_counts_are_21_answered_and_19_completed(registered):
 
 
 def test_insatsutbud_big_numbers_give_mean_21_min_2_max_34_and_50_percent_further(registered):
-    text = skane_fh_section()
-    mean = number(r"(\d+)\s+av de \d+ kartlagda insatserna har i genomsnitt", text)
-    least = number(r"(\d+)\s+av de \d+ kartlagda insatserna erbjuds i den kommun som erbjuder minst", text)
-    most = number(r"(\d+)\s+av de \d+ kartlagda insatserna erbjuds i den kommun som erbjuder störst", text)
-    further = number(r"(\d+)%\s+av kommunerna uppger att de ger ytterligare insatser", text)
+    mean, least, most, further = insatsutbud_figures()
     assert round(one_row(registered, LAN, "utbud_medel")["medelantal_insatser"]) == mean == 21
     assert one_row(registered, LAN, "utbud_min")["min_antal_insatser"] == least == 2
     assert one_row(registered, LAN, "utbud_max")["max_antal_insatser"] == most == 34

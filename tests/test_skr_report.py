@@ -159,12 +159,18 @@ def test_skane_funktionshinder_21_answered_and_19_completed(seeded):
     assert (counts.n_answered, counts.n_completed) == (answered, completed) == (21, 19)
 
 
-def test_skane_insatsutbud_mean_min_max_and_share_giving_further_insatser(seeded):
+def insatsutbud_figures() -> tuple[int, int, int, int]:
+    """Skåne × funktionshinder insatsutbud from the report: mean, min, max, % giving further insatser."""
     text = skane_fh_section()
     mean = number(r"(\d+)\s+av de \d+ kartlagda insatserna har i genomsnitt", text)
     least = number(r"(\d+)\s+av de \d+ kartlagda insatserna erbjuds i den kommun som erbjuder minst", text)
     most = number(r"(\d+)\s+av de \d+ kartlagda insatserna erbjuds i den kommun som erbjuder störst", text)
     further = number(r"(\d+)%\s+av kommunerna uppger att de ger ytterligare insatser", text)
+    return mean, least, most, further
+
+
+def test_skane_insatsutbud_mean_min_max_and_share_giving_further_insatser(seeded):
+    mean, least, most, further = insatsutbud_figures()
     utbud = one(table(seeded, "skr_insatsutbud"))
     assert round(utbud.mean_offered) == mean == 21
     assert (utbud.min_offered_completed, utbud.max_offered_completed) == (least, most) == (2, 34)
