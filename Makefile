@@ -28,7 +28,7 @@ browser-deps:
 	  else echo "browser tests need Debian's chromium: sudo apt-get install chromium chromium-driver"; fi; }
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check seed superset_plugin tests bench
+	$(VENV)/bin/ruff check jamfor seed superset_plugin tests bench
 
 test-main: $(VENV)/.installed browser-deps
 	$(VENV)/bin/pytest -q

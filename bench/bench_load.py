@@ -26,11 +26,11 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from seed.db import engine_for
-from seed.derive import DERIVED
-from seed.load import load
-from seed.seeding import run_seed
-from seed.sources.demo import demo_frames
+from jamfor.seed.db import engine_for
+from jamfor.seed.derive import DERIVED
+from jamfor.seed.load import load
+from jamfor.seed.seeding import run_seed
+from jamfor.seed.sources.demo import demo_frames
 
 
 def timed(action: Callable[[], object], repeat: int) -> float:

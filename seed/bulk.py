@@ -13,7 +13,7 @@ import pandas as pd
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 
-from seed.frames import records
+from jamfor.seed.frames import records
 
 
 def _copy_available(conn: Connection) -> bool:

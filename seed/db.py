@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 
-from seed.errors import JamforError
+from jamfor.seed.errors import JamforError
 
 ENV_URL = "JAMFOR_DB_URL"
 

@@ -16,10 +16,10 @@ import pandas as pd
 from sqlalchemy import Table, func, select
 from sqlalchemy.engine import Connection
 
-from seed.bulk import insert_rows
-from seed.derive_skr import INPUTS as SKR_INPUTS
-from seed.derive_skr import rebuild_skr
-from seed.schema import (
+from jamfor.seed.bulk import insert_rows
+from jamfor.seed.derive_skr import INPUTS as SKR_INPUTS
+from jamfor.seed.derive_skr import rebuild_skr
+from jamfor.seed.schema import (
     RIKET,
     area,
     derived_source,

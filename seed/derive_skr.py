@@ -9,7 +9,7 @@ Definitions follow the report ("Vid redovisning av resultat har följande avgrä
 - form, regi and biståndsbeslut count *instances* (kommun × insats) among offered insatser whose
   question was answered; the number answering is given with every share, as the report does.
 
-Computed in pandas, like ``seed.derive``, so SQLite and PostgreSQL hold the same numbers. Shares are
+Computed in pandas, like ``jamfor.seed.derive``, so SQLite and PostgreSQL hold the same numbers. Shares are
 percent (0–100), unrounded; the report rounds them to whole percent. Every row says whether synthetic
 (demo) answers went into it.
 """
@@ -23,8 +23,8 @@ import pandas as pd
 from sqlalchemy import Table, select
 from sqlalchemy.engine import Connection
 
-from seed.bulk import insert_rows
-from seed.schema import (
+from jamfor.seed.bulk import insert_rows
+from jamfor.seed.schema import (
     BESLUT,
     FORMS,
     REGIER,
@@ -330,7 +330,7 @@ INPUTS = (area, verksamhetsomrade, insats, survey_response, insats_response, wis
 
 
 def rebuild_skr(conn: Connection) -> None:
-    """Replace every skr_* table with the analyses of the answers now loaded (a ``seed.derive`` builder)."""
+    """Replace every skr_* table with the analyses of the answers now loaded (a derive builder)."""
     for table, _ in BUILDERS:
         conn.execute(table.delete())
     data = Inputs(conn)

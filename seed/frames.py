@@ -1,6 +1,6 @@
 """What a source hands to the loader: validated frames plus where they came from.
 
-Sources build a ``SourceFrames`` without touching the database; ``seed.load.load`` writes it in one
+Sources build a ``SourceFrames`` without touching the database; ``jamfor.seed.load.load`` writes it in one
 transaction. Keeping the two apart is what makes a failed read write nothing.
 """
 

@@ -21,12 +21,12 @@ import pandas as pd
 from sqlalchemy import and_, bindparam, exists, func, select
 from sqlalchemy.engine import Connection, Engine
 
-from seed import __version__
-from seed.bulk import insert_rows
-from seed.derive import rebuild_derived
-from seed.errors import BadInput
-from seed.frames import SourceFrames, records
-from seed.schema import create_all, load_batch, metadata
+from jamfor import __version__
+from jamfor.seed.bulk import insert_rows
+from jamfor.seed.derive import rebuild_derived
+from jamfor.seed.errors import BadInput
+from jamfor.seed.frames import SourceFrames, records
+from jamfor.seed.schema import create_all, load_batch, metadata
 
 
 @dataclass(frozen=True)

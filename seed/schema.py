@@ -152,7 +152,7 @@ def create_all(engine: Engine) -> None:
 
 # --- SKR: inventering av socialtjänstens insatser (2021 survey, 2022 report) --------------------------
 # Base tables hold one kommun's (or Stockholm stadsdel's) answers; the skr_* tables are derived by
-# seed.derive_skr after every load and hold the report's analyses per län and riket (scope_code).
+# jamfor.seed.derive_skr after every load and hold the report's analyses per län and riket (scope_code).
 
 SURVEY_STATUSES = ("ej_paborjad", "paborjad", "slutford")
 WISH_ANSWERS = ("ja", "nej", "vet_ej")

@@ -10,13 +10,13 @@ from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
 
-from seed.frames import SourceFrames
-from seed.load import LoadResult, load
-from seed.reference import reference_frames
-from seed.sources.demo import demo_frames
-from seed.sources.published import published_frames
-from seed.sources.skr_demo import skr_demo_frames
-from seed.sources.skr_inventory import catalog_frames as skr_catalog_frames
+from jamfor.seed.frames import SourceFrames
+from jamfor.seed.load import LoadResult, load
+from jamfor.seed.reference import reference_frames
+from jamfor.seed.sources.demo import demo_frames
+from jamfor.seed.sources.published import published_frames
+from jamfor.seed.sources.skr_demo import skr_demo_frames
+from jamfor.seed.sources.skr_inventory import catalog_frames as skr_catalog_frames
 
 Step = tuple[str, Callable[[], SourceFrames]]
 

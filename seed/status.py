@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, inspect, select, union_all
 from sqlalchemy.engine import Engine
 
-from seed.schema import load_batch, metadata
+from jamfor.seed.schema import load_batch, metadata
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,1 @@
-"""Everything in jamfor that talks to Superset, and the `jamfor` command."""
+"""Everything in jamfor that talks to Superset (imported as ``jamfor.superset``)."""

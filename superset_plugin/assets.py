@@ -22,9 +22,9 @@ from typing import Any
 import yaml
 from sqlalchemy.engine import make_url
 
-from seed import __version__
-from seed.db import safe_url
-from seed.errors import BadInput, JamforError, Problem
+from jamfor import __version__
+from jamfor.seed.db import safe_url
+from jamfor.seed.errors import BadInput, JamforError, Problem
 
 DATABASE_UUID = "50d120d6-74b4-4333-93ab-fdbbba8868b0"
 DATABASE_NAME = "jamfor"
@@ -84,7 +84,7 @@ class AssetSet:
 
 def assets_root(override: str | Path | None = None) -> Path:
     """Where datasets/ and dashboards/ are: ``override``, $JAMFOR_ASSETS_DIR, the source checkout next
-    to this package, else the copy installed with the package (superset_plugin/bundled)."""
+    to this package, else the copy installed with the package (jamfor/superset/bundled)."""
     chosen = override or os.environ.get(ENV_ASSETS)
     if chosen:
         root = Path(chosen)
@@ -94,7 +94,7 @@ def assets_root(override: str | Path | None = None) -> Path:
     checkout = Path(__file__).resolve().parent.parent
     if (checkout / "datasets").is_dir() and (checkout / "pyproject.toml").is_file():
         return checkout
-    return Path(str(files("superset_plugin") / "bundled"))
+    return Path(str(files("jamfor.superset") / "bundled"))
 
 
 def _yaml_files(folder: Path, pattern: str) -> list[Path]:

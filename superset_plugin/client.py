@@ -15,7 +15,7 @@ from typing import Any
 
 import requests
 
-from seed.errors import JamforError
+from jamfor.seed.errors import JamforError
 
 KINDS = ("database", "dataset", "chart", "dashboard")
 _PAGE = 100

@@ -1,4 +1,4 @@
-"""What one line in ``superset_config.py`` gives a Superset: ``from superset_plugin.config import *``.
+"""What one line in ``superset_config.py`` gives a Superset: ``from jamfor.superset.config import *``.
 
 That line defines two settings and nothing else (see ``__all__``):
 
@@ -53,7 +53,7 @@ class Area:
 
 @functools.lru_cache(maxsize=1)
 def _areas() -> dict[str, Area]:
-    from seed.reference import area_frame
+    from jamfor.seed.reference import area_frame
 
     frame = area_frame()
     lan_names = dict(zip(frame.loc[frame.level == "lan", "area_code"],
@@ -84,7 +84,7 @@ def jamfor_area(code: object) -> Area:
 
 
 def _install_cli(app: Any) -> None:
-    from superset_plugin.superset_cli import jamfor_group
+    from jamfor.superset.superset_commands import jamfor_group
 
     if "jamfor" not in app.cli.commands:
         app.cli.add_command(jamfor_group)

@@ -4,7 +4,7 @@ Three steps, each skipping what is already done so that a second run starts in s
 
 1. seed the warehouse with reference data, the published figures and the flagged demo values
    (``run_seed`` leaves unchanged sources alone);
-2. start Superset from a home folder next to the warehouse (``superset_plugin.local``: initialised once);
+2. start Superset from a home folder next to the warehouse (``jamfor.superset.local``: initialised once);
 3. register every asset, unless exactly this set of asset files was already registered into exactly this
    Superset metadata database for this warehouse (a fingerprint kept in the home).
 
@@ -29,13 +29,13 @@ from typing import Any
 import requests
 from sqlalchemy.engine import make_url
 
-from seed import __version__
-from seed.db import default_db_path, engine_for, safe_url
-from seed.errors import JamforError
-from seed.seeding import run_seed
-from superset_plugin.assets import AssetSet, load_assets
-from superset_plugin.local import SupersetInstance, running
-from superset_plugin.normalise import fingerprint
+from jamfor import __version__
+from jamfor.seed.db import default_db_path, engine_for, safe_url
+from jamfor.seed.errors import JamforError
+from jamfor.seed.seeding import run_seed
+from jamfor.superset.assets import AssetSet, load_assets
+from jamfor.superset.local import SupersetInstance, running
+from jamfor.superset.normalise import fingerprint
 
 DEFAULT_PORT = 8088
 _REGISTERED_MARKER = "jamfor-registered"
@@ -131,8 +131,8 @@ def asset_fingerprint(assets: AssetSet, database_uri: str) -> str:
 def register_assets(instance: SupersetInstance, assets: AssetSet, database_uri: str, on_step: Step) -> None:
     """Register every dataset, chart and dashboard into ``instance`` (the registry skips unchanged ones
     and verifies that every chart answers with rows)."""
-    from superset_plugin.client import SupersetClient
-    from superset_plugin.registry import register
+    from jamfor.superset.client import SupersetClient
+    from jamfor.superset.registry import register
 
     client = SupersetClient.login(instance.url, instance.username, instance.password)
     register(client, assets, database_uri, instance.url, on_step=on_step)

@@ -25,16 +25,16 @@ from pathlib import Path
 
 import requests
 
-from seed.errors import JamforError
+from jamfor.seed.errors import JamforError
 
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD_ENV = "JAMFOR_SUPERSET_ADMIN_PASSWORD"
-CONFIG_LINE = "from superset_plugin.config import *  # noqa: F401,F403  (jamfor: CLI commands, Jinja addons)"
+CONFIG_LINE = "from jamfor.superset.config import *  # noqa: F401,F403  (jamfor: CLI commands, Jinja addons)"
 _MARKER = "jamfor-initialised"
 _STARTUP_TIMEOUT = 180.0
 
 _CONFIG_TEMPLATE = '''\
-"""Superset configuration written by jamfor (superset_plugin.local) for a local instance."""
+"""Superset configuration written by jamfor (jamfor.superset.local) for a local instance."""
 from pathlib import Path
 
 _HOME = Path(__file__).resolve().parent

@@ -1,6 +1,6 @@
 """`jamfor pull`: write Superset's version of our assets back into datasets/ and dashboards/.
 
-What Superset exports is normalised against the repository's own file (``superset_plugin.normalise``),
+What Superset exports is normalised against the repository's own file (``jamfor.superset.normalise``),
 so a file whose meaning did not change stays byte-identical and a UI edit becomes a small git diff.
 """
 
@@ -10,10 +10,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from superset_plugin.assets import AssetSet, dump
-from superset_plugin.client import SupersetClient
-from superset_plugin.normalise import normalise
-from superset_plugin.registry import Remote, fetch_remote, uuids_by_kind
+from jamfor.superset.assets import AssetSet, dump
+from jamfor.superset.client import SupersetClient
+from jamfor.superset.normalise import normalise
+from jamfor.superset.registry import Remote, fetch_remote, uuids_by_kind
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """plan / register / status / prune: keep a Superset in step with datasets/ and dashboards/.
 
-(``superset_plugin.pull`` goes the other way: Superset's version back into the files.)
+(``jamfor.superset.pull`` goes the other way: Superset's version back into the files.)
 
 How "changed" is decided: every asset has a fingerprint of its normalised content (``normalise``),
 the same for our file and for Superset's export of it. Equal fingerprints (and, for charts and
@@ -27,9 +27,9 @@ from urllib.parse import urlparse
 
 import yaml
 
-from seed import __version__
-from seed.errors import BadInput, JamforError, Problem
-from superset_plugin.assets import (
+from jamfor import __version__
+from jamfor.seed.errors import BadInput, JamforError, Problem
+from jamfor.superset.assets import (
     DATABASE_NAME,
     DATABASE_PATH,
     DATABASE_UUID,
@@ -41,8 +41,8 @@ from superset_plugin.assets import (
     render_database,
     version_stamp,
 )
-from superset_plugin.client import SupersetClient
-from superset_plugin.normalise import fingerprint
+from jamfor.superset.client import SupersetClient
+from jamfor.superset.normalise import fingerprint
 
 _EXPORT_ORDER = ("dashboard", "chart", "dataset", "database")
 _DELETE_ORDER = ("dashboard", "chart", "dataset")

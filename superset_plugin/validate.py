@@ -22,9 +22,9 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from seed.errors import Report
-from superset_plugin.assets import DATABASE_UUID, IMPORT_VERSION, Asset, AssetSet
-from superset_plugin.schemas import check_with_superset
+from jamfor.seed.errors import Report
+from jamfor.superset.assets import DATABASE_UUID, IMPORT_VERSION, Asset, AssetSet
+from jamfor.superset.schemas import check_with_superset
 
 # Form-data keys whose values name dataset columns, and those naming metrics.
 _COLUMN_KEYS = ("groupby", "columns", "all_columns", "x_axis", "series", "entity", "granularity_sqla",

@@ -18,7 +18,7 @@ INDICATOR_COLUMNS = ["indicator_id", "title", "short_title", "verksamhet", "kind
 
 
 def catalog_path(name: str) -> Path:
-    return Path(str(files("seed.catalog") / name))
+    return Path(str(files("jamfor.seed.catalog") / name))
 
 
 def indicator_frame() -> pd.DataFrame:

@@ -13,16 +13,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from seed.catalog import CATALOG_FILES, catalog_path, indicator_frame
-from seed.frames import SourceFrames, sha256_of_files
-from seed.schema import RIKET
+from jamfor.seed.catalog import CATALOG_FILES, catalog_path, indicator_frame
+from jamfor.seed.frames import SourceFrames, sha256_of_files
+from jamfor.seed.schema import RIKET
 
 STOCKHOLM = "0180"
 REFERENCE_FILES = ("kommuner.csv", "lan.csv", "stadsdelar.csv")
 
 
 def reference_path(name: str) -> Path:
-    return Path(str(files("seed.reference") / name))
+    return Path(str(files("jamfor.seed.reference") / name))
 
 
 def _read(name: str) -> pd.DataFrame:

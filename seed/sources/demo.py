@@ -22,9 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from seed.frames import SourceFrames
-from seed.reference import STOCKHOLM, area_frame, stadsdelar_valid_in
-from seed.sources.published import published_figures
+from jamfor.seed.frames import SourceFrames
+from jamfor.seed.reference import STOCKHOLM, area_frame, stadsdelar_valid_in
+from jamfor.seed.sources.published import published_figures
 
 SEED = 20211
 NON_RESPONSE = 0.05

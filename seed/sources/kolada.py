@@ -25,12 +25,12 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from seed.catalog import INDICATOR_COLUMNS, indicator_frame
-from seed.cells import AreaIndex
-from seed.errors import BadInput, Report
-from seed.frames import SourceFrames
-from seed.reference import area_frame
-from seed.sources.kolada_http import KoladaHttp
+from jamfor.seed.catalog import INDICATOR_COLUMNS, indicator_frame
+from jamfor.seed.cells import AreaIndex
+from jamfor.seed.errors import BadInput, Report
+from jamfor.seed.frames import SourceFrames
+from jamfor.seed.reference import area_frame
+from jamfor.seed.sources.kolada_http import KoladaHttp
 
 DEFAULT_BASE_URL = "https://api.kolada.se/v3"
 ENV_BASE_URL = "JAMFOR_KOLADA_URL"
@@ -257,7 +257,7 @@ def data_urls(base_url: str, kpis: list[str], municipalities: list[str], years: 
 def read_kolada(http: KoladaHttp, *, kpis: Sequence[str] = (), years: str | None = None,
                 municipalities: str | None = None, base_url: str | None = None,
                 on_page: Callable[[str], None] | None = None) -> KoladaRead:
-    """Fetch every page for the KPIs, years and municipalities asked, into frames for ``seed.load``.
+    """Fetch every page for the KPIs, years and municipalities asked, into frames for ``jamfor.seed.load``.
 
     Raises ``KoladaError`` when Kolada keeps failing and ``BadInput`` for bad options or rows; in
     both cases nothing has been written, because this function writes nothing.

@@ -20,7 +20,7 @@ from urllib.parse import urljoin
 
 import requests
 
-from seed.errors import JamforError
+from jamfor.seed.errors import JamforError
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 MAX_RETRY_AFTER = 120.0

@@ -25,8 +25,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
 
-from seed.catalog import INDICATOR_COLUMNS, indicator_frame
-from seed.cells import (
+from jamfor.seed.catalog import INDICATOR_COLUMNS, indicator_frame
+from jamfor.seed.cells import (
     AreaIndex,
     UnknownToken,
     normalise,
@@ -35,9 +35,9 @@ from seed.cells import (
     split_trailing_year,
     year_of,
 )
-from seed.errors import Report
-from seed.frames import SourceFrames, sha256_of_files
-from seed.reference import area_frame
+from jamfor.seed.errors import Report
+from jamfor.seed.frames import SourceFrames, sha256_of_files
+from jamfor.seed.reference import area_frame
 
 SOURCE = "oj_excel"
 ATTRIBUTION = "Källa: Socialstyrelsen, Öppna jämförelser socialtjänst"
@@ -533,7 +533,7 @@ def _open(path: Path, report: Report) -> openpyxl.Workbook | None:
 
 
 def read_oj_excel(paths: Sequence[str | Path]) -> OjExcelRead:
-    """Read ÖJ workbooks into frames for ``seed.load.load``; raises ``BadInput`` listing every problem."""
+    """Read ÖJ workbooks into frames for ``load.load``; raises ``BadInput`` listing every problem."""
     files = [Path(p) for p in paths]
     report = Report()
     books = [(path, book) for path in files if (book := _open(path, report)) is not None]

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from seed.catalog import catalog_path
-from seed.frames import SourceFrames, sha256_of_files
-from seed.schema import RIKET
+from jamfor.seed.catalog import catalog_path
+from jamfor.seed.frames import SourceFrames, sha256_of_files
+from jamfor.seed.schema import RIKET
 
 PUBLICATION = (
     "Socialstyrelsen, Öppna jämförelser 2021 – Stöd till personer med funktionsnedsättning LSS "

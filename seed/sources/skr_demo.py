@@ -2,7 +2,7 @@
 
 SKR publishes kommun-level answers only in per-län Excel files we cannot ship; the dashboards need
 something to compare. Every answer made here is synthetic and its batch says so. What is real is kept
-exact (``seed.derive_skr`` computes the report's analyses from these rows):
+exact (``jamfor.seed.derive_skr`` computes the report's analyses from these rows):
 
 - Skåne län (12) × funktionshinder, number for number: 21 kommuner answered, 19 completed; on average
   21 insatser offered, min 2 and max 34 among those that completed; 50 % give further insatser; the
@@ -28,9 +28,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from seed.frames import SourceFrames
-from seed.sources.demo import round_half_up
-from seed.sources.skr_inventory import OMRADEN, answer_units, read_catalog
+from jamfor.seed.frames import SourceFrames
+from jamfor.seed.sources.demo import round_half_up
+from jamfor.seed.sources.skr_inventory import OMRADEN, answer_units, read_catalog
 
 SEED = 202110
 SOURCE_REF = f"jamfor demo: synthetic SKR insats survey answers (seed {SEED})"

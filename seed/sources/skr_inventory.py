@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from seed.catalog import catalog_path
-from seed.errors import Report
-from seed.frames import SourceFrames, sha256_of_files
-from seed.reference import STOCKHOLM, area_frame
-from seed.schema import BESLUT, FORMS, REGIER, SURVEY_STATUSES, WISH_ANSWERS
+from jamfor.seed.catalog import catalog_path
+from jamfor.seed.errors import Report
+from jamfor.seed.frames import SourceFrames, sha256_of_files
+from jamfor.seed.reference import STOCKHOLM, area_frame
+from jamfor.seed.schema import BESLUT, FORMS, REGIER, SURVEY_STATUSES, WISH_ANSWERS
 
 OMRADEN = {
     "aldre": "Äldre",

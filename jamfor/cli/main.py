@@ -1,0 +1,304 @@
+"""The `jamfor` command: a thin skin over the library.
+
+Each command parses options, calls one library function and turns ``JamforError`` into a message on
+stderr and an exit code: 0 ok, 1 bad input or a failed operation, 2 usage (click's own).
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
+
+from jamfor.seed.db import describe_db_error, engine_for
+from jamfor.seed.errors import JamforError
+
+err = Console(stderr=True)
+out = Console()
+
+DB_HELP = (
+    "Warehouse SQLAlchemy URL, e.g. sqlite:///jamfor.db or postgresql://host:5432/db. "
+    "Default: $JAMFOR_DB_URL, else the SQLite file $XDG_DATA_HOME/jamfor/jamfor.db "
+    "(~/.local/share/jamfor/jamfor.db)."
+)
+
+
+def db_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--db", "db_url", metavar="URL", help=DB_HELP)(func)
+
+
+def fail(message: str, code: int) -> None:
+    err.print("[bold red]Fel:[/]", escape(message), highlight=False)
+    sys.exit(code)
+
+
+def reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn the library's named errors into a message and an exit code, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except JamforError as exc:
+            fail(str(exc), exc.exit_code)
+        except SQLAlchemyError as exc:
+            fail(describe_db_error(exc, kwargs.get("db_url")), 1)
+
+    return wrapper
+
+
+def progress() -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                    console=err, transient=False)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="jamfor")
+def main() -> None:
+    """jamfor: Öppna jämförelser and SKR insats indicators for Apache Superset."""
+
+
+@main.command()
+@db_option
+@click.option("--demo", is_flag=True, help="Also load synthetic kommun-level demo values (flagged).")
+@click.option("--force", is_flag=True, help="Reload even sources whose rows are unchanged.")
+@reports_errors
+def seed(db_url: str | None, demo: bool, force: bool) -> None:
+    """Load reference data, the indicator catalogue and the published figures.
+
+    Every source is one transaction: a failure leaves what was loaded before intact. Re-running
+    with unchanged inputs changes nothing.
+    """
+    from jamfor.seed.seeding import run_seed
+
+    engine = engine_for(db_url)
+    with progress() as bar:
+        task = bar.add_task("seed", total=None)
+        results = run_seed(engine, demo=demo, force=force,
+                           on_step=lambda name: bar.update(task, description=f"Laddar {name}"))
+        bar.update(task, description="Klart")
+    table = Table("källa", "batch", "rader", "status")
+    for name, result in results:
+        state = "oförändrad" if result.unchanged else "laddad"
+        rows = str(result.rows) if not result.unchanged else "–"
+        table.add_row(name, str(result.batch_id), rows, state)
+    out.print(table)
+
+
+@main.command()
+@db_option
+@click.option("--url", "superset_url", metavar="URL",
+              help="Also show the Superset side: registered version and drift (needs credentials).")
+@reports_errors
+def status(db_url: str | None, superset_url: str | None) -> None:
+    """Show what is loaded: batches, sources, rows held, synthetic or not."""
+    from jamfor.seed.status import batch_status
+
+    rows = batch_status(engine_for(db_url))
+    if not rows:
+        out.print("Inget är laddat. Kör `jamfor seed`.")
+        if superset_url:
+            print_superset_status(superset_url)
+        return
+    table = Table("batch", "källa", "klar", "rader", "syntetisk", "version", "referens")
+    for r in rows:
+        finished = r.finished_at.strftime("%Y-%m-%d %H:%M:%S") if r.finished_at else "–"
+        table.add_row(str(r.batch_id), r.source, finished, str(r.rows_held),
+                      "ja" if r.synthetic else "nej", r.jamfor_version, r.source_ref)
+    out.print(table)
+    if superset_url:
+        print_superset_status(superset_url)
+
+
+@main.group()
+def load() -> None:
+    """Load real data from a source into the warehouse (one transaction per input)."""
+
+
+def _report_load(result: Any, frames: Any) -> None:
+    if result.unchanged:
+        out.print(f"Oförändrat: {escape(frames.source_ref)} (batch {result.batch_id}).", highlight=False)
+    else:
+        out.print(f"Laddade {result.rows} rader från {escape(frames.source_ref)} "
+                  f"(batch {result.batch_id}).", highlight=False)
+
+
+@load.command("oj-excel")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, readable=True))
+@db_option
+@reports_errors
+def load_oj_excel(files: tuple[str, ...], db_url: str | None) -> None:
+    """Load Socialstyrelsen's ÖJ result workbooks (.xlsx) into indicator_value.
+
+    Header rows and columns are found by their text; a bad cell is reported with its place and
+    nothing is written.
+    """
+    from jamfor.seed.seeding import load_with_prerequisites
+    from jamfor.seed.sources.oj_excel import read_oj_excel
+
+    with progress() as bar:
+        task = bar.add_task("Läser arbetsböcker", total=None)
+        read = read_oj_excel(files)
+        bar.update(task, description="Skriver till databasen")
+        result = load_with_prerequisites(engine_for(db_url), read.frames)
+        bar.update(task, description="Klart")
+    for skipped in read.skipped:
+        err.print(f"Varning: {escape(str(skipped))}", highlight=False)
+    _report_load(result, read.frames)
+
+
+def _kolada_http(refresh: bool) -> Any:
+    from jamfor.seed.sources.kolada_http import KoladaHttp, ResponseCache, default_cache_dir
+
+    return KoladaHttp(cache=ResponseCache(default_cache_dir()), refresh=refresh)
+
+
+BASE_URL_HELP = "Kolada API base URL. Default: $JAMFOR_KOLADA_URL, else https://api.kolada.se/v3."
+
+
+@load.command("kolada")
+@click.option("--kpi", "kpis", multiple=True, metavar="ID[=INDICATOR]",
+              help="Kolada KPI id, optionally mapped to a catalogue indicator; repeatable. Without "
+              "a mapping it loads as kolada_ID. Default: the catalogue's kolada_kpi ids.")
+@click.option("--years", metavar="YEARS", help="Years, e.g. 2017-2021 or 2019,2021.")
+@click.option("--municipalities", metavar="CODES",
+              help="Comma-separated kommunkoder, länskoder or 00 (riket). Default: all.")
+@click.option("--base-url", metavar="URL", help=BASE_URL_HELP)
+@click.option("--refresh", is_flag=True, help="Ask Kolada again even where the response cache is fresh.")
+@db_option
+@reports_errors
+def load_kolada(kpis: tuple[str, ...], years: str | None, municipalities: str | None,
+                base_url: str | None, refresh: bool, db_url: str | None) -> None:
+    """Load KPI values from the Kolada API v3 (Källa: Kolada) into indicator_value."""
+    from jamfor.seed.seeding import load_with_prerequisites
+    from jamfor.seed.sources.kolada import read_kolada
+
+    with progress() as bar:
+        task = bar.add_task("Hämtar från Kolada", total=None)
+        read = read_kolada(_kolada_http(refresh), kpis=kpis, years=years, municipalities=municipalities,
+                           base_url=base_url,
+                           on_page=lambda url: bar.update(task, description=f"Hämtar {url}"))
+        bar.update(task, description="Skriver till databasen")
+        result = load_with_prerequisites(engine_for(db_url), read.frames)
+        bar.update(task, description="Klart")
+    if read.unknown_municipalities:
+        err.print("Varning: okända kommunkoder från Kolada hoppades över: "
+                  f"{', '.join(sorted(read.unknown_municipalities))}", highlight=False)
+    _report_load(result, read.frames)
+
+
+@load.command("skr")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, readable=True))
+@db_option
+@reports_errors
+def load_skr(files: tuple[str, ...], db_url: str | None) -> None:
+    """Load per-kommun answers to SKR's insats survey (long CSV or Excel sheet "svar").
+
+    Columns: kommunkod, verksamhetsomrade, fraga, insats_id, insatskategori, svar — see the templates
+    skr_template.csv / skr_template.xlsx in seed/catalog. Every file is checked before anything is
+    written; a bad row is reported with its file, row or cell, column and value.
+    """
+    from jamfor.seed.seeding import load_with_prerequisites
+    from jamfor.seed.sources.skr_inventory import answer_frames, catalog_frames
+
+    with progress() as bar:
+        task = bar.add_task("Läser svarsfiler", total=None)
+        frames = answer_frames(files)
+        bar.update(task, description="Skriver till databasen")
+        result = load_with_prerequisites(engine_for(db_url), frames, catalog_frames)
+        bar.update(task, description="Klart")
+    _report_load(result, frames)
+
+
+@main.group()
+def kolada() -> None:
+    """Find Kolada KPIs to load."""
+
+
+@kolada.command("search")
+@click.argument("text")
+@click.option("--base-url", metavar="URL", help=BASE_URL_HELP)
+@click.option("--refresh", is_flag=True, help="Ask Kolada again even where the response cache is fresh.")
+@reports_errors
+def kolada_search(text: str, base_url: str | None, refresh: bool) -> None:
+    """List KPIs whose title contains TEXT: id, title, publication period."""
+    from jamfor.seed.sources.kolada import search_kpis
+
+    hits = search_kpis(_kolada_http(refresh), text, base_url)
+    if not hits:
+        out.print(f"Inga nyckeltal i Kolada matchar {escape(text)!r}.", highlight=False)
+        return
+    table = Table("id", "titel", "publiceringsperiod", "publicerad")
+    for hit in hits:
+        table.add_row(hit.id, escape(hit.title), hit.publ_period, hit.publication_date)
+    out.print(table)
+
+
+@main.command()
+@click.option("--port", default=8088, show_default=True, type=click.IntRange(1, 65535),
+              help="Port on 127.0.0.1 for Superset (choose another when 8088 is taken).")
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Folder for the demo Superset (config, metadata DB, log). "
+              "Default: superset-demo/ beside the default warehouse.")
+@click.option("--db", "db_url", metavar="URL",
+              help="Warehouse SQLAlchemy URL. Default: the SQLite file demo.db beside the default warehouse.")
+@reports_errors
+def demo(port: int, home: Path | None, db_url: str | None) -> None:
+    """Seed a demo warehouse, start a local Superset with every jamfor dashboard; Ctrl-C stops it.
+
+    A second run re-uses the seeded warehouse, the initialised Superset and the registered assets,
+    so it starts in seconds.
+    """
+    from jamfor.superset.demo import DemoSettings, serve
+    from jamfor.superset.demo import demo as run_demo
+
+    bar = progress()
+    task = bar.add_task("Förbereder", total=None)
+    bar.start()
+    try:
+        with run_demo(DemoSettings(port, home, db_url),
+                      on_step=lambda name: bar.update(task, description=name)) as ready:
+            bar.update(task, description="Klart")
+            bar.stop()
+            _print_demo_login(ready)
+            serve(ready)
+            err.print("Stoppar Superset …")
+    finally:
+        bar.stop()
+    err.print("Superset har stoppats.")
+
+
+def _print_demo_login(ready: Any) -> None:
+    instance = ready.instance
+    out.print(f"\nSuperset med jamfor körs på [bold]{instance.url}[/]", highlight=False)
+    out.print(f"Lager: {escape(ready.warehouse)} "
+              f"({'laddade ' + ', '.join(ready.seeded) if ready.seeded else 'oförändrat'})", highlight=False)
+    out.print("Dataset, diagram och dashboards: "
+              f"{'registrerade' if ready.registered else 'oförändrade sedan förra körningen'}",
+              highlight=False)
+    out.print(f"Inloggning: användare [bold]{instance.username}[/]", highlight=False)
+    if ready.password_file:
+        # Only this local demo instance (127.0.0.1, synthetic data) prints its generated password:
+        # the user must log in, and the file holding it is theirs (0600) anyway.
+        out.print(f"  lösenord [bold]{escape(instance.password)}[/] "
+                  f"(sparat i {escape(str(ready.password_file))})", highlight=False)
+    else:
+        out.print("  lösenord: det du satt i $JAMFOR_SUPERSET_ADMIN_PASSWORD", highlight=False)
+    out.print("Tryck Ctrl-C för att stoppa.\n")
+
+
+# validate / plan / register / pull (jamfor/cli/superset.py)
+from jamfor.cli.superset import add_superset_commands, print_superset_status  # noqa: E402
+
+add_superset_commands(main, reports_errors, db_option)

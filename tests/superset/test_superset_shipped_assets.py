@@ -1,0 +1,118 @@
+"""The shipped datasets/ and dashboards/ register in a real Superset 6.1.0 and every chart answers.
+
+This is the operator's check: `jamfor register --url … --database-uri …` with SUPERSET_USERNAME /
+SUPERSET_PASSWORD set creates every dashboard, every chart's data endpoint answers with rows, the
+password is nowhere in the output, and a following `jamfor plan` exits 0 — on a PostgreSQL warehouse and
+on the SQLite file `jamfor seed --demo` writes.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from jamfor.cli.main import main
+from jamfor.seed.db import engine_for
+from jamfor.seed.seeding import run_seed
+from jamfor.superset.assets import DATABASE_UUID, build_bundle, read_assets
+from jamfor.superset.client import SupersetClient
+
+pytestmark = [pytest.mark.superset, pytest.mark.postgres]
+
+REPO = Path(__file__).resolve().parents[2]
+DB_PASSWORD = "Hemligt-l0senord-5520"
+IBIC_CHART = "dashboards/oj_lss_utveckling/charts/riket_ibic_utredningar.yaml"
+
+
+@pytest.fixture(scope="module")
+def shipped(superset, demo_warehouse_pg, tmp_path_factory) -> Iterator[dict]:
+    state = tmp_path_factory.mktemp("state")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SUPERSET_URL", superset.url)
+        patch.setenv("SUPERSET_USERNAME", superset.username)
+        patch.setenv("SUPERSET_PASSWORD", superset.password)
+        patch.setenv("XDG_STATE_HOME", str(state))
+        patch.setenv("COLUMNS", "250")
+        patch.delenv("JAMFOR_ASSETS_DIR", raising=False)
+        patch.delenv("JAMFOR_SUPERSET_DB_URI", raising=False)
+        yield {"url": superset.url, "warehouse": demo_warehouse_pg, "password": superset.password,
+               "database_uri": demo_warehouse_pg.replace("postgresql://postgres@",
+                                                         f"postgresql://postgres:{DB_PASSWORD}@")}
+
+
+@pytest.fixture(scope="module")
+def client(shipped) -> SupersetClient:
+    return SupersetClient.login(shipped["url"], "admin", shipped["password"])
+
+
+@pytest.fixture(scope="module")
+def registered(shipped) -> str:
+    """The output of the first `jamfor register` of the shipped assets."""
+    result = CliRunner().invoke(main, ["register", "--database-uri", shipped["database_uri"],
+                                       "--db", shipped["warehouse"]], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def jamfor(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def test_register_creates_every_shipped_dashboard_and_every_chart_answers_with_rows(registered, client):
+    assets = read_assets()
+    dashboards = {a.uuid for a in assets.of("dashboard")}
+    charts = {a.uuid for a in assets.of("chart")}
+    assert len(dashboards) >= 4
+    assert set(client.find("dashboard", dashboards)) == dashboards
+    assert set(client.find("chart", charts)) == charts
+    assert f"{len(charts)} diagram svarar med data" in registered
+
+
+def test_register_never_shows_the_warehouse_or_superset_password(registered, shipped):
+    assert DB_PASSWORD not in registered
+    assert shipped["password"] not in registered
+
+
+def test_the_ibic_chart_shows_the_published_riket_values_2019_to_2021(registered, client):
+    uuid = next(a.uuid for a in read_assets().of("chart") if a.source == IBIC_CHART)
+    rows = client.chart_data(client.find("chart", [uuid])[uuid]["id"])["result"][0]["data"]
+    values = [row[key] for row in rows for key in row if key != "period"]
+    assert values[-3:] == [19, 36, 41]  # Öppna jämförelser LSS 2021, Tabell 1: 2019, 2020, 2021
+
+
+def test_plan_after_register_exits_0(registered):
+    code, output = jamfor("plan")
+    assert code == 0, output
+
+
+def test_the_same_assets_register_on_the_sqlite_warehouse_jamfor_seed_demo_writes(registered, shipped,
+                                                                                     client, tmp_path: Path):
+    warehouse = tmp_path / "demo.db"
+    run_seed(engine_for(f"sqlite:///{warehouse}"), demo=True)
+    try:
+        code, output = jamfor("register", "--database-uri", f"sqlite:///{warehouse}")
+        assert code == 0, output
+        assert "uppdateras (ny URI)" in output  # the database now points at the SQLite file
+        database = client.find("database", [DATABASE_UUID])[DATABASE_UUID]["id"]
+        connection = client.request("GET", f"/api/v1/database/{database}/connection", "connection").json()
+        assert connection["result"]["sqlalchemy_uri"] == f"sqlite:///{warehouse}"
+        assert jamfor("plan")[0] == 0
+    finally:  # the session's other Superset tests expect the PostgreSQL warehouse: import it back
+        bundle = build_bundle(read_assets(), shipped["database_uri"])
+        client.import_assets(bundle.zip(), bundle.passwords)
+
+
+def test_pull_right_after_register_leaves_every_shipped_file_untouched(registered, tmp_path):
+    root = tmp_path / "assets"
+    for top in ("datasets", "dashboards"):
+        shutil.copytree(REPO / top, root / top)
+    before = {p: p.read_bytes() for p in root.rglob("*.yaml")}
+    code, output = jamfor("pull", "--assets", str(root))
+    assert code == 0, output
+    assert [p for p, content in before.items() if p.read_bytes() != content] == []
+    assert "0 filer ändrade" in output

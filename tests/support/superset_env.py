@@ -1,0 +1,65 @@
+"""One real Superset 6.1.0 for the whole test session, and a seeded PostgreSQL warehouse next to it.
+
+Starting Superset costs ~45 s the first time (db upgrade, init, admin) and ~6 s after: an initialised
+metadata database is kept as a template under .pytest_cache/ and copied into a fresh home per session,
+so every session starts with an empty Superset. Tests that use these fixtures carry
+``pytestmark = pytest.mark.superset``. Without Superset they skip locally and fail when CI=true.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from jamfor.superset.local import SupersetInstance, initialise, running, superset_version
+from support.databases import pg_database, unavailable
+
+_TEMPLATE_FILES = ("secret_key", "admin_password", "superset.db", "jamfor-initialised")
+
+
+def _template(cache_dir: Path) -> Path:
+    """An initialised home for the installed Superset version (built once, kept between sessions)."""
+    home = cache_dir / f"template-{superset_version()}"
+    initialise(home)
+    return home
+
+
+@pytest.fixture(scope="session")
+def superset(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+             ) -> Iterator[SupersetInstance]:
+    """A running Superset on 127.0.0.1:<free port>: ``.url``, ``.username``, ``.password`` (admin)."""
+    if importlib.util.find_spec("superset") is None:
+        unavailable("Superset is not installed (pip install -e '.[superset]')")
+    template = _template(Path(request.config.cache.mkdir("jamfor-superset")))
+    home = tmp_path_factory.mktemp("superset-home")
+    for name in _TEMPLATE_FILES:
+        if (template / name).exists():
+            shutil.copy2(template / name, home / name)
+    with running(home) as instance:
+        yield instance
+
+
+@pytest.fixture
+def superset_env(superset: SupersetInstance, monkeypatch: pytest.MonkeyPatch) -> SupersetInstance:
+    """SUPERSET_URL / SUPERSET_USERNAME / SUPERSET_PASSWORD set for one test (for CLI runs)."""
+    monkeypatch.setenv("SUPERSET_URL", superset.url)
+    monkeypatch.setenv("SUPERSET_USERNAME", superset.username)
+    monkeypatch.setenv("SUPERSET_PASSWORD", superset.password)
+    return superset
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse_pg() -> Iterator[str]:
+    """A PostgreSQL warehouse seeded once per session with `jamfor seed --demo` (read-only for tests)."""
+    from jamfor.seed.db import engine_for
+    from jamfor.seed.seeding import run_seed
+
+    with pg_database() as url:
+        engine = engine_for(url)
+        run_seed(engine, demo=True)
+        engine.dispose()
+        yield url

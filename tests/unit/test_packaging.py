@@ -1,0 +1,71 @@
+"""What a wheel installs: one import name, `jamfor`, carrying its datasets and dashboards."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+FOLDERS = {"jamfor": "jamfor", "seed": "jamfor.seed", "superset_plugin": "jamfor.superset"}
+
+
+def _setuptools_config() -> dict:
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    return tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
+
+
+def test_every_python_package_of_the_repository_is_listed_under_its_jamfor_name():
+    listed = set(_setuptools_config()["packages"])
+    found = {".".join([FOLDERS[top], *p.parent.relative_to(REPO / top).parts])
+             for top in FOLDERS for p in (REPO / top).rglob("__init__.py")}
+    assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
+    assert all(name == "jamfor" or name.startswith("jamfor.") for name in listed)
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    target = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(REPO), "-w", str(target)],
+                   check=True, capture_output=True)
+    return next(target.glob("jamfor-*.whl"))
+
+
+def test_the_wheel_carries_every_dataset_and_dashboard_file(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    shipped = {f"jamfor/superset/bundled/{p.relative_to(REPO).as_posix()}"
+               for top in ("datasets", "dashboards") for p in (REPO / top).rglob("*.yaml")}
+    assert shipped, "the repository has no asset YAML"
+    assert shipped <= names, sorted(shipped - names)[:5]
+
+
+def test_a_clean_venv_gains_only_jamfor_entries_in_site_packages(wheel, tmp_path):
+    env = tmp_path / "venv"
+    venv.create(env, with_pip=True)
+    python = env / "bin" / "python"
+    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                               check=True, capture_output=True, text=True).stdout.strip())
+    before = {p.name for p in site.iterdir()}
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
+                   check=True, capture_output=True)
+    gained = {p.name for p in site.iterdir()} - before
+    assert gained == {"jamfor", f"{wheel.name.split('-')[0]}-{wheel.name.split('-')[1]}.dist-info"}
+    code = ("from jamfor.superset.assets import read_assets, assets_root; a = read_assets(); "
+            "print(assets_root(), len(a.assets), len(a.problems))")
+    done = subprocess.run([str(python), "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(_deps_site()), "PATH": "/usr/bin:/bin"}, check=True)
+    root, count, problems = done.stdout.split()
+    assert root == str(site / "jamfor" / "superset" / "bundled")
+    assert int(count) == sum(1 for top in ("datasets", "dashboards") for _ in (REPO / top).rglob("*.yaml"))
+    assert problems == "0"
+
+
+def _deps_site() -> str:
+    """The test venv's site-packages: jamfor's dependencies (yaml, pandas …), not jamfor itself."""
+    import yaml
+
+    return str(Path(yaml.__file__).resolve().parent.parent)

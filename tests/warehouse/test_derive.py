@@ -1,0 +1,120 @@
+"""indicator_comparison: ranks, ties, colours, differences — and the same numbers on both databases."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from support.tables import read_table
+
+from jamfor.seed.db import engine_for
+from jamfor.seed.derive import comparison_frame
+from jamfor.seed.seeding import run_seed
+
+AREAS = pd.DataFrame([
+    {"area_code": "00", "name": "Riket", "level": "riket", "lan_code": None, "kommungrupp": None,
+     "iso_3166_2": None},
+    {"area_code": "12", "name": "Skåne län", "level": "lan", "lan_code": "12", "kommungrupp": None,
+     "iso_3166_2": "SE-M"},
+    {"area_code": "1280", "name": "Malmö", "level": "kommun", "lan_code": "12", "kommungrupp": "A1",
+     "iso_3166_2": None},
+    {"area_code": "1281", "name": "Lund", "level": "kommun", "lan_code": "12", "kommungrupp": "B3",
+     "iso_3166_2": None},
+    {"area_code": "1282", "name": "Landskrona", "level": "kommun", "lan_code": "12",
+     "kommungrupp": "B3", "iso_3166_2": None},
+    {"area_code": "1283", "name": "Helsingborg", "level": "kommun", "lan_code": "12",
+     "kommungrupp": "B3", "iso_3166_2": None},
+])
+
+
+def _indicators(higher_is_better: object, kind: str = "indikator") -> pd.DataFrame:
+    return pd.DataFrame([{"indicator_id": "x", "title": "X", "short_title": "X", "kind": kind,
+                          "unit": "procent", "higher_is_better": higher_is_better}])
+
+
+def _values(by_area: dict[str, float | None], year: int = 2021) -> pd.DataFrame:
+    rows = [{"indicator_id": "x", "area_code": a, "year": year, "value": v,
+             "status": "ok" if v is not None else "ej_besvarad", "batch_id": 1, "synthetic": False}
+            for a, v in by_area.items()]
+    frame = pd.DataFrame(rows)
+    frame["value"] = frame["value"].astype(float)
+    frame["ok_value"] = frame["value"]
+    return frame
+
+
+def _compare(by_area, higher_is_better=True, kind="indikator", extra=None) -> pd.DataFrame:
+    values = _values(by_area)
+    if extra is not None:
+        values = pd.concat([values, extra], ignore_index=True)
+    frame = comparison_frame(values, AREAS, _indicators(higher_is_better, kind))
+    return frame.set_index(["area_code", "year"])
+
+
+def test_ranks_put_the_best_first_and_ties_share_the_best_rank():
+    out = _compare({"00": 50, "12": 60, "1280": 80, "1281": 40, "1282": 80, "1283": 20})
+    kommun = out.xs(2021, level="year").loc[["1280", "1281", "1282", "1283"]]
+    assert list(kommun["rank"]) == [1, 3, 1, 4]
+    assert set(kommun.n_ranked) == {4}
+
+
+def test_lower_is_better_reverses_the_ranking():
+    out = _compare({"1280": 80, "1281": 40, "1282": 60, "1283": 20}, higher_is_better=False)
+    assert out.loc[("1283", 2021), "rank"] == 1 and out.loc[("1280", 2021), "rank"] == 4
+
+
+def test_colours_are_thirds_and_missing_values_are_grey():
+    out = _compare({"00": 50, "1280": 90, "1281": 50, "1282": 10, "1283": None})
+    colours = out.xs(2021, level="year").colour
+    assert colours.to_dict() == {"00": None, "1280": "gron", "1281": "gul", "1282": "rod",
+                                 "1283": "gra"}
+
+
+def test_yes_no_answers_colour_ja_green_and_nej_red():
+    out = _compare({"1280": 100, "1281": 100, "1282": 100, "1283": 0})
+    assert out.xs(2021, level="year").colour.to_dict() == {
+        "1280": "gron", "1281": "gron", "1282": "gron", "1283": "rod"}
+
+
+def test_a_bakgrundsmatt_is_ranked_but_never_coloured():
+    out = _compare({"1280": 90, "1281": 50, "1282": 10}, higher_is_better=None, kind="bakgrundsmatt")
+    assert out.colour.isna().all()
+    assert out.loc[("1280", 2021), "rank"] == 1
+
+
+def test_differences_to_riket_lan_and_kommungrupp_and_change_since_last_year():
+    last_year = _values({"1281": 30.0}, year=2020)
+    out = _compare({"00": 50, "12": 45, "1280": 80, "1281": 40, "1282": 60, "1283": 20},
+                   extra=last_year)
+    lund = out.loc[("1281", 2021)]
+    assert lund.diff_riket_pp == pytest.approx(-10)
+    assert lund.riket_value == 50 and lund.lan_value == 45
+    assert lund.kommungrupp_mean == pytest.approx(40)  # B3: Lund 40, Landskrona 60, Helsingborg 20
+    assert lund.prev_year == 2020 and lund.change_since_prev == pytest.approx(10)
+    assert pd.isna(out.loc[("1280", 2021), "prev_year"])
+
+
+@pytest.mark.postgres
+def test_sqlite_and_postgresql_give_identical_comparisons(sqlite_url, pg_url):
+    frames = []
+    for url in (sqlite_url, pg_url):
+        run_seed(engine_for(url), demo=True)
+        frame = read_table(url, "indicator_comparison").drop(columns="batch_id")
+        frame["synthetic"] = frame["synthetic"].astype(bool)
+        frame["higher_is_better"] = frame["higher_is_better"].map(
+            lambda v: None if pd.isna(v) else bool(v))
+        frame["period"] = pd.to_datetime(frame["period"]).dt.date
+        key = ["indicator_id", "area_code", "year"]
+        frames.append(frame.sort_values(key).reset_index(drop=True))
+    assert len(frames[0]) > 10_000
+    pd.testing.assert_frame_equal(frames[0], frames[1], check_dtype=False, check_exact=True)
+
+
+def test_stockholms_share_from_its_stadsdelar_does_not_hide_ja_nej_colours():
+    areas = pd.concat([AREAS, pd.DataFrame([
+        {"area_code": "0180", "name": "Stockholm", "level": "kommun", "lan_code": "01",
+         "kommungrupp": "A1", "iso_3166_2": None},
+        {"area_code": "018001", "name": "Rinkeby-Kista", "level": "stadsdel", "lan_code": "01",
+         "kommungrupp": "A1", "iso_3166_2": None}])], ignore_index=True)
+    values = _values({"1280": 0, "1281": 100, "1282": 100, "1283": 100, "0180": 8, "018001": 0})
+    out = comparison_frame(values, areas, _indicators(True)).set_index("area_code")
+    assert out.loc["1280", "colour"] == "rod" and out.loc["1281", "colour"] == "gron"
+    assert out.loc["0180", "colour"] == "rod"  # 8 % is in the bottom third of the kommuner
