@@ -47,7 +47,8 @@ def test_a_clean_venv_gains_only_jamfor_entries_in_site_packages(wheel, tmp_path
     env = tmp_path / "venv"
     venv.create(env, with_pip=True)
     python = env / "bin" / "python"
-    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+    purelib = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    site = Path(subprocess.run([str(python), "-c", purelib],
                                check=True, capture_output=True, text=True).stdout.strip())
     before = {p.name for p in site.iterdir()}
     subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
