@@ -140,6 +140,7 @@ def database_uri(uri: str | None) -> str:
     if not chosen:
         raise JamforError("say how Superset reaches the warehouse: --database-uri or "
                           f"${ENV_DATABASE_URI} (e.g. postgresql://user@host:5432/jamfor)")
+    render_database(chosen)  # refuses what is not a URI before anyone logs in
     return chosen
 
 

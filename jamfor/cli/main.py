@@ -179,7 +179,7 @@ BASE_URL_HELP = "Kolada API base URL. Default: $JAMFOR_KOLADA_URL, else https://
 @reports_errors
 def load_kolada(kpis: tuple[str, ...], years: str | None, municipalities: str | None,
                 base_url: str | None, refresh: bool, db_url: str | None) -> None:
-    """Load KPI values from the Kolada API v3 (attributed as "Källa: Kolada") into indicator_value."""
+    """Load KPI values from the Kolada API v3 into indicator_value (rows attributed to Kolada)."""
     from jamfor.seed.seeding import load_with_prerequisites
     from jamfor.seed.sources.kolada import read_kolada
 

@@ -89,7 +89,8 @@ def _print_report(report: Report) -> None:
 def _invalid(report: Report, root: Path) -> BadInput:
     """Print every problem as a table; the error to raise says how many and where."""
     _print_report(report)
-    return BadInput(f"{len(report.problems)} problems in {root}")
+    count = len(report.problems)
+    return BadInput(f"{count} problem{'' if count == 1 else 's'} in {root}")
 
 
 def _checks_done(engine: Any, superset_schemas: bool) -> str:
@@ -147,12 +148,15 @@ def add_superset_commands(main: click.Group, reports_errors: Decorator, db_optio
         Without --database-uri the warehouse database entry is compared as Superset has it. --db is
         accepted so that plan and register take one command line; plan does not validate.
         Exit 0 when nothing would change, 2 when something would."""
+        from jamfor.superset.assets import database_uri as resolve_uri
         from jamfor.superset.assets import load_assets
         from jamfor.superset.registry import make_plan
 
         del db_url  # only register runs the warehouse SQL checks
         target = _require_url(url)
-        result = make_plan(connect(target, username), load_assets(assets_dir), database_uri, target)
+        uri = resolve_uri(database_uri) if database_uri else None
+        assets = load_assets(assets_dir)
+        result = make_plan(connect(target, username), assets, uri, target)
         _print_plan(result)
         if result.has_changes or result.of("removed"):
             sys.exit(EXIT_CHANGES)
