@@ -62,7 +62,10 @@ def test_superset_jamfor_register_imports_in_process_and_the_jinja_addon_works_i
     done = superset_jamfor_register(superset, "--assets", str(FIXTURE_ASSETS), "--database-uri",
                                     demo_warehouse_pg, state=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "Registered 3 assets" in done.stdout and "1 charts answer with data" in done.stdout
+    assert "Registered 3 assets" in done.stdout and "1 charts answer with data (3 rows)" in done.stdout
+    state = next((tmp_path / "jamfor" / "superset").glob("*.json"))  # the same state file as `register`
+    assert f"State: {state}" in done.stdout
+    assert FIXTURE_CHART in state.read_text()
     client = SupersetClient.login(superset.url, superset.username, superset.password)
     database_id = client.find("database", [DATABASE_UUID])[DATABASE_UUID]["id"]
     try:
