@@ -37,7 +37,6 @@ ENV_ASSETS = "JAMFOR_ASSETS_DIR"
 ENV_EXTERNAL_URL = "JAMFOR_EXTERNAL_URL"
 ENV_DATABASE_URI = "JAMFOR_SUPERSET_DB_URI"
 CERTIFIED_BY = "jamfor"
-KINDS = ("dataset", "chart", "dashboard")
 
 
 @dataclass(frozen=True)
