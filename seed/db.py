@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 
+from jamfor.paths import user_dir
 from jamfor.seed.errors import JamforError
 
 ENV_URL = "JAMFOR_DB_URL"
@@ -16,8 +17,7 @@ ENV_URL = "JAMFOR_DB_URL"
 def default_db_path() -> Path:
     """The embedded SQLite file used when no URL is given: $XDG_DATA_HOME/jamfor/jamfor.db,
     that is ~/.local/share/jamfor/jamfor.db unless XDG_DATA_HOME says otherwise."""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "jamfor" / "jamfor.db"
+    return user_dir("data") / "jamfor.db"
 
 
 def resolve_url(url: str | None) -> str:

@@ -24,13 +24,13 @@ Step = tuple[str, Callable[[], SourceFrames]]
 def seed_steps(*, demo: bool) -> list[Step]:
     """The sources `jamfor seed` loads, in order; names are what the progress display shows."""
     steps: list[Step] = [
-        ("referensdata och indikatorkatalog", reference_frames),
-        ("publicerade ÖJ-värden (riket)", published_frames),
-        ("SKR:s insatskatalog", skr_catalog_frames),
+        ("reference data and indicator catalogue", reference_frames),
+        ("published ÖJ values (riket)", published_frames),
+        ("SKR's insats catalogue", skr_catalog_frames),
     ]
     if demo:
-        steps.append(("syntetiska demovärden ÖJ", demo_frames))
-        steps.append(("syntetiska demosvar SKR-inventering", skr_demo_frames))
+        steps.append(("synthetic ÖJ demo values", demo_frames))
+        steps.append(("synthetic SKR inventory demo answers", skr_demo_frames))
     return steps
 
 

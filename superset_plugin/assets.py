@@ -37,7 +37,6 @@ ENV_ASSETS = "JAMFOR_ASSETS_DIR"
 ENV_EXTERNAL_URL = "JAMFOR_EXTERNAL_URL"
 ENV_DATABASE_URI = "JAMFOR_SUPERSET_DB_URI"
 CERTIFIED_BY = "jamfor"
-KINDS = ("dataset", "chart", "dashboard")
 
 
 @dataclass(frozen=True)
@@ -140,6 +139,7 @@ def database_uri(uri: str | None) -> str:
     if not chosen:
         raise JamforError("say how Superset reaches the warehouse: --database-uri or "
                           f"${ENV_DATABASE_URI} (e.g. postgresql://user@host:5432/jamfor)")
+    render_database(chosen)  # refuses what is not a URI before anyone logs in
     return chosen
 
 

@@ -17,7 +17,6 @@ import requests
 
 from jamfor.seed.errors import JamforError
 
-KINDS = ("database", "dataset", "chart", "dashboard")
 _PAGE = 100
 
 

@@ -35,7 +35,7 @@ from jamfor.seed.errors import JamforError
 from jamfor.seed.seeding import run_seed
 from jamfor.superset.assets import AssetSet, load_assets
 from jamfor.superset.local import SupersetInstance, running
-from jamfor.superset.normalise import fingerprint
+from jamfor.superset.merge import fingerprint
 
 DEFAULT_PORT = 8088
 _REGISTERED_MARKER = "jamfor-registered"
@@ -93,8 +93,8 @@ def check_port_free(port: int) -> None:
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
-            raise DemoError(f"port {port} på 127.0.0.1 är upptagen; välj en annan med --port, "
-                            f"t.ex. jamfor demo --port {port + 1}") from None
+            raise DemoError(f"port {port} on 127.0.0.1 is taken; choose another with --port, "
+                            f"e.g. jamfor demo --port {port + 1}") from None
 
 
 def seed_warehouse(db_url: str, on_step: Step | None = None) -> tuple[str, ...]:
@@ -129,13 +129,18 @@ def asset_fingerprint(assets: AssetSet, database_uri: str) -> str:
 
 
 def register_assets(instance: SupersetInstance, assets: AssetSet, database_uri: str, on_step: Step) -> None:
-    """Register every dataset, chart and dashboard into ``instance`` (the registry skips unchanged ones
-    and verifies that every chart answers with rows)."""
+    """Register every dataset, chart and dashboard into ``instance`` by the one registration rule
+    (``registry.register``: validate, with the SQL checks against the demo warehouse, import what
+    changed, verify that every chart answers with rows, record the state)."""
     from jamfor.superset.client import SupersetClient
     from jamfor.superset.registry import register
 
     client = SupersetClient.login(instance.url, instance.username, instance.password)
-    register(client, assets, database_uri, instance.url, on_step=on_step)
+    engine = engine_for(database_uri)  # the demo warehouse: jamfor reaches it as Superset does
+    try:
+        register(client, assets, database_uri, instance.url, engine=engine, on_step=on_step)
+    finally:
+        engine.dispose()
 
 
 @contextmanager
@@ -152,18 +157,18 @@ def demo(settings: DemoSettings, on_step: Step | None = None,
     check_port_free(settings.port)
     with _stop_signals():
         db_url = settings.resolved_db_url
-        seeded = seed_warehouse(db_url, on_step=lambda name: step(f"Laddar {name}"))
+        seeded = seed_warehouse(db_url, on_step=lambda name: step(f"Loading {name}"))
         database_uri = warehouse_uri_for_superset(db_url)
         assets = load_assets()
         home = settings.resolved_home
-        step("Startar Superset")
+        step("Starting Superset")
         with running(home, settings.port) as instance:
             try:
                 marker = home / _REGISTERED_MARKER
                 digest = asset_fingerprint(assets, database_uri)
                 registered = not (marker.exists() and marker.read_text() == digest)
                 if registered:
-                    step("Registrerar dataset, diagram och dashboards")
+                    step("Registering datasets, charts and dashboards")
                     marker.unlink(missing_ok=True)
                     register(instance, assets, database_uri, step)
                     marker.write_text(digest)
@@ -212,6 +217,6 @@ def serve(ready: DemoReady, poll_seconds: float = 5.0) -> None:
             except requests.RequestException:
                 failures += 1
             if failures >= 3:
-                raise DemoError(f"Superset svarar inte längre; se {ready.instance.home / 'superset.log'}")
+                raise DemoError(f"Superset no longer answers; see {ready.instance.home / 'superset.log'}")
     except KeyboardInterrupt:
         return

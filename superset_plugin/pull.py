@@ -1,19 +1,43 @@
 """`jamfor pull`: write Superset's version of our assets back into datasets/ and dashboards/.
 
-What Superset exports is normalised against the repository's own file (``jamfor.superset.normalise``),
-so a file whose meaning did not change stays byte-identical and a UI edit becomes a small git diff.
+What Superset exports is merged with the repository's own file (``jamfor.superset.merge``), so a file
+whose meaning did not change stays byte-identical and a UI edit becomes a small git diff. That diff is
+only worth something in a git checkout: ``pull`` refuses to write into the copy installed with the
+package (site-packages), which the next install would silently overwrite.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
-from jamfor.superset.assets import AssetSet, dump
+from jamfor.seed.errors import JamforError
+from jamfor.superset.assets import ENV_ASSETS, AssetSet, dump
 from jamfor.superset.client import SupersetClient
-from jamfor.superset.normalise import normalise
+from jamfor.superset.merge import merge_export
 from jamfor.superset.registry import Remote, fetch_remote, uuids_by_kind
+from jamfor.text import slug
+
+_INSTALL_FOLDERS = {"site-packages", "dist-packages"}
+
+
+class InstalledAssetsFolder(JamforError):
+    """``pull`` would write into the asset files installed with the package instead of a checkout."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        super().__init__(f"{root} is the copy of the assets installed with jamfor; pull writes only into "
+                         f"a git checkout of them: pass --assets DIR or set ${ENV_ASSETS} to the checkout "
+                         "folder holding datasets/ and dashboards/")
+
+
+def check_writable_root(root: Path) -> None:
+    """Refuse an asset folder inside an installed package (site-packages or jamfor's own package)."""
+    resolved = root.resolve()
+    package = Path(str(files("jamfor.superset"))).resolve()
+    if _INSTALL_FOLDERS & set(resolved.parts) or resolved == package or package in resolved.parents:
+        raise InstalledAssetsFolder(root)
 
 
 @dataclass(frozen=True)
@@ -34,17 +58,14 @@ def _header(path: Path) -> str:
     return "".join(lines)
 
 
-def _slug(text: str) -> str:
-    cleaned = re.sub(r"[^a-z0-9]+", "_", text.lower().translate(str.maketrans("åäöé", "aaoe")))
-    return cleaned.strip("_")[:60] or "chart"
-
-
 def pull(client: SupersetClient, assets: AssetSet) -> list[Pulled]:
-    """Write Superset's version of our assets back into the asset folders, normalised.
+    """Write Superset's version of our assets back into the asset folders, merged with our files.
 
     Files whose meaning did not change are left untouched. A chart an analyst added in the UI to one
-    of our dashboards is written as a new file next to that dashboard's charts.
+    of our dashboards is written as a new file next to that dashboard's charts. Raises
+    ``InstalledAssetsFolder`` (before asking Superset anything) when ``assets.root`` is not a checkout.
     """
+    check_writable_root(assets.root)
     remote = fetch_remote(client, uuids_by_kind(assets, {}))
     results = []
     for asset in assets:
@@ -52,7 +73,7 @@ def pull(client: SupersetClient, assets: AssetSet) -> list[Pulled]:
         if exported is None:
             results.append(Pulled(asset.source, "missing"))
             continue
-        clean = normalise(exported, asset.data)
+        clean = merge_export(exported, asset.data)
         if clean == asset.data:
             results.append(Pulled(asset.source, "unchanged"))
             continue
@@ -76,7 +97,8 @@ def _pull_new_charts(assets: AssetSet, remote: Remote) -> list[Pulled]:
                 continue
             folder = assets.root / Path(dashboard.source).parent / "charts"
             folder.mkdir(exist_ok=True)
-            path = folder / f"{_slug(str(chart.get('slice_name', uuid)))}_{uuid[:8]}.yaml"
-            path.write_text(dump(normalise(chart)), encoding="utf-8")
+            name = slug(str(chart.get("slice_name", uuid)), 60) or "chart"
+            path = folder / f"{name}_{uuid[:8]}.yaml"
+            path.write_text(dump(merge_export(chart)), encoding="utf-8")
             added.append(Pulled(path.relative_to(assets.root).as_posix(), "added"))
     return added

@@ -2,8 +2,8 @@
 
 (``jamfor.superset.pull`` goes the other way: Superset's version back into the files.)
 
-How "changed" is decided: every asset has a fingerprint of its normalised content (``normalise``),
-the same for our file and for Superset's export of it. Equal fingerprints (and, for charts and
+How "changed" is decided: every asset has a fingerprint of its meaning (``merge.fingerprint``), the same
+for our file and for Superset's export of it. Equal fingerprints (and, for charts and
 dashboards, the current version stamp) mean *unchanged*; a missing UUID means *create*; anything else
 *update*. Drift — an edit made in Superset since our last registration — needs memory: after every
 registration the fingerprints Superset then exported are kept in a state file,
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,9 +25,11 @@ from typing import Any
 from urllib.parse import urlparse
 
 import yaml
+from sqlalchemy.engine import Engine
 
 from jamfor import __version__
-from jamfor.seed.errors import BadInput, JamforError, Problem
+from jamfor.paths import user_dir
+from jamfor.seed.errors import BadInput, JamforError, Problem, Report
 from jamfor.superset.assets import (
     DATABASE_NAME,
     DATABASE_PATH,
@@ -42,7 +43,8 @@ from jamfor.superset.assets import (
     version_stamp,
 )
 from jamfor.superset.client import SupersetClient
-from jamfor.superset.normalise import fingerprint
+from jamfor.superset.merge import fingerprint
+from jamfor.superset.validate import validate
 
 _EXPORT_ORDER = ("dashboard", "chart", "dataset", "database")
 _DELETE_ORDER = ("dashboard", "chart", "dataset")
@@ -51,10 +53,9 @@ _DELETE_ORDER = ("dashboard", "chart", "dataset")
 # --- state -------------------------------------------------------------------------------------
 
 def state_path(url: str) -> Path:
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     host = re.sub(r"[^A-Za-z0-9.-]", "_", urlparse(url).netloc or "superset")
     digest = hashlib.sha256(url.rstrip("/").encode()).hexdigest()[:12]
-    return Path(base) / "jamfor" / "superset" / f"{host}-{digest}.json"
+    return user_dir("state") / "superset" / f"{host}-{digest}.json"
 
 
 def load_state(url: str) -> dict[str, Any]:
@@ -155,11 +156,12 @@ def _asset_change(asset: Asset, remote: Remote, state: dict[str, Any], version: 
     theirs = fingerprint(exported)
     drift = bool(known.get("remote")) and known["remote"] != theirs
     if theirs != fingerprint(asset.data):
-        reason = "ändrad i Superset" if drift and known.get("local") == fingerprint(asset.data) else "ändrad"
+        ours_unchanged = known.get("local") == fingerprint(asset.data)
+        reason = "changed in Superset" if drift and ours_unchanged else "changed"
         return Change(asset.kind, asset.uuid, asset.title, asset.source, "update", drift, reason)
     stamp = exported.get("certification_details")
     if asset.kind in ("chart", "dashboard") and stamp != version_stamp(version):
-        return Change(asset.kind, asset.uuid, asset.title, asset.source, "update", drift, "ny version")
+        return Change(asset.kind, asset.uuid, asset.title, asset.source, "update", drift, "new version")
     return Change(asset.kind, asset.uuid, asset.title, asset.source, "unchanged", drift)
 
 
@@ -170,7 +172,7 @@ def _database_change(remote: Remote, bundle: Bundle | None) -> Change:
     theirs = (remote.exported.get(DATABASE_UUID) or {}).get("sqlalchemy_uri")
     ours = yaml.safe_load(bundle.files[DATABASE_PATH])["sqlalchemy_uri"] if bundle else theirs
     if theirs != ours:
-        return Change("database", DATABASE_UUID, DATABASE_NAME, DATABASE_PATH, "update", reason="ny URI")
+        return Change("database", DATABASE_UUID, DATABASE_NAME, DATABASE_PATH, "update", reason="new URI")
     return Change("database", DATABASE_UUID, DATABASE_NAME, DATABASE_PATH, "unchanged")
 
 
@@ -191,7 +193,8 @@ def _conflict(client: SupersetClient, change: Change, assets: dict[str, Asset], 
     if not others:
         return change
     return Change(change.kind, change.uuid, change.title, change.source, "conflict",
-                  reason=f"Superset har redan ett objekt med samma namn (id {others[0]['id']}), inte vårt")
+                  reason=f"Superset already has an object of that name (id {others[0]['id']}) that "
+                  "jamfor did not create")
 
 
 def make_plan(client: SupersetClient, assets: AssetSet, database_uri: str | None, url: str,
@@ -219,12 +222,39 @@ class RegisterResult:
     plan: Plan
     imported: bool
     pruned: list[Change]
-    chart_rows: dict[str, int]  # chart uuid -> rows its data endpoint returned
+    chart_data: dict[str, list[dict[str, Any]]]  # chart uuid -> the rows its data endpoint returned
     state_file: Path
 
+    @property
+    def chart_rows(self) -> dict[str, int]:
+        """Rows per chart uuid, as `register` reports them."""
+        return {uuid: len(rows) for uuid, rows in self.chart_data.items()}
 
-def verify(client: SupersetClient, assets: AssetSet) -> dict[str, int]:
-    """Every asset present by UUID and every chart's data endpoint answering with rows."""
+
+class RegistrationFailed(BadInput):
+    """Superset holds the assets but some are missing or a chart answered with no data."""
+
+
+def _check(assets: AssetSet, engine: Engine | None, superset_schemas: bool) -> None:
+    """The first step of every registration: the offline validation of ``jamfor validate``."""
+    report = validate(assets, engine, superset_schemas=superset_schemas)
+    if not report.valid:
+        raise InvalidAssets(report)
+
+
+class InvalidAssets(BadInput):
+    """The asset files did not validate; nothing was sent to Superset. ``report`` holds every problem."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        super().__init__(report.problems)
+
+
+def verify(client: SupersetClient, assets: AssetSet) -> tuple[dict[str, list[dict[str, Any]]], list[Problem]]:
+    """Every asset present by UUID and every chart's data endpoint answering with rows.
+
+    Returns the rows each chart answered with (so callers need not ask again) and the problems found.
+    """
     problems = []
     uuids = uuids_by_kind(assets, {})
     found = {kind: client.find(kind, wanted) for kind, wanted in uuids.items()}
@@ -232,7 +262,7 @@ def verify(client: SupersetClient, assets: AssetSet) -> dict[str, int]:
         if asset.uuid not in found.get(asset.kind, {}):
             problems.append(Problem("not-registered", f"{asset.kind} {asset.uuid} is missing in Superset "
                                     "after the import", file=asset.source))
-    rows = {}
+    data = {}
     for chart in assets.of("chart"):
         item = found.get("chart", {}).get(chart.uuid)
         if item is None:
@@ -242,14 +272,12 @@ def verify(client: SupersetClient, assets: AssetSet) -> dict[str, int]:
         except JamforError as exc:
             problems.append(Problem("chart-data-failed", str(exc), file=chart.source))
             continue
-        count = sum(len(result.get("data") or []) for result in answer.get("result", []))
-        rows[chart.uuid] = count
-        if count == 0:
+        rows = [row for result in answer.get("result", []) for row in result.get("data") or []]
+        data[chart.uuid] = rows
+        if not rows:
             problems.append(Problem("chart-data-empty", "the chart's data endpoint answered with no rows",
                                     file=chart.source))
-    if problems:
-        raise BadInput(problems)
-    return rows
+    return data, problems
 
 
 def _record(url: str, assets: AssetSet, remote: Remote, previous: dict[str, Any], version: str,
@@ -277,29 +305,40 @@ def prune(client: SupersetClient, plan: Plan) -> list[Change]:
 
 
 def register(client: SupersetClient, assets: AssetSet, database_uri: str, url: str, *,
-             prune_removed: bool = False, version: str = __version__,
-             on_step: Callable[[str], None] = lambda _step: None) -> RegisterResult:
-    """Import what changed (nothing if nothing did), verify, remember, and prune only when asked.
+             engine: Engine | None = None, superset_schemas: bool = True, prune_removed: bool = False,
+             version: str = __version__, on_step: Callable[[str], None] = lambda _step: None
+             ) -> RegisterResult:
+    """The one registration rule, for `jamfor register`, `jamfor demo` and `superset jamfor register`:
+    validate -> import what changed (nothing if nothing did) -> verify -> record state.
 
-    ``on_step`` hears each phase's Swedish name (for a progress display)."""
+    Validation is ``jamfor validate``'s (with the warehouse SQL checks when ``engine`` is given) and
+    raises ``InvalidAssets`` before Superset is asked anything. The callers differ only in ``client``:
+    REST (``SupersetClient``) or the Superset app this process runs in (``jamfor.superset.in_app``).
+    The state is recorded once the import ran, even when verification then fails (``RegistrationFailed``),
+    so drift and --prune know what Superset now holds. ``on_step`` hears each phase's name.
+    """
+    on_step("Validating the assets")
+    _check(assets, engine, superset_schemas)
     _, passwords = render_database(database_uri)
     for secret in passwords.values():
         client.add_secret(secret)
     previous = load_state(url)
-    on_step("Jämför med Superset")
+    on_step("Comparing with Superset")
     plan = make_plan(client, assets, database_uri, url, version)
     if plan.of("conflict"):
         raise BadInput([Problem("takeover", f"{c.kind} {c.title}: {c.reason}; rename or remove it first",
                                 file=c.source) for c in plan.of("conflict")])
     if plan.has_changes and plan.bundle is not None:
-        on_step("Importerar")
+        on_step("Importing")
         client.import_assets(plan.bundle.zip(), plan.bundle.passwords)
     pruned = prune(client, plan) if prune_removed else []
+    on_step("Verifying every chart's data")
+    data, problems = verify(client, assets)
     remote = fetch_remote(client, uuids_by_kind(assets, {}))
     path = _record(url, assets, remote, previous, version, {c.uuid for c in pruned})
-    on_step("Verifierar varje diagrams data")
-    rows = verify(client, assets)
-    return RegisterResult(plan, plan.has_changes, pruned, rows, path)
+    if problems:
+        raise RegistrationFailed(problems)
+    return RegisterResult(plan, plan.has_changes, pruned, data, path)
 
 
 # --- status ------------------------------------------------------------------------------------

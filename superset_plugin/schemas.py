@@ -75,10 +75,18 @@ def check_with_superset(files: list[tuple[str, str, dict[str, Any]]]) -> list[Pr
     """
     if not superset_available():
         return None
+    if _in_superset_app():  # `superset jamfor register`: the schemas are importable right here
+        return _problems(check_in_app(files))
     key = hashlib.sha256(json.dumps(files, sort_keys=True, default=str).encode()).hexdigest()
     if key not in _checked:
         _checked[key] = _check_in_child(files)
     return list(_checked[key])
+
+
+def _in_superset_app() -> bool:
+    from flask import current_app, has_app_context
+
+    return has_app_context() and "SUPERSET_WEBSERVER_PORT" in current_app.config
 
 
 def _check_in_child(files: list[tuple[str, str, dict[str, Any]]]) -> list[Problem]:
@@ -93,8 +101,12 @@ def _check_in_child(files: list[tuple[str, str, dict[str, Any]]]) -> list[Proble
     if done.returncode != 0:
         tail = done.stderr.strip().splitlines()[-1:] or ["no output"]
         raise JamforError(f"checking the assets against Superset's schemas failed: {tail[0]}")
+    return _problems(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def _problems(found: list[dict[str, str]]) -> list[Problem]:
     return [Problem("superset-schema", f"{item['key']}: {item['message']}", file=item["file"])
-            for item in json.loads(done.stdout.strip().splitlines()[-1])]
+            for item in found]
 
 
 def _main() -> None:

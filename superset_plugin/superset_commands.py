@@ -1,8 +1,9 @@
 """The ``superset jamfor …`` commands, installed into Superset's CLI by ``jamfor.superset.config``.
 
-They run inside Superset's app context, so they import in-process with ImportAssetsCommand: no REST,
-no login, and no PREVENT_UNSAFE_DB_CONNECTIONS check (an embedded SQLite warehouse works). The bundle
-and its checks are the same as ``jamfor register`` uses.
+They run inside Superset's app context and register through the same function as ``jamfor register``
+and ``jamfor demo`` (``jamfor.superset.registry.register``: validate, import, verify, record state);
+only the client differs: ``jamfor.superset.in_app`` answers in-process and imports with
+ImportAssetsCommand, so no web server, login or PREVENT_UNSAFE_DB_CONNECTIONS check is involved.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import sys
 from pathlib import Path
 
 import click
+from sqlalchemy.engine import make_url
 
 from jamfor.seed.db import safe_url
 
@@ -20,38 +22,48 @@ def jamfor_group() -> None:
     """jamfor: register the Öppna jämförelser and SKR datasets and dashboards in this Superset."""
 
 
+def _state_url(url: str | None) -> str:
+    """What names the registration state: the address people use, else this app's metadata database."""
+    if url:
+        return url.rstrip("/")
+    from flask import current_app
+
+    metadata = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    return f"in-app:{safe_url(str(metadata))}"
+
+
 @jamfor_group.command("register")
 @click.option("--database-uri", envvar="JAMFOR_SUPERSET_DB_URI", required=True, metavar="URI",
               help="How Superset reaches the warehouse. Default: $JAMFOR_SUPERSET_DB_URI.")
 @click.option("--assets", "assets_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
-              help="Folder holding datasets/ and dashboards/. Default: the ones shipped with jamfor.")
+              help="Folder holding datasets/ and dashboards/. Default: $JAMFOR_ASSETS_DIR, else the ones "
+              "shipped with jamfor.")
+@click.option("--db", "db_url", metavar="URL",
+              help="Warehouse SQLAlchemy URL for jamfor's own SQL checks of every dataset (optional).")
+@click.option("--url", envvar="SUPERSET_URL", metavar="URL",
+              help="The address people use for this Superset: the registration state is kept under it, "
+              "so `jamfor plan --url` sees this registration. Default: $SUPERSET_URL, else this "
+              "Superset's metadata database.")
 @click.option("--username", default="admin", show_default=True,
               help="The Superset user the import acts as (owner of new objects).")
-def register_command(database_uri: str, assets_dir: Path | None, username: str) -> None:
-    """Import every jamfor dataset, chart and dashboard into this Superset (overwrites only ours)."""
-    from superset import security_manager
-    from superset.commands.importers.v1.assets import ImportAssetsCommand
-    from superset.utils.core import override_user
-
+def register_command(database_uri: str, assets_dir: Path | None, db_url: str | None, url: str | None,
+                     username: str) -> None:
+    """Validate, import, verify every chart's data and record the state: as `jamfor register` does."""
+    from jamfor.seed.db import engine_for
     from jamfor.seed.errors import JamforError
-    from jamfor.superset.assets import build_bundle, load_assets
-    from jamfor.superset.schemas import check_in_app
+    from jamfor.superset.assets import load_assets
+    from jamfor.superset.in_app import InAppSuperset
+    from jamfor.superset.registry import register
 
     try:
         assets = load_assets(assets_dir)
-        problems = check_in_app([(a.source, a.kind, a.data) for a in assets])
-        if problems:
-            for problem in problems:
-                click.echo(f"{problem['file']}: {problem['key']}: {problem['message']}", err=True)
-            sys.exit(1)
-        bundle = build_bundle(assets, database_uri)
+        client = InAppSuperset.for_user(username)
+        engine = engine_for(db_url) if db_url else None
+        result = register(client, assets, database_uri, _state_url(url), engine=engine,
+                          on_step=lambda step: click.echo(f"{step} …", err=True))
     except JamforError as exc:
-        click.echo(f"Fel: {exc}", err=True)
-        sys.exit(1)
-    user = security_manager.find_user(username=username)
-    if user is None:
-        click.echo(f"Fel: ingen Superset-användare {username!r}", err=True)
-        sys.exit(1)
-    with override_user(user):
-        ImportAssetsCommand(bundle.files, passwords=bundle.passwords).run()
-    click.echo(f"Registrerade {len(assets.assets)} assets mot {safe_url(database_uri)}.")
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    click.echo(f"Registered {len(assets.assets)} assets against {safe_url(database_uri)}; "
+               f"{len(result.chart_data)} charts answer with data ({sum(result.chart_rows.values())} rows). "
+               f"State: {result.state_file}")

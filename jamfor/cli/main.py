@@ -37,7 +37,7 @@ def db_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def fail(message: str, code: int) -> None:
-    err.print("[bold red]Fel:[/]", escape(message), highlight=False)
+    err.print("[bold red]Error:[/]", escape(message), highlight=False)
     sys.exit(code)
 
 
@@ -84,11 +84,11 @@ def seed(db_url: str | None, demo: bool, force: bool) -> None:
     with progress() as bar:
         task = bar.add_task("seed", total=None)
         results = run_seed(engine, demo=demo, force=force,
-                           on_step=lambda name: bar.update(task, description=f"Laddar {name}"))
-        bar.update(task, description="Klart")
-    table = Table("källa", "batch", "rader", "status")
+                           on_step=lambda name: bar.update(task, description=f"Loading {escape(name)}"))
+        bar.update(task, description="Done")
+    table = Table("source", "batch", "rows", "status")
     for name, result in results:
-        state = "oförändrad" if result.unchanged else "laddad"
+        state = "unchanged" if result.unchanged else "loaded"
         rows = str(result.rows) if not result.unchanged else "–"
         table.add_row(name, str(result.batch_id), rows, state)
     out.print(table)
@@ -105,15 +105,15 @@ def status(db_url: str | None, superset_url: str | None) -> None:
 
     rows = batch_status(engine_for(db_url))
     if not rows:
-        out.print("Inget är laddat. Kör `jamfor seed`.")
+        out.print("Nothing is loaded. Run `jamfor seed`.")
         if superset_url:
             print_superset_status(superset_url)
         return
-    table = Table("batch", "källa", "klar", "rader", "syntetisk", "version", "referens")
+    table = Table("batch", "source", "finished", "rows", "synthetic", "version", "reference")
     for r in rows:
         finished = r.finished_at.strftime("%Y-%m-%d %H:%M:%S") if r.finished_at else "–"
         table.add_row(str(r.batch_id), r.source, finished, str(r.rows_held),
-                      "ja" if r.synthetic else "nej", r.jamfor_version, r.source_ref)
+                      "yes" if r.synthetic else "no", r.jamfor_version, r.source_ref)
     out.print(table)
     if superset_url:
         print_superset_status(superset_url)
@@ -126,9 +126,9 @@ def load() -> None:
 
 def _report_load(result: Any, frames: Any) -> None:
     if result.unchanged:
-        out.print(f"Oförändrat: {escape(frames.source_ref)} (batch {result.batch_id}).", highlight=False)
+        out.print(f"Unchanged: {escape(frames.source_ref)} (batch {result.batch_id}).", highlight=False)
     else:
-        out.print(f"Laddade {result.rows} rader från {escape(frames.source_ref)} "
+        out.print(f"Loaded {result.rows} rows from {escape(frames.source_ref)} "
                   f"(batch {result.batch_id}).", highlight=False)
 
 
@@ -147,13 +147,13 @@ def load_oj_excel(files: tuple[str, ...], db_url: str | None) -> None:
     from jamfor.seed.sources.oj_excel import read_oj_excel
 
     with progress() as bar:
-        task = bar.add_task("Läser arbetsböcker", total=None)
+        task = bar.add_task("Reading workbooks", total=None)
         read = read_oj_excel(files)
-        bar.update(task, description="Skriver till databasen")
+        bar.update(task, description="Writing to the database")
         result = load_with_prerequisites(engine_for(db_url), read.frames)
-        bar.update(task, description="Klart")
+        bar.update(task, description="Done")
     for skipped in read.skipped:
-        err.print(f"Varning: {escape(str(skipped))}", highlight=False)
+        err.print(f"Warning: {escape(str(skipped))}", highlight=False)
     _report_load(result, read.frames)
 
 
@@ -179,20 +179,20 @@ BASE_URL_HELP = "Kolada API base URL. Default: $JAMFOR_KOLADA_URL, else https://
 @reports_errors
 def load_kolada(kpis: tuple[str, ...], years: str | None, municipalities: str | None,
                 base_url: str | None, refresh: bool, db_url: str | None) -> None:
-    """Load KPI values from the Kolada API v3 (Källa: Kolada) into indicator_value."""
+    """Load KPI values from the Kolada API v3 into indicator_value (rows attributed to Kolada)."""
     from jamfor.seed.seeding import load_with_prerequisites
     from jamfor.seed.sources.kolada import read_kolada
 
     with progress() as bar:
-        task = bar.add_task("Hämtar från Kolada", total=None)
+        task = bar.add_task("Fetching from Kolada", total=None)
         read = read_kolada(_kolada_http(refresh), kpis=kpis, years=years, municipalities=municipalities,
                            base_url=base_url,
-                           on_page=lambda url: bar.update(task, description=f"Hämtar {url}"))
-        bar.update(task, description="Skriver till databasen")
+                           on_page=lambda url: bar.update(task, description=f"Fetching {escape(url)}"))
+        bar.update(task, description="Writing to the database")
         result = load_with_prerequisites(engine_for(db_url), read.frames)
-        bar.update(task, description="Klart")
+        bar.update(task, description="Done")
     if read.unknown_municipalities:
-        err.print("Varning: okända kommunkoder från Kolada hoppades över: "
+        err.print("Warning: unknown kommunkoder from Kolada were skipped: "
                   f"{', '.join(sorted(read.unknown_municipalities))}", highlight=False)
     _report_load(result, read.frames)
 
@@ -213,11 +213,11 @@ def load_skr(files: tuple[str, ...], db_url: str | None) -> None:
     from jamfor.seed.sources.skr_inventory import answer_frames, catalog_frames
 
     with progress() as bar:
-        task = bar.add_task("Läser svarsfiler", total=None)
+        task = bar.add_task("Reading answer files", total=None)
         frames = answer_frames(files)
-        bar.update(task, description="Skriver till databasen")
+        bar.update(task, description="Writing to the database")
         result = load_with_prerequisites(engine_for(db_url), frames, catalog_frames)
-        bar.update(task, description="Klart")
+        bar.update(task, description="Done")
     _report_load(result, frames)
 
 
@@ -237,9 +237,9 @@ def kolada_search(text: str, base_url: str | None, refresh: bool) -> None:
 
     hits = search_kpis(_kolada_http(refresh), text, base_url)
     if not hits:
-        out.print(f"Inga nyckeltal i Kolada matchar {escape(text)!r}.", highlight=False)
+        out.print(f"No Kolada KPI matches {escape(text)!r}.", highlight=False)
         return
-    table = Table("id", "titel", "publiceringsperiod", "publicerad")
+    table = Table("id", "title", "publication period", "published")
     for hit in hits:
         table.add_row(hit.id, escape(hit.title), hit.publ_period, hit.publication_date)
     out.print(table)
@@ -264,38 +264,37 @@ def demo(port: int, home: Path | None, db_url: str | None) -> None:
     from jamfor.superset.demo import demo as run_demo
 
     bar = progress()
-    task = bar.add_task("Förbereder", total=None)
+    task = bar.add_task("Preparing", total=None)
     bar.start()
     try:
         with run_demo(DemoSettings(port, home, db_url),
                       on_step=lambda name: bar.update(task, description=name)) as ready:
-            bar.update(task, description="Klart")
+            bar.update(task, description="Done")
             bar.stop()
             _print_demo_login(ready)
             serve(ready)
-            err.print("Stoppar Superset …")
+            err.print("Stopping Superset …")
     finally:
         bar.stop()
-    err.print("Superset har stoppats.")
+    err.print("Superset has stopped.")
 
 
 def _print_demo_login(ready: Any) -> None:
     instance = ready.instance
-    out.print(f"\nSuperset med jamfor körs på [bold]{instance.url}[/]", highlight=False)
-    out.print(f"Lager: {escape(ready.warehouse)} "
-              f"({'laddade ' + ', '.join(ready.seeded) if ready.seeded else 'oförändrat'})", highlight=False)
-    out.print("Dataset, diagram och dashboards: "
-              f"{'registrerade' if ready.registered else 'oförändrade sedan förra körningen'}",
-              highlight=False)
-    out.print(f"Inloggning: användare [bold]{instance.username}[/]", highlight=False)
+    out.print(f"\nSuperset with jamfor runs at [bold]{instance.url}[/]", highlight=False)
+    loaded = f"loaded {', '.join(ready.seeded)}" if ready.seeded else "unchanged"
+    out.print(f"Warehouse: {escape(ready.warehouse)} ({escape(loaded)})", highlight=False)
+    out.print("Datasets, charts and dashboards: "
+              f"{'registered' if ready.registered else 'unchanged since the last run'}", highlight=False)
+    out.print(f"Log in: user [bold]{escape(instance.username)}[/]", highlight=False)
     if ready.password_file:
         # Only this local demo instance (127.0.0.1, synthetic data) prints its generated password:
         # the user must log in, and the file holding it is theirs (0600) anyway.
-        out.print(f"  lösenord [bold]{escape(instance.password)}[/] "
-                  f"(sparat i {escape(str(ready.password_file))})", highlight=False)
+        out.print(f"  password [bold]{escape(instance.password)}[/] "
+                  f"(kept in {escape(str(ready.password_file))})", highlight=False)
     else:
-        out.print("  lösenord: det du satt i $JAMFOR_SUPERSET_ADMIN_PASSWORD", highlight=False)
-    out.print("Tryck Ctrl-C för att stoppa.\n")
+        out.print("  password: the one you set in $JAMFOR_SUPERSET_ADMIN_PASSWORD", highlight=False)
+    out.print("Press Ctrl-C to stop.\n")
 
 
 # validate / plan / register / pull (jamfor/cli/superset.py)

@@ -6,12 +6,15 @@ the repository equals what this prints.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import click
 
 from jamfor.cli.main import main
 
 
-def walk_commands(command: click.Command, path: list[str]):
+def walk_commands(command: click.Command, path: list[str]) -> Iterator[tuple[list[str], click.Command]]:
+    """Every command below ``command`` (itself first) with the words that call it."""
     yield path, command
     if isinstance(command, click.Group):
         for name in sorted(command.commands):

@@ -1,8 +1,10 @@
 """The Superset commands of `jamfor`: validate, plan, register, pull (and the Superset part of status).
 
-Thin skins over ``jamfor.superset.validate`` and ``jamfor.superset.registry``. Credentials come from
-SUPERSET_USERNAME / SUPERSET_PASSWORD or a hidden prompt and are never printed; the warehouse URI for
-Superset from --database-uri / JAMFOR_SUPERSET_DB_URI, shown only without its password.
+Thin skins over ``jamfor.superset.validate``, ``jamfor.superset.registry`` and ``jamfor.superset.pull``.
+Commands that act on one Superset take the same options, declared once here (``superset_options``), so
+an operator previews with `plan` the very command line they then `register`. Credentials come from
+--username / $SUPERSET_USERNAME and $SUPERSET_PASSWORD or a hidden prompt and are never printed; the
+warehouse URI for Superset from --database-uri / $JAMFOR_SUPERSET_DB_URI, shown only without its password.
 """
 
 from __future__ import annotations
@@ -24,27 +26,32 @@ from jamfor.seed.errors import BadInput, Report
 err = Console(stderr=True)
 out = Console()
 
-ACTIONS = {"create": "skapas", "update": "uppdateras", "unchanged": "oförändrad",
-           "removed": "borttagen ur repot", "conflict": "konflikt"}
+ACTIONS = {"create": "create", "update": "update", "unchanged": "unchanged",
+           "removed": "removed from the repository", "conflict": "conflict"}
 EXIT_CHANGES = 2
 
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
-def url_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--url", envvar="SUPERSET_URL", metavar="URL",
-                        help="Superset's address, e.g. http://127.0.0.1:8088. Default: $SUPERSET_URL.")(func)
+_URL = click.option("--url", envvar="SUPERSET_URL", metavar="URL",
+                    help="Superset's address, e.g. http://127.0.0.1:8088. Default: $SUPERSET_URL.")
+_USERNAME = click.option("--username", envvar="SUPERSET_USERNAME", metavar="NAME",
+                         help="Superset user to log in as. Default: $SUPERSET_USERNAME, else a prompt. "
+                         "The password comes from $SUPERSET_PASSWORD, else a hidden prompt.")
+_ASSETS = click.option("--assets", "assets_dir", type=click.Path(file_okay=False, path_type=Path),
+                       metavar="DIR", help="Folder holding datasets/ and dashboards/. Default: "
+                       "$JAMFOR_ASSETS_DIR, else the ones shipped with jamfor.")
+_DATABASE_URI = click.option("--database-uri", envvar="JAMFOR_SUPERSET_DB_URI", metavar="URI",
+                             help="How Superset reaches the warehouse (SQLAlchemy URI as Superset sees it). "
+                             "Default: $JAMFOR_SUPERSET_DB_URI. Its password is sent only in the import's "
+                             "passwords field.")
 
 
-def assets_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--assets", "assets_dir", type=click.Path(file_okay=False, path_type=Path),
-                        metavar="DIR", help="Folder holding datasets/ and dashboards/. Default: "
-                        "$JAMFOR_ASSETS_DIR, else the ones shipped with jamfor.")(func)
-
-
-def database_uri_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--database-uri", envvar="JAMFOR_SUPERSET_DB_URI", metavar="URI",
-                        help="How Superset reaches the warehouse (SQLAlchemy URI as Superset sees it). "
-                        "Default: $JAMFOR_SUPERSET_DB_URI. Its password is sent only in the import's "
-                        "passwords field.")(func)
+def _stack(*options: Decorator) -> Decorator:
+    def apply(func: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):
+            func = option(func)
+        return func
+    return apply
 
 
 def _require_url(url: str | None) -> str:
@@ -53,13 +60,13 @@ def _require_url(url: str | None) -> str:
     return url.rstrip("/")
 
 
-def connect(url: str, extra_secrets: tuple[str, ...] = ()) -> Any:
-    """Log in with $SUPERSET_USERNAME / $SUPERSET_PASSWORD, prompting (hidden) for what is missing."""
+def connect(url: str, username: str | None) -> Any:
+    """Log in as ``username`` with $SUPERSET_PASSWORD, prompting (hidden) for what is missing."""
     from jamfor.superset.client import SupersetClient
 
-    username = os.environ.get("SUPERSET_USERNAME") or click.prompt("Superset-användare", err=True)
-    password = os.environ.get("SUPERSET_PASSWORD") or click.prompt("Lösenord", hide_input=True, err=True)
-    return SupersetClient.login(url, username, password, secrets=extra_secrets)
+    name = username or click.prompt("Superset user", err=True)
+    password = os.environ.get("SUPERSET_PASSWORD") or click.prompt("Password", hide_input=True, err=True)
+    return SupersetClient.login(url, name, password)
 
 
 def _warehouse_engine(db_url: str | None) -> Any:
@@ -72,52 +79,47 @@ def _warehouse_engine(db_url: str | None) -> Any:
 
 
 def _print_report(report: Report) -> None:
-    table = Table("kod", "fil", "problem")
+    table = Table("code", "file", "problem")
     for problem in report.problems:
-        table.add_row(problem.code, problem.file or "–", problem.message if problem.value is None
-                      else f"{problem.message} (värde {problem.value!r})")
+        table.add_row(problem.code, escape(problem.file or "–"), escape(
+            problem.message if problem.value is None else f"{problem.message} (value {problem.value!r})"))
     err.print(table)
 
 
-def run_validate(assets_dir: Path | None, db_url: str | None, superset_schemas: bool = True) -> Any:
-    """Read and validate the assets; print and raise BadInput when anything is wrong."""
-    from jamfor.superset.assets import read_assets
-    from jamfor.superset.schemas import superset_available
-    from jamfor.superset.validate import validate
+def _invalid(report: Report, root: Path) -> BadInput:
+    """Print every problem as a table; the error to raise says how many and where."""
+    _print_report(report)
+    count = len(report.problems)
+    return BadInput(f"{count} problem{'' if count == 1 else 's'} in {root}")
 
-    assets = read_assets(assets_dir)
-    engine = _warehouse_engine(db_url)
-    report = validate(assets, engine, superset_schemas=superset_schemas)
-    if not report.valid:
-        _print_report(report)
-        raise BadInput(f"{len(report.problems)} problem i {assets.root}")
-    checks = ("Supersets scheman, " if superset_schemas and superset_available() else "") + "referenser"
-    checks += f", SQL mot {safe_url(str(engine.url))}" if engine else ", ingen SQL-kontroll (ange --db)"
-    err.print(f"{len(assets.assets)} filer i {escape(str(assets.root))} är giltiga ({escape(checks)}).",
-              highlight=False)
-    return assets
+
+def _checks_done(engine: Any, superset_schemas: bool) -> str:
+    from jamfor.superset.schemas import superset_available
+
+    checks = ("Superset's schemas, " if superset_schemas and superset_available() else "") + "references"
+    return checks + (f", SQL against {safe_url(str(engine.url))}" if engine else ", no SQL check (give --db)")
 
 
 def _print_plan(plan: Any) -> None:
-    table = Table("typ", "titel", "fil", "åtgärd", "drift")
+    table = Table("kind", "title", "file", "action", "drift")
     for change in plan.changes:
-        drift = "ändrad i Superset sedan registrering" if change.drift else ""
+        drift = "changed in Superset since registration" if change.drift else ""
+        reason = f" ({change.reason})" if change.reason and change.action != "unchanged" else ""
         table.add_row(change.kind, escape(change.title), escape(change.source),
-                      ACTIONS.get(change.action, change.action) + (f" ({change.reason})" if change.reason
-                                                                   and change.action != "unchanged" else ""),
-                      drift)
+                      ACTIONS.get(change.action, change.action) + escape(reason), drift)
     out.print(table)
     counts = {a: len(plan.of(a)) for a in ACTIONS}
-    out.print(f"{counts['create']} skapas, {counts['update']} uppdateras, {counts['unchanged']} oförändrade, "
-              f"{counts['removed']} borttagna ur repot, {len(plan.drifted)} med drift.", highlight=False)
+    out.print(f"{counts['create']} to create, {counts['update']} to update, {counts['unchanged']} unchanged, "
+              f"{counts['removed']} removed from the repository, {len(plan.drifted)} with drift.",
+              highlight=False)
 
 
-def add_superset_commands(main: click.Group, reports_errors: Callable[..., Any],
-                          db_option: Callable[..., Any]) -> None:
+def add_superset_commands(main: click.Group, reports_errors: Decorator, db_option: Decorator) -> None:
     """Attach validate / plan / register / pull to the `jamfor` group."""
+    superset_options = _stack(_URL, _USERNAME, _ASSETS, _DATABASE_URI, db_option)
 
     @main.command()
-    @assets_option
+    @_ASSETS
     @db_option
     @click.option("--no-superset-schemas", is_flag=True,
                   help="Skip the check against Superset's own import schemas (it needs Superset installed).")
@@ -125,75 +127,99 @@ def add_superset_commands(main: click.Group, reports_errors: Callable[..., Any],
     def validate(assets_dir: Path | None, db_url: str | None, no_superset_schemas: bool) -> None:
         """Check datasets/ and dashboards/ offline: Superset's schemas, UUIDs, references, columns and
         metrics each chart uses, and every dataset's SQL against the warehouse (--db)."""
-        run_validate(assets_dir, db_url, not no_superset_schemas)
+        from jamfor.superset.assets import read_assets
+        from jamfor.superset.validate import validate as run_validate
+
+        assets = read_assets(assets_dir)
+        engine = _warehouse_engine(db_url)
+        report = run_validate(assets, engine, superset_schemas=not no_superset_schemas)
+        if not report.valid:
+            raise _invalid(report, assets.root)
+        err.print(f"{len(assets.assets)} files in {escape(str(assets.root))} are valid "
+                  f"({escape(_checks_done(engine, not no_superset_schemas))}).", highlight=False)
 
     @main.command()
-    @url_option
-    @assets_option
+    @superset_options
     @reports_errors
-    def plan(url: str | None, assets_dir: Path | None) -> None:
-        """Show what `register` would create, update or leave alone, and drift.
+    def plan(url: str | None, username: str | None, assets_dir: Path | None, database_uri: str | None,
+             db_url: str | None) -> None:
+        """Show what `register` with the same options would create, update or leave alone, and drift.
 
+        Without --database-uri the warehouse database entry is compared as Superset has it. --db is
+        accepted so that plan and register take one command line; plan does not validate.
         Exit 0 when nothing would change, 2 when something would."""
+        from jamfor.superset.assets import database_uri as resolve_uri
         from jamfor.superset.assets import load_assets
         from jamfor.superset.registry import make_plan
 
+        del db_url  # only register runs the warehouse SQL checks
         target = _require_url(url)
-        result = make_plan(connect(target), load_assets(assets_dir), None, target)
+        uri = resolve_uri(database_uri) if database_uri else None
+        assets = load_assets(assets_dir)
+        result = make_plan(connect(target, username), assets, uri, target)
         _print_plan(result)
         if result.has_changes or result.of("removed"):
             sys.exit(EXIT_CHANGES)
 
     @main.command()
-    @url_option
-    @database_uri_option
-    @assets_option
-    @db_option
+    @superset_options
     @click.option("--prune", is_flag=True, help="Also delete assets we registered earlier that the "
                   "repository no longer has (never anything jamfor did not create).")
     @reports_errors
-    def register(url: str | None, database_uri: str | None, assets_dir: Path | None, db_url: str | None,
-                 prune: bool) -> None:
-        """Validate, import what changed, then verify every asset and every chart's data in Superset."""
+    def register(url: str | None, username: str | None, assets_dir: Path | None, database_uri: str | None,
+                 db_url: str | None, prune: bool) -> None:
+        """Validate, import what changed, verify every asset and every chart's data, record the state."""
         from jamfor.superset.assets import database_uri as resolve_uri
+        from jamfor.superset.assets import load_assets
+        from jamfor.superset.registry import InvalidAssets
         from jamfor.superset.registry import register as run_register
 
         target = _require_url(url)
         uri = resolve_uri(database_uri)
-        assets = run_validate(assets_dir, db_url)
-        client = connect(target)
-        with err.status("Registrerar") as status:
-            result = run_register(client, assets, uri, target, prune_removed=prune,
-                                  on_step=lambda step: status.update(step))
+        assets = load_assets(assets_dir)
+        client = connect(target, username)
+        try:
+            with err.status("Registering") as status:
+                result = run_register(client, assets, uri, target, engine=_warehouse_engine(db_url),
+                                      prune_removed=prune, on_step=lambda step: status.update(step))
+        except InvalidAssets as exc:
+            raise _invalid(exc.report, assets.root) from None
         _print_plan(result.plan)
         if not result.imported:
-            out.print("Inget att importera: Superset har redan den här versionen.")
+            out.print("Nothing to import: Superset already has this version.")
         for change in result.pruned:
-            out.print(f"Borttagen: {change.kind} {escape(change.title)}", highlight=False)
+            out.print(f"Deleted: {change.kind} {escape(change.title)}", highlight=False)
         if result.plan.of("removed") and not prune:
-            out.print("Assets som inte längre finns i repot är kvar i Superset; "
-                      "kör med --prune för att ta bort dem.")
-        out.print(f"Verifierat: {len(assets.assets)} assets finns, {len(result.chart_rows)} diagram "
-                  f"svarar med data ({sum(result.chart_rows.values())} rader). Superset: {target}",
+            out.print("Assets no longer in the repository are still in Superset; "
+                      "run with --prune to delete them.")
+        out.print(f"Verified: {len(assets.assets)} assets present, {len(result.chart_data)} charts "
+                  f"answer with data ({sum(result.chart_rows.values())} rows). Superset: {escape(target)}",
                   highlight=False)
 
     @main.command()
-    @url_option
-    @assets_option
+    @superset_options
     @reports_errors
-    def pull(url: str | None, assets_dir: Path | None) -> None:
-        """Write Superset's version of our assets back into datasets/ and dashboards/, normalised."""
+    def pull(url: str | None, username: str | None, assets_dir: Path | None, database_uri: str | None,
+             db_url: str | None) -> None:
+        """Write Superset's version of our assets back into datasets/ and dashboards/ of a checkout.
+
+        Refuses to write into the copy installed with jamfor: point --assets or $JAMFOR_ASSETS_DIR at a
+        git checkout. --database-uri and --db are accepted so that one command line serves plan,
+        register and pull; pull does not use them."""
         from jamfor.superset.assets import load_assets
+        from jamfor.superset.pull import check_writable_root
         from jamfor.superset.pull import pull as run_pull
 
+        del database_uri, db_url
         target = _require_url(url)
         assets = load_assets(assets_dir)
-        results = run_pull(connect(target), assets)
+        check_writable_root(assets.root)
+        results = run_pull(connect(target, username), assets)
         changed = [r for r in results if r.action in ("updated", "added")]
         for item in results:
             if item.action != "unchanged":
                 out.print(f"{item.action}: {escape(item.source)}", highlight=False)
-        out.print(f"{len(changed)} filer ändrade i {escape(str(assets.root))}.", highlight=False)
+        out.print(f"{len(changed)} files changed in {escape(str(assets.root))}.", highlight=False)
 
 
 def print_superset_status(url: str, assets_dir: Path | None = None) -> None:
@@ -202,12 +228,13 @@ def print_superset_status(url: str, assets_dir: Path | None = None) -> None:
     from jamfor.superset.registry import superset_status
 
     target = _require_url(url)
-    state = superset_status(connect(target), load_assets(assets_dir), target)
-    out.print(f"\nSuperset {escape(target)}: registrerad version {state.registered_version or '–'} "
-              f"({state.registered_at or 'aldrig registrerad härifrån'})", highlight=False)
+    state = superset_status(connect(target, os.environ.get("SUPERSET_USERNAME")), load_assets(assets_dir),
+                            target)
+    out.print(f"\nSuperset {escape(target)}: registered version {state.registered_version or '–'} "
+              f"({state.registered_at or 'never registered from here'})", highlight=False)
     out.print(", ".join(f"{n} {ACTIONS.get(a, a)}" for a, n in sorted(state.counts.items())), highlight=False)
     if state.drifted:
-        out.print("Drift (ändrat i Superset sedan registrering): "
+        out.print("Drift (changed in Superset since registration): "
                   + ", ".join(escape(c.title) for c in state.drifted), highlight=False)
     else:
-        out.print("Ingen drift.")
+        out.print("No drift.")

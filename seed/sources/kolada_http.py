@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from urllib.parse import urljoin
 
 import requests
 
+from jamfor.paths import user_dir
 from jamfor.seed.errors import JamforError
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
@@ -33,8 +33,7 @@ class KoladaError(JamforError):
 
 def default_cache_dir() -> Path:
     """$XDG_CACHE_HOME/jamfor/kolada, that is ~/.cache/jamfor/kolada unless XDG_CACHE_HOME says otherwise."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "jamfor" / "kolada"
+    return user_dir("cache") / "kolada"
 
 
 @dataclass

@@ -38,6 +38,7 @@ from jamfor.seed.cells import (
 from jamfor.seed.errors import Report
 from jamfor.seed.frames import SourceFrames, sha256_of_files
 from jamfor.seed.reference import area_frame
+from jamfor.text import slug
 
 SOURCE = "oj_excel"
 ATTRIBUTION = "Källa: Socialstyrelsen, Öppna jämförelser socialtjänst"
@@ -345,11 +346,6 @@ def _direction(text: object) -> bool | None:
     return None
 
 
-def _slug(title: str) -> str:
-    ascii_title = normalise(title).translate(str.maketrans("åäöéü", "aaoeu"))
-    return re.sub(r"[^a-z0-9]+", "_", ascii_title).strip("_")[:70]
-
-
 class Catalogue:
     """Title -> indicator id: the shipped catalogue first, then indicators a description sheet defines."""
 
@@ -375,7 +371,7 @@ class Catalogue:
         definition = self.definitions.get(key)
         if definition is None:
             return None
-        indicator_id = f"oj_{_slug(definition.title)}"
+        indicator_id = f"oj_{slug(definition.title)}"
         self.normalised[key] = indicator_id
         self.added[indicator_id] = {
             "indicator_id": indicator_id, "title": definition.title,

@@ -41,8 +41,8 @@ def listening_port() -> Iterator[int]:
 def test_a_taken_port_is_refused_with_a_hint_towards_the_port_option(listening_port):
     with pytest.raises(DemoError) as caught:
         check_port_free(listening_port)
-    assert str(caught.value) == (f"port {listening_port} på 127.0.0.1 är upptagen; välj en annan med "
-                                 f"--port, t.ex. jamfor demo --port {listening_port + 1}")
+    assert str(caught.value) == (f"port {listening_port} on 127.0.0.1 is taken; choose another with "
+                                 f"--port, e.g. jamfor demo --port {listening_port + 1}")
 
 
 def test_the_demo_command_exits_1_naming_the_taken_port_before_doing_anything(listening_port, tmp_path):
@@ -50,7 +50,7 @@ def test_the_demo_command_exits_1_naming_the_taken_port_before_doing_anything(li
     result = CliRunner().invoke(main, ["demo", "--port", str(listening_port), "--home", str(home),
                                        "--db", f"sqlite:///{db}"])
     assert result.exit_code == 1
-    assert "upptagen" in result.output and "--port" in result.output
+    assert "is taken" in result.output and "--port" in result.output
     assert not home.exists() and not db.exists()
 
 
@@ -105,8 +105,8 @@ def test_a_second_demo_run_skips_seeding_and_registering_and_ctrl_c_stops_supers
             child.kill()
     print(f"second run ready after {ready_after:.1f} s")
     assert f"http://127.0.0.1:{port}" in output
-    assert "(oförändrat)" in output and "oförändrade sedan förra körningen" in output
+    assert "(unchanged)" in output and "unchanged since the last run" in output
     assert (home / "admin_password").read_text().strip() in output
     assert child.returncode == 0, rest
-    assert "Superset har stoppats." in rest
+    assert "Superset has stopped." in rest
     check_port_free(port)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from support.assets import superset_jamfor_register
 
 from jamfor.superset.config import FLASK_APP_MUTATOR, JINJA_CONTEXT_ADDONS, jamfor_area
 
@@ -55,16 +55,17 @@ def test_importing_the_config_module_does_no_work():
 
 @pytest.mark.superset
 def test_superset_jamfor_register_imports_in_process_and_the_jinja_addon_works_in_sql_lab(
-        superset, demo_warehouse_pg):
+        superset, demo_warehouse_pg, tmp_path):
     from jamfor.superset.assets import DATABASE_UUID
     from jamfor.superset.client import SupersetClient
 
-    env = dict(os.environ, SUPERSET_CONFIG_PATH=str(superset.home / "superset_config.py"))
-    done = subprocess.run([str(Path(sys.executable).with_name("superset")), "jamfor", "register",
-                           "--assets", str(FIXTURE_ASSETS), "--database-uri", demo_warehouse_pg],
-                          env=env, capture_output=True, text=True, check=False)
+    done = superset_jamfor_register(superset, "--assets", str(FIXTURE_ASSETS), "--database-uri",
+                                    demo_warehouse_pg, state=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "Registrerade 3 assets" in done.stdout
+    assert "Registered 3 assets" in done.stdout and "1 charts answer with data (3 rows)" in done.stdout
+    state = next((tmp_path / "jamfor" / "superset").glob("*.json"))  # the same state file as `register`
+    assert f"State: {state}" in done.stdout
+    assert FIXTURE_CHART in state.read_text()
     client = SupersetClient.login(superset.url, superset.username, superset.password)
     database_id = client.find("database", [DATABASE_UUID])[DATABASE_UUID]["id"]
     try:

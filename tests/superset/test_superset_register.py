@@ -67,7 +67,7 @@ def copy_assets(tmp_path: Path) -> Path:
 def test_validate_accepts_the_fixture_assets_against_supersets_schemas_and_the_warehouse(operator):
     code, output = jamfor("validate", "--assets", str(FIXTURE_ASSETS), "--db", operator["warehouse"])
     assert code == 0, output
-    assert "3 filer" in output and "giltiga" in output
+    assert "3 files" in output and "are valid" in output
 
 
 def test_validate_names_file_key_and_code_of_every_problem(operator, tmp_path):
@@ -91,13 +91,13 @@ def test_validate_names_file_key_and_code_of_every_problem(operator, tmp_path):
 def test_plan_before_the_first_registration_creates_everything_and_exits_2(operator):
     code, output = jamfor("plan", "--assets", str(FIXTURE_ASSETS))
     assert code == 2, output
-    assert "3 skapas" in output or "4 skapas" in output
+    assert "3 to create" in output or "4 to create" in output
 
 
 def test_register_imports_verifies_chart_data_and_never_shows_the_database_password(operator, client):
     code, output = jamfor("register", "--assets", str(FIXTURE_ASSETS), "--db", operator["warehouse"])
     assert code == 0, output
-    assert "1 diagram svarar med data" in output
+    assert "1 charts answer with data" in output
     assert DB_PASSWORD not in output and operator["password"] not in output
     state_text = state_path(operator["url"]).read_text()
     assert DB_PASSWORD not in state_text
@@ -141,11 +141,11 @@ def test_registering_again_changes_nothing_and_plan_exits_0(operator, client):
     before = changed_on(client)
     code, output = jamfor("register", "--assets", str(FIXTURE_ASSETS))
     assert code == 0, output
-    assert "Inget att importera" in output
+    assert "Nothing to import" in output
     assert changed_on(client) == before
     code, output = jamfor("plan", "--assets", str(FIXTURE_ASSETS))
     assert code == 0, output
-    assert "0 skapas, 0 uppdateras" in output
+    assert "0 to create, 0 to update" in output
 
 
 def test_an_edit_made_through_the_rest_api_shows_as_drift_in_plan_and_status(operator, client, monkeypatch):
@@ -153,7 +153,7 @@ def test_an_edit_made_through_the_rest_api_shows_as_drift_in_plan_and_status(ope
     client.put("chart", chart_id, {"slice_name": "IBIC vid alla utredningar (riket), redigerad"})
     code, output = jamfor("plan", "--assets", str(FIXTURE_ASSETS))
     assert code == 2, output
-    assert "1 uppdateras" in output and "1 med drift" in output
+    assert "1 to update" in output and "1 with drift" in output
     monkeypatch.setenv("JAMFOR_ASSETS_DIR", str(FIXTURE_ASSETS))
     code, output = jamfor("status", "--db", operator["warehouse"], "--url", operator["url"])
     assert code == 0, output
@@ -199,14 +199,14 @@ def test_prune_deletes_only_our_removed_assets_and_only_when_asked(operator, cli
 
     extra_path.unlink()
     code, output = jamfor("plan", "--assets", str(root))
-    assert code == 2 and "1 borttagna ur repot" in output
+    assert code == 2 and "1 removed from the repository" in output
     code, output = jamfor("register", "--assets", str(root))
     assert code == 0 and "--prune" in output
     assert extra["uuid"] in client.find("chart", [extra["uuid"]])
 
     code, output = jamfor("register", "--assets", str(root), "--prune")
     assert code == 0, output
-    assert "Borttagen: chart Extra diagram som tas bort" in output
+    assert "Deleted: chart Extra diagram som tas bort" in output
     assert client.find("chart", [extra["uuid"]]) == {}
     assert client.get("chart", theirs["id"])["slice_name"] == "Någon annans diagram"
     assert client.get("dashboard", their_dashboard["id"])["dashboard_title"] == "Någon annans tavla"
@@ -231,7 +231,8 @@ def test_register_refuses_to_take_over_a_dataset_someone_else_made_on_the_same_t
         (root / "datasets/kommungrupp.yaml").write_text(yaml.safe_dump(ours, allow_unicode=True))
         code, output = jamfor("register", "--assets", str(root))
         assert code == 1
-        assert "samma namn" in output and "inte vårt" in output and "datasets/kommungrupp.yaml" in output
+        assert "of that name" in output and "jamfor did not create" in output
+        assert "datasets/kommungrupp.yaml" in output
         assert client.get("dataset", theirs["id"])["uuid"] == their_uuid
         assert client.find("dataset", [ours["uuid"]]) == {}
     finally:

@@ -97,7 +97,7 @@ def test_the_same_assets_register_on_the_sqlite_warehouse_jamfor_seed_demo_write
     try:
         code, output = jamfor("register", "--database-uri", f"sqlite:///{warehouse}")
         assert code == 0, output
-        assert "uppdateras (ny URI)" in output  # the database now points at the SQLite file
+        assert "update (new URI)" in output  # the database now points at the SQLite file
         database = client.find("database", [DATABASE_UUID])[DATABASE_UUID]["id"]
         connection = client.request("GET", f"/api/v1/database/{database}/connection", "connection").json()
         assert connection["result"]["sqlalchemy_uri"] == f"sqlite:///{warehouse}"
@@ -115,4 +115,4 @@ def test_pull_right_after_register_leaves_every_shipped_file_untouched(registere
     code, output = jamfor("pull", "--assets", str(root))
     assert code == 0, output
     assert [p for p, content in before.items() if p.read_bytes() != content] == []
-    assert "0 filer ändrade" in output
+    assert "0 files changed" in output

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,19 +25,27 @@ def shipped_assets(keep: Callable[[Asset], bool]) -> AssetSet:
 
 
 def register_and_fetch(superset, warehouse_url: str, assets: AssetSet, state_dir: Path) -> dict[str, Any]:
-    """Register ``assets`` (with their own registration state) and run every chart's saved query once."""
+    """Register ``assets`` (with their own registration state); every chart's rows come from the
+    registration's own verification, which already ran each chart's saved query once."""
     client = SupersetClient.login(superset.url, superset.username, superset.password)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_STATE_HOME", str(state_dir))
         result = register(client, assets, warehouse_url, superset.url)
     found = client.find("chart", [a.uuid for a in assets.of("chart")])
     ids = {uuid: int(chart["id"]) for uuid, chart in found.items()}
-    data = {}
-    for chart in assets.of("chart"):
-        answer = client.chart_data(ids[chart.uuid])
-        data[chart.source] = [row for result_ in answer["result"] for row in result_["data"]]
+    data = {chart.source: result.chart_data[chart.uuid] for chart in assets.of("chart")}
     return {"assets": assets, "result": result, "data": data, "client": client, "ids": ids}
 
 
 def rows_of(registered: dict[str, Any], slug: str, chart: str) -> list[dict[str, Any]]:
     return registered["data"][f"dashboards/{slug}/charts/{chart}.yaml"]
+
+
+def superset_jamfor_register(superset, *args: str, state: Path) -> subprocess.CompletedProcess[str]:
+    """``superset jamfor register ARGS`` inside the test Superset's configuration (its metadata DB),
+    with the registration state kept under ``state``."""
+    env = dict(os.environ, SUPERSET_CONFIG_PATH=str(superset.home / "superset_config.py"),
+               XDG_STATE_HOME=str(state))
+    env.pop("SUPERSET_URL", None)
+    return subprocess.run([str(Path(sys.executable).with_name("superset")), "jamfor", "register", *args],
+                          env=env, capture_output=True, text=True, check=False)

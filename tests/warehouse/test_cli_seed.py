@@ -57,9 +57,9 @@ def test_an_unreachable_database_exits_1_without_showing_its_password():
     result = CliRunner().invoke(main, ["seed", "--db", "postgresql://u:sekret@127.0.0.1:1/x"])
     assert result.exit_code == 1
     assert "sekret" not in result.output
-    assert "Fel: database postgresql://u:***@127.0.0.1:1/x" in " ".join(result.output.split())
+    assert "Error: database postgresql://u:***@127.0.0.1:1/x" in " ".join(result.output.split())
 
 
 def test_status_on_an_empty_database_says_nothing_is_loaded(sqlite_url):
     result = run("status", "--db", sqlite_url)
-    assert result.exit_code == 0 and "Inget är laddat" in result.output
+    assert result.exit_code == 0 and "Nothing is loaded" in result.output

@@ -102,7 +102,7 @@ def test_a_kpi_mapped_to_a_catalogue_indicator_loads_the_totals_from_every_page(
     data = kolada.data_requests()
     assert data[0] == "/v3/data/kpi/N00001/year/2020,2021"
     assert len(data) == 4  # 8 rows of N00001 in 2020-2021, two a page
-    assert "Varning: okända kommunkoder från Kolada hoppades över: 1999" in flat(result.output)
+    assert "Warning: unknown kommunkoder from Kolada were skipped: 1999" in flat(result.output)
     batch = read_table(db_url, "load_batch").query("source == 'kolada'").iloc[0]
     assert batch.attribution == "Källa: Kolada"
     assert batch.source_ref == f"Kolada {kolada.base_url}: kpi N00001; år 2020-2021; område alla"
@@ -173,7 +173,7 @@ def test_a_persistent_500_on_a_later_page_exits_1_and_writes_nothing(kolada, db_
                  "--base-url", kolada.base_url, "--db", db_url)
     assert result.exit_code == 1
     url = f"{kolada.base_url}/data/kpi/N00001/year/2020,2021?page=3"
-    assert f"Fel: Kolada answered HTTP 503 for {url} after 5 attempts; nothing was written" \
+    assert f"Error: Kolada answered HTTP 503 for {url} after 5 attempts; nothing was written" \
         in flat(result.output)
     assert sum("page=3" in r for r in kolada.state.requests) == 5
     assert dump(db_url) == before
@@ -186,7 +186,7 @@ def test_a_rerun_is_answered_from_the_cache_and_refresh_asks_kolada_again(kolada
     asked = len(kolada.state.requests)
     before = dump(sqlite_url)
     again = run(*args)
-    assert again.exit_code == 0 and "Oförändrat" in flat(again.output)
+    assert again.exit_code == 0 and "Unchanged" in flat(again.output)
     assert len(kolada.state.requests) == asked
     assert dump(sqlite_url) == before
     kolada.state.rows[3] = _row("N00001", "0114", 2021, 0)
@@ -214,14 +214,14 @@ def test_the_base_url_comes_from_the_environment(kolada, sqlite_url):
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--kpi", "N00001=no_such_indicator"],
-     "Fel: column --kpi: no catalogue indicator has this id (value 'no_such_indicator')"),
-    (["--kpi", "N99999"], "Fel: column --kpi: Kolada has no KPI with this id (value 'N99999')"),
+     "Error: column --kpi: no catalogue indicator has this id (value 'no_such_indicator')"),
+    (["--kpi", "N99999"], "Error: column --kpi: Kolada has no KPI with this id (value 'N99999')"),
     (["--kpi", "N00001=lss_ibic_alla_utredningar", "--kpi", "U00002=lss_ibic_alla_utredningar"],
-     "Fel: the same indicator given twice in --kpi (value 'lss_ibic_alla_utredningar')"),
+     "Error: the same indicator given twice in --kpi (value 'lss_ibic_alla_utredningar')"),
     (["--kpi", "N00001", "--years", "2021-2017"],
-     "Fel: --years: the range '2021-2017' ends before it starts"),
+     "Error: --years: the range '2021-2017' ends before it starts"),
     (["--kpi", "N00001", "--municipalities", "018004"],
-     "Fel: --municipalities: '018004' is not a kommunkod, länskod or 00 (riket) that Kolada publishes"),
+     "Error: --municipalities: '018004' is not a kommunkod, länskod or 00 (riket) that Kolada publishes"),
 ])
 def test_bad_options_exit_1_with_a_message_and_write_nothing(kolada, tmp_path, args, message):
     db = tmp_path / "w.db"
@@ -237,7 +237,7 @@ def test_without_kpi_options_the_catalogue_kolada_ids_are_loaded(kolada, tmp_pat
                  "--db", f"sqlite:///{tmp_path / 'w.db'}")
     if mapped.empty:
         assert result.exit_code == 1
-        assert "Fel: no --kpi given and no catalogue indicator has a kolada_kpi" in flat(result.output)
+        assert "Error: no --kpi given and no catalogue indicator has a kolada_kpi" in flat(result.output)
     else:
         assert all(k in " ".join(kolada.data_requests()) for k in mapped.kolada_kpi)
 
@@ -254,7 +254,7 @@ def test_search_lists_matching_kpis_with_their_publication_period_across_pages(k
 
 def test_search_without_hits_says_so(kolada):
     result = run("kolada", "search", "finns inte", "--base-url", kolada.base_url)
-    assert result.exit_code == 0 and "Inga nyckeltal i Kolada matchar 'finns inte'" in flat(result.output)
+    assert result.exit_code == 0 and "No Kolada KPI matches 'finns inte'" in flat(result.output)
 
 
 def _readme_commands() -> list[list[str]]:

@@ -46,7 +46,7 @@ def test_each_workbook_layout_loads_every_value_with_its_status_and_raw_text(lay
     expected = books.LAYOUTS[layout](path)
     result = run("load", "oj-excel", path, "--db", db_url)
     assert result.exit_code == 0, result.output
-    assert f"rader från {path.name}" in flat(result.output)
+    assert f"rows from {path.name}" in flat(result.output)
     assert loaded(db_url) == expected
     batch = read_table(db_url, "load_batch").query("source == 'oj_excel'").iloc[0]
     assert batch.source_ref == path.name and not batch.synthetic
@@ -86,7 +86,7 @@ def test_an_unknown_token_exits_1_names_the_cell_and_leaves_the_database_unchang
     books.with_unknown_token(bad)
     result = run("load", "oj-excel", bad, "--db", db_url)
     assert result.exit_code == 1
-    assert ("Fel: bad.xlsx: LSS!D7: not a number, Ja/Nej or a missing-value marker "
+    assert ("Error: bad.xlsx: LSS!D7: not a number, Ja/Nej or a missing-value marker "
             "(-, ., .., x or empty) (value 'Kanske')") in flat(result.output)
     assert dump(db_url) == before
 
@@ -97,7 +97,7 @@ def test_loading_the_same_workbook_twice_changes_nothing(sqlite_url, tmp_path):
     assert run("load", "oj-excel", path, "--db", sqlite_url).exit_code == 0
     before = dump(sqlite_url)
     second = run("load", "oj-excel", path, "--db", sqlite_url)
-    assert second.exit_code == 0 and "Oförändrat: wide.xlsx" in flat(second.output)
+    assert second.exit_code == 0 and "Unchanged: wide.xlsx" in flat(second.output)
     assert dump(sqlite_url) == before
 
 
@@ -107,7 +107,7 @@ def test_a_description_sheet_adds_its_indicator_and_an_undefined_column_is_skipp
     books.with_description_sheet(path)
     result = run("load", "oj-excel", path, "--db", db_url)
     assert result.exit_code == 0
-    assert (f"Varning: described.xlsx: LSS 2021!C1: unknown indicator skipped: "
+    assert (f"Warning: described.xlsx: LSS 2021!C1: unknown indicator skipped: "
             f"'{books.UNDEFINED_TITLE}'") in flat(result.output)
     indicators = read_table(db_url, "indicator").set_index("indicator_id")
     added = indicators.loc["oj_rutin_for_att_ta_emot_synpunkter_och_klagomal_inom_lss"]

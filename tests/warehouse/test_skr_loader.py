@@ -68,7 +68,7 @@ def test_a_long_csv_loads_every_answer_into_the_survey_tables(db_url, tmp_path):
     path = write_csv(tmp_path / "svar.csv", MALMO)
     result = run("load", "skr", path, "--db", db_url)
     assert result.exit_code == 0, result.output
-    assert "Laddade 5 rader från svar.csv" in flat(result.output)
+    assert "Loaded 5 rows from svar.csv" in flat(result.output)
     survey = read_table(db_url, "survey_response").set_index(["area_code", "verksamhetsomrade"])
     malmo = survey.loc[("1280", "funktionshinder")]
     assert (malmo.status, bool(malmo.gives_further_insatser), malmo.wants_without_bistandsbeslut) == (
@@ -107,7 +107,7 @@ def test_loading_the_same_file_again_changes_nothing(sqlite_url, tmp_path):
     assert run("load", "skr", path, "--db", sqlite_url).exit_code == 0
     before = dump(sqlite_url)
     second = run("load", "skr", path, "--db", sqlite_url)
-    assert second.exit_code == 0 and "Oförändrat: svar.csv" in flat(second.output)
+    assert second.exit_code == 0 and "Unchanged: svar.csv" in flat(second.output)
     assert dump(sqlite_url) == before
 
 

@@ -3,7 +3,7 @@
 An export differs from our files in ways that mean nothing: export defaults (``extra: null``,
 ``offset: 0`` …), instance ids (``chartId``, ``params.datasource`` "7__table", the query context's
 datasource id), the stamps ``assets.stamped`` adds (managed externally, certification), key and list
-order. ``normalise`` removes all of that. Given the repository's version of the file (``local``) it
+order. ``merge_export`` removes all of that. Given the repository's version of the file (``local``) it
 keeps the local value wherever the meaning is the same, so unchanged parts stay byte-identical.
 """
 
@@ -108,7 +108,7 @@ def _strip_context(context: Any, local: Any) -> Any:
     return context
 
 
-def normalise(data: dict[str, Any], local: dict[str, Any] | None = None) -> dict[str, Any]:
+def merge_export(data: dict[str, Any], local: dict[str, Any] | None = None) -> dict[str, Any]:
     """An exported (or stamped) asset as the repository keeps it; see the module docstring."""
     clean = {k: v for k, v in data.items() if k not in STAMP_KEYS}
     for key in STAMP_KEYS:  # the repository's own (unstamped) value, if its file has the key at all
@@ -187,5 +187,5 @@ def _position(position: dict[str, Any], local: Any) -> dict[str, Any]:
 
 def fingerprint(data: dict[str, Any]) -> str:
     """A short digest of an asset's meaning: equal for an import and its unchanged re-export."""
-    text = json.dumps(normalise(data), sort_keys=True, ensure_ascii=False, default=str)
+    text = json.dumps(merge_export(data), sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
