@@ -1,182 +1,286 @@
-"""The comparison tables computed after every load, inside the load's transaction.
+"""The derived tables, computed inside the warehouse after every load, in the load's transaction.
 
-Computed in pandas from the base tables rather than in SQL, so SQLite and PostgreSQL give the same
-numbers to the last bit (a test compares them). Each builder replaces its whole table: derived tables
-hold nothing that cannot be computed again.
+The comparison numbers (ranks, percentiles, colours, differences to riket, län and kommungrupp,
+change since the previous year) are one ``INSERT … SELECT`` with window functions, run where the data
+is: no value travels to Python and back, memory does not grow with the warehouse, and the same
+SQLAlchemy expression compiles for SQLite, PostgreSQL and other engines (a test compiles it for
+MySQL). A load says which (indicator, year) groups it touched (``Touched``); only those are computed
+again, so one more indicator costs the same in a warehouse of any size.
+
+Averages are summed in the database's order, so SQLite and PostgreSQL agree to within rounding
+(1e-9), not to the last bit; everything else is exact.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
-from sqlalchemy import Table, func, select
+from sqlalchemy import (
+    Float,
+    Integer,
+    Table,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+)
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql import Insert
 
-from jamfor.seed.bulk import insert_rows
 from jamfor.seed.derive_skr import INPUTS as SKR_INPUTS
 from jamfor.seed.derive_skr import rebuild_skr
 from jamfor.seed.schema import (
     RIKET,
     area,
+    batch_rows,
     derived_source,
     indicator,
-    indicator_comparison,
+    indicator_comparison_base,
     indicator_value,
     load_batch,
+    metadata,
 )
 
 RANKED_LEVELS = ("lan", "kommun", "stadsdel")
+# Above this many indicators a load recomputes the whole table in one statement: cheaper than one
+# statement per indicator, and a load that large replaces most of the warehouse anyway.
+PER_INDICATOR_LIMIT = 50
+# Base tables whose rows belong to a load batch.
+HELD_TABLES = tuple(t for t in metadata.sorted_tables
+                    if "batch_id" in t.c and t.c.batch_id.foreign_keys)
 
 
-def _frame(conn: Connection, query) -> pd.DataFrame:
-    result = conn.execute(query)
-    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+@dataclass(frozen=True)
+class Touched:
+    """What one load changed, as the derive step needs to know it.
 
-
-def _values(conn: Connection) -> pd.DataFrame:
-    query = select(
-        indicator_value.c.indicator_id, indicator_value.c.area_code, indicator_value.c.year,
-        indicator_value.c.value, indicator_value.c.status, indicator_value.c.batch_id,
-        load_batch.c.synthetic,
-    ).select_from(indicator_value.join(load_batch,
-                                       indicator_value.c.batch_id == load_batch.c.batch_id))
-    frame = _frame(conn, query)
-    frame["value"] = pd.to_numeric(frame["value"]).astype(float)
-    frame["synthetic"] = frame["synthetic"].astype(bool)
-    ok = frame["status"].eq("ok") & frame["value"].notna()
-    frame["ok_value"] = frame["value"].where(ok)
-    return frame
-
-
-def _rank_group(group: pd.DataFrame, higher_is_better: object) -> pd.DataFrame:
-    """Rank 1 is best; ties share the best rank. Bakgrundsmått (no direction) rank highest first."""
-    values = group["ok_value"]
-    ascending = not pd.isna(higher_is_better) and not bool(higher_is_better)
-    n = int(values.notna().sum())
-    r_min = values.rank(method="min", ascending=ascending)
-    r_max = values.rank(method="max", ascending=ascending)
-    worse = n - r_max
-    tied_others = r_max - r_min
-    percentile = (worse + 0.5 * tied_others) / (n - 1) * 100 if n > 1 else r_min * 0 + 50.0
-    return pd.DataFrame({"rank": r_min, "n_ranked": n, "percentile": percentile}, index=group.index)
-
-
-def _answers_through_stadsdelar(frame: pd.DataFrame) -> pd.Series:
-    """Kommun rows whose stadsdelar have rows the same indicator and year (their value is a share)."""
-    parents = frame.loc[frame.level == "stadsdel", ["indicator_id", "year", "area_code"]].assign(
-        area_code=lambda f: f.area_code.str[:4]).drop_duplicates()
-    marked = frame[["indicator_id", "year", "area_code"]].merge(
-        parents.assign(aggregate=True), how="left", on=["indicator_id", "year", "area_code"])
-    return pd.Series(marked["aggregate"].eq(True).to_numpy() & (frame.level == "kommun").to_numpy(),
-                     index=frame.index)
-
-
-def _colour(frame: pd.DataFrame) -> pd.Series:
-    """ÖJ's relative comparison: grön / gul / röd by thirds, grå where the value is missing.
-
-    A group holding only 0 and 100 is a yes/no indicator at kommun level: ja is grön, nej röd, as in
-    Socialstyrelsen's own tables (thirds of a two-valued list would colour most ja answers gul). A
-    kommun that answers through its stadsdelar (Stockholm) holds a share, not a ja/nej, and does not
-    make the group two-valued or not; it is coloured by thirds.
+    ``tables``: every base table the load inserted into, updated or deleted from.
+    ``groups``: (indicator_id, year) of every indicator_value row inserted, replaced or deleted.
+    ``indicators``: indicator_id of every indicator row inserted, updated or deleted (its direction
+    or kind may have changed, so all its years are computed again).
     """
-    colour = pd.Series(np.select(
-        [frame["percentile"] >= 200 / 3, frame["percentile"] < 100 / 3], ["gron", "rod"], "gul"
-    ), index=frame.index, dtype=object)
-    keys = ["indicator_id", "year", "level"]
-    answers = frame["ok_value"].where(~_answers_through_stadsdelar(frame))
-    binary = answers.groupby([frame[k] for k in keys]).transform(
-        lambda v: bool(v.notna().any()) and set(v.dropna().unique()) <= {0.0, 100.0}
-    ).astype(bool) & answers.notna()
-    colour[binary & frame["ok_value"].eq(100.0)] = "gron"
-    colour[binary & frame["ok_value"].eq(0.0)] = "rod"
-    colour[frame["ok_value"].isna()] = "gra"
-    directionless = frame["higher_is_better"].isna() | ~frame["level"].isin(RANKED_LEVELS)
-    colour[directionless] = None
-    return colour
+
+    tables: frozenset[str] = frozenset()
+    groups: frozenset[tuple[str, int]] = frozenset()
+    indicators: frozenset[str] = frozenset()
+
+    @classmethod
+    def of_frames(cls, tables: Mapping[str, pd.DataFrame]) -> Touched:
+        """What writing these frames touches (rows a load deletes must be added by the loader)."""
+        values = tables.get("indicator_value")
+        groups = frozenset() if values is None else frozenset(
+            (str(i), int(y)) for i, y in values[["indicator_id", "year"]].drop_duplicates()
+            .itertuples(index=False, name=None))
+        defined = tables.get("indicator")
+        indicators = frozenset() if defined is None else frozenset(map(str, defined["indicator_id"]))
+        return cls(frozenset(tables), groups, indicators)
+
+    @classmethod
+    def of_batches(cls, conn: Connection, batch_ids: Collection[int]) -> Touched:
+        """What deleting these batches' rows touches (a reload deletes its input's earlier rows)."""
+        if not batch_ids:
+            return cls()
+        held = indicator_value.c.batch_id.in_(list(batch_ids))
+        groups = conn.execute(select(indicator_value.c.indicator_id, indicator_value.c.year)
+                              .where(held).distinct())
+        indicators = conn.execute(select(indicator.c.indicator_id)
+                                  .where(indicator.c.batch_id.in_(list(batch_ids))))
+        return cls(frozenset(t.name for t in HELD_TABLES),
+                   frozenset((str(i), int(y)) for i, y in groups),
+                   frozenset(indicators.scalars()))
+
+    def __or__(self, other: Touched) -> Touched:
+        return Touched(self.tables | other.tables, self.groups | other.groups,
+                       self.indicators | other.indicators)
 
 
-def comparison_frame(values: pd.DataFrame, areas: pd.DataFrame,
-                     indicators: pd.DataFrame) -> pd.DataFrame:
-    """One row per indicator × area × year with everything a comparison chart needs."""
-    lan_names = areas.loc[areas.level == "lan", ["area_code", "name"]].rename(
-        columns={"area_code": "lan_code", "name": "lan_name"})
-    frame = (values.merge(areas[["area_code", "name", "level", "lan_code", "kommungrupp"]],
-                          on="area_code")
-             .merge(lan_names, on="lan_code", how="left")
-             .merge(indicators, on="indicator_id"))
-    iso = areas.loc[areas.level == "lan", ["area_code", "iso_3166_2"]].rename(
-        columns={"area_code": "lan_code"})
-    frame = frame.merge(iso, on="lan_code", how="left")
-    ref = frame[["indicator_id", "year", "area_code", "ok_value"]]
-    riket = ref[ref.area_code == RIKET].rename(columns={"ok_value": "riket_value"}).drop(
-        columns="area_code")
-    lan = ref.rename(columns={"area_code": "lan_code", "ok_value": "lan_value"})
-    group_mean = (frame[frame.level == "kommun"].groupby(["indicator_id", "year", "kommungrupp"])
-                  ["ok_value"].mean().rename("kommungrupp_mean").reset_index())
-    frame = (frame.merge(riket, on=["indicator_id", "year"], how="left")
-             .merge(lan, on=["indicator_id", "year", "lan_code"], how="left")
-             .merge(group_mean, on=["indicator_id", "year", "kommungrupp"], how="left"))
-    frame.loc[frame.level.isin(["riket", "lan"]), "kommungrupp_mean"] = np.nan
-    frame.loc[frame.level == "lan", "lan_value"] = np.nan
-    ranked = frame[frame.level.isin(RANKED_LEVELS)]
-    ranks = [
-        _rank_group(group, group["higher_is_better"].iloc[0])
-        for _, group in ranked.groupby(["indicator_id", "year", "level"])
-    ]
-    frame = frame.join(pd.concat(ranks) if ranks else pd.DataFrame(
-        columns=["rank", "n_ranked", "percentile"]))
-    frame.loc[frame.ok_value.isna(), ["rank", "percentile"]] = np.nan
-    frame["colour"] = _colour(frame)
-    frame["diff_riket_pp"] = (frame.ok_value - frame.riket_value).where(frame.level != "riket")
-    frame = frame.sort_values(["indicator_id", "area_code", "year"])
-    previous = frame.groupby(["indicator_id", "area_code"])
-    frame["prev_year"] = previous["year"].shift(1)
-    frame["change_since_prev"] = frame.ok_value - previous["ok_value"].shift(1)
-    frame["period"] = [date(int(y), 1, 1) for y in frame.year]
-    frame = frame.rename(columns={"name": "area_name", "title": "indicator_title",
-                                  "short_title": "indicator_short_title"})
-    frame = frame.reindex(columns=[c.name for c in indicator_comparison.columns])
-    frame["value"] = frame["value"].astype(float)
-    return frame.reset_index(drop=True)
+def _from_year(touched: Touched) -> dict[str, int]:
+    """Per indicator, the first year to compute again (0: every year). A changed year changes the
+    next year's change_since_prev too, so everything from the earliest touched year on is redone."""
+    scope: dict[str, int] = {}
+    for indicator_id, year in touched.groups:
+        scope[indicator_id] = min(year, scope.get(indicator_id, year))
+    return {**scope, **{indicator_id: 0 for indicator_id in touched.indicators}}
 
 
-def _indicator_comparison(conn: Connection) -> None:
-    values = _values(conn)
-    areas = _frame(conn, select(area))
-    indicators = _frame(conn, select(indicator.c.indicator_id, indicator.c.title,
-                                     indicator.c.short_title, indicator.c.kind, indicator.c.unit,
-                                     indicator.c.higher_is_better))
-    indicators["higher_is_better"] = indicators["higher_is_better"].map(
-        lambda v: None if v is None or pd.isna(v) else bool(v)).astype(object)
-    conn.execute(indicator_comparison.delete())
-    if values.empty:
+def _constants(*values: object) -> list:
+    """An IN list of fixed values as separate parameters (an expanding list cannot be executemany'd)."""
+    return [literal(v) for v in values]
+
+
+def comparison_select(per_indicator: bool = False):
+    """The comparison rows as one SELECT. With ``per_indicator`` it reads one indicator's values from
+    a year on (bind parameters ``indicator_id`` and ``from_year``)."""
+    v, a, i, b = indicator_value.c, area.c, indicator.c, load_batch.c
+    is_ok = and_(v.status == "ok", v.value.isnot(None))
+    ok_value = case((is_ok, v.value), else_=null())
+    # A kommun that answers through its stadsdelar (Stockholm) holds a share, not a ja/nej answer.
+    stadsdel = area.alias("s")
+    parent = (select(indicator_value.c.indicator_id, indicator_value.c.year,
+                     func.substr(stadsdel.c.area_code, 1, 4).label("kommun_code"))
+              .select_from(indicator_value.join(stadsdel,
+                                                stadsdel.c.area_code == indicator_value.c.area_code))
+              .where(stadsdel.c.level == "stadsdel").distinct())
+    if per_indicator:
+        parent = parent.where(indicator_value.c.indicator_id == bindparam("indicator_id"))
+    parent = parent.subquery("parent")
+    source = (indicator_value.join(area, a.area_code == v.area_code)
+              .join(indicator, i.indicator_id == v.indicator_id)
+              .join(load_batch, b.batch_id == v.batch_id)
+              .outerjoin(parent, and_(parent.c.indicator_id == v.indicator_id,
+                                      parent.c.year == v.year, parent.c.kommun_code == v.area_code)))
+    through_stadsdelar = and_(a.level == "kommun", parent.c.kommun_code.isnot(None))
+    rows = select(
+        v.indicator_id, v.year, v.area_code, v.value, v.status, v.batch_id, b.synthetic, a.level,
+        a.lan_code, a.kommungrupp, i.higher_is_better, ok_value.label("ok_value"),
+        case((is_ok, 1), else_=0).label("is_ok"),
+        case((through_stadsdelar, null()), else_=ok_value).label("answer"),
+        # Rank 1 is best: ascending where lower is better, otherwise (bakgrundsmått too) descending.
+        case((i.higher_is_better == False, ok_value), else_=-ok_value).label("sort_key"),  # noqa: E712
+    ).select_from(source)
+    if per_indicator:
+        rows = rows.where(v.indicator_id == bindparam("indicator_id"))
+    rows = rows.subquery("r")
+    r = rows.c
+    level_group = [r.indicator_id, r.year, r.level]
+    ranked_group = [*level_group, r.is_ok]
+    rank = func.rank().over(partition_by=ranked_group, order_by=r.sort_key)
+    r_max = func.count().over(partition_by=ranked_group, order_by=r.sort_key)  # last of the ties
+    n = func.count(r.ok_value).over(partition_by=level_group)
+    n_answers = func.count(r.answer).over(partition_by=level_group)
+    n_not_binary = func.sum(case((r.answer.notin_(_constants(0.0, 100.0)), 1), else_=0)).over(
+        partition_by=level_group)
+    riket_value = func.max(case((r.area_code == RIKET, r.ok_value))).over(
+        partition_by=[r.indicator_id, r.year])
+    lan_value = func.max(case((r.level == "lan", r.ok_value))).over(
+        partition_by=[r.indicator_id, r.year, r.lan_code])
+    group_mean = func.avg(case((r.level == "kommun", r.ok_value))).over(
+        partition_by=[r.indicator_id, r.year, r.kommungrupp])
+    previous = {"partition_by": [r.indicator_id, r.area_code], "order_by": r.year}
+    windows = select(
+        r.indicator_id, r.year, r.area_code, r.value, r.status, r.batch_id, r.synthetic, r.level,
+        r.lan_code, r.kommungrupp, r.higher_is_better, r.ok_value, r.answer,
+        rank.label("r_min"), r_max.label("r_max"), n.label("n"), n_answers.label("n_answers"),
+        n_not_binary.label("n_not_binary"), riket_value.label("riket_value"),
+        lan_value.label("lan_value"), group_mean.label("group_mean"),
+        func.lag(r.year).over(**previous).label("prev_year"),
+        func.lag(r.ok_value).over(**previous).label("prev_value"),
+    ).subquery("w")
+    w = windows.c
+    ranked = w.level.in_(_constants(*RANKED_LEVELS))
+    has_rank = and_(ranked, w.ok_value.isnot(None))
+    worse, tied_others = cast(w.n - w.r_max, Float), cast(w.r_max - w.r_min, Float)
+    percentile = case(
+        (w.n > 1, (worse + literal(0.5, Float) * tied_others) / cast(w.n - 1, Float)
+         * literal(100.0, Float)),
+        else_=literal(50.0, Float))
+    binary = and_(w.n_answers > 0, w.n_not_binary == 0, w.answer.isnot(None))
+    colour = case(
+        (or_(w.higher_is_better.is_(None), ~ranked), null()),
+        (w.ok_value.is_(None), "gra"),
+        (and_(binary, w.ok_value == 100.0), "gron"),
+        (and_(binary, w.ok_value == 0.0), "rod"),
+        (percentile >= literal(200 / 3, Float), "gron"),
+        (percentile < literal(100 / 3, Float), "rod"),
+        else_="gul")
+    query = select(
+        w.indicator_id, w.year, w.area_code, w.value, w.status,
+        w.riket_value,
+        case((w.level != "lan", w.lan_value)).label("lan_value"),
+        case((and_(w.level.in_(_constants("kommun", "stadsdel")), w.kommungrupp.isnot(None)), w.group_mean))
+        .label("kommungrupp_mean"),
+        case((has_rank, w.r_min)).label("rank"),
+        case((ranked, w.n)).label("n_ranked"),
+        case((has_rank, percentile)).label("percentile"),
+        colour.label("colour"),
+        case((w.level != "riket", w.ok_value - w.riket_value)).label("diff_riket_pp"),
+        w.prev_year,
+        (w.ok_value - w.prev_value).label("change_since_prev"),
+        w.synthetic, w.batch_id,
+    )
+    if per_indicator:
+        query = query.where(w.year >= bindparam("from_year", type_=Integer))
+    return query
+
+
+def comparison_insert(per_indicator: bool = False) -> Insert:
+    """``INSERT INTO indicator_comparison_base SELECT …``: what the derive step runs."""
+    query = comparison_select(per_indicator)
+    return indicator_comparison_base.insert().from_select(
+        [c.name for c in query.selected_columns], query)
+
+
+def _clear(conn: Connection, table: Table) -> None:
+    """Empty a derived table. On PostgreSQL TRUNCATE, which leaves no dead rows behind (the one
+    dialect-specific statement here); elsewhere DELETE, which SQLite also runs as a truncation."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f'TRUNCATE "{table.name}"')
+    else:
+        conn.execute(table.delete())
+
+
+def _analyze(conn: Connection, table: Table) -> None:
+    """Fresh planner statistics after a table was rewritten, so the charts' queries use its indexes."""
+    if conn.dialect.name in ("postgresql", "sqlite"):
+        conn.exec_driver_sql(f'ANALYZE "{table.name}"')
+
+
+def _indicator_comparison(conn: Connection, touched: Touched | None) -> None:
+    scope = None if touched is None or "area" in touched.tables else _from_year(touched)
+    if scope is None or len(scope) > PER_INDICATOR_LIMIT:
+        _clear(conn, indicator_comparison_base)
+        conn.execute(comparison_insert())
+        _analyze(conn, indicator_comparison_base)
         return
-    frame = comparison_frame(values, areas, indicators)
-    for key in ("rank", "n_ranked", "prev_year"):
-        frame[key] = frame[key].astype("Int64")
-    insert_rows(conn, indicator_comparison, frame)
+    if not scope:
+        return
+    t = indicator_comparison_base.c
+    params = [{"indicator_id": ind, "from_year": year} for ind, year in sorted(scope.items())]
+    conn.execute(indicator_comparison_base.delete().where(
+        t.indicator_id == bindparam("indicator_id"), t.year >= bindparam("from_year", type_=Integer)),
+        params)
+    conn.execute(comparison_insert(per_indicator=True), params)
+
+
+def _batch_rows(conn: Connection, touched: Touched | None) -> None:
+    """Count rows per batch in each base table the load changed (an index-only scan each)."""
+    for table in HELD_TABLES:
+        if touched is not None and table.name not in touched.tables:
+            continue
+        conn.execute(batch_rows.delete().where(batch_rows.c.base_table == table.name))
+        conn.execute(batch_rows.insert().from_select(
+            ["batch_id", "base_table", "n_rows"],
+            select(table.c.batch_id, literal(table.name), func.count())
+            .group_by(table.c.batch_id)))
 
 
 @dataclass(frozen=True)
 class Builder:
-    """A derived table's computation and the base tables it reads."""
+    """A derived table's computation and the base tables it reads. ``build`` gets what the load
+    touched, or None when that is unknown (then it recomputes everything it holds)."""
 
     name: str
     inputs: tuple[Table, ...]
-    build: Callable[[Connection], None]
+    build: Callable[[Connection, Touched | None], None]
+    incremental: bool = field(default=False)
 
 
 DERIVED = (
-    Builder("indicator_comparison", (indicator_value, indicator, area), _indicator_comparison),
-    Builder("skr", SKR_INPUTS, rebuild_skr),
+    Builder("indicator_comparison", (indicator_value, indicator, area), _indicator_comparison,
+            incremental=True),
+    Builder("batch_rows", HELD_TABLES, _batch_rows, incremental=True),
+    Builder("skr", SKR_INPUTS, lambda conn, _touched: rebuild_skr(conn)),
 )
 
 
-def _input_state(conn: Connection, inputs: tuple[Table, ...]) -> set[tuple[str, int, int]]:
+def _input_state(conn: Connection, inputs: Iterable[Table]) -> set[tuple[str, int, int]]:
     """Per base table: rows and the newest batch id. A load that writes, replaces or deletes rows of a
     table changes one of them: what it writes carries its batch id, larger than every earlier one."""
     return {
@@ -186,18 +290,26 @@ def _input_state(conn: Connection, inputs: tuple[Table, ...]) -> set[tuple[str, 
     }
 
 
-def rebuild_derived(conn: Connection) -> None:
-    """Recompute, inside the caller's transaction, every derived table whose inputs changed since it
-    was last computed; an ÖJ load then costs the SKR analyses nothing, and the reverse."""
+def rebuild_derived(conn: Connection, touched: Touched | None = None) -> None:
+    """Bring every derived table up to date inside the caller's transaction.
+
+    With ``touched`` (what the load changed) a builder whose inputs the load did not change is
+    skipped, and the comparison is computed again only for the touched indicators and years. Without
+    it, each builder compares its inputs' row counts and newest batch with those it was last computed
+    from, and recomputes whole when they differ. A builder that has never run computes everything.
+    """
     for builder in DERIVED:
-        state = _input_state(conn, builder.inputs)
-        last = conn.execute(
+        last = {tuple(row) for row in conn.execute(
             select(derived_source.c.base_table, derived_source.c.n_rows, derived_source.c.max_batch_id)
-            .where(derived_source.c.builder == builder.name)).fetchall()
-        if {tuple(row) for row in last} == state:
+            .where(derived_source.c.builder == builder.name))}
+        names = {t.name for t in builder.inputs}
+        if touched is not None and last and not names & touched.tables:
+            continue
+        state = _input_state(conn, builder.inputs)
+        if state == last:
             continue
         conn.execute(derived_source.delete().where(derived_source.c.builder == builder.name))
         conn.execute(derived_source.insert(), [
             {"builder": builder.name, "base_table": name, "n_rows": n, "max_batch_id": newest}
             for name, n, newest in sorted(state)])
-        builder.build(conn)
+        builder.build(conn, touched if last and builder.incremental else None)

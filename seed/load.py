@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from jamfor import __version__
 from jamfor.seed.bulk import insert_rows
-from jamfor.seed.derive import rebuild_derived
+from jamfor.seed.derive import Touched, rebuild_derived
 from jamfor.seed.errors import BadInput
 from jamfor.seed.frames import SourceFrames, records
 from jamfor.seed.schema import create_all, load_batch, metadata
@@ -160,6 +160,7 @@ def load(engine: Engine, frames: SourceFrames, *, force: bool = False) -> LoadRe
             if unchanged is not None:
                 return LoadResult(unchanged, 0, 0, unchanged=True)
         earlier = _earlier_batches(conn, frames)
+        touched = Touched.of_frames(frames.tables) | Touched.of_batches(conn, earlier)
         batch_id = conn.execute(
             load_batch.insert().values(
                 source=frames.source, source_ref=frames.source_ref, sha256=frames.sha256,
@@ -178,7 +179,7 @@ def load(engine: Engine, frames: SourceFrames, *, force: bool = False) -> LoadRe
             _delete_unreferenced(conn, name, stale[name])
         conn.execute(load_batch.update().where(load_batch.c.batch_id == batch_id)
                      .values(finished_at=_now(), rows=written))
-        rebuild_derived(conn)
+        rebuild_derived(conn, touched)
     return LoadResult(batch_id, written, skipped, unchanged=False)
 
 

@@ -15,13 +15,21 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Table,
     Text,
+    and_,
+    inspect,
+    select,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.schema import DropTable
+from sqlalchemy.sql import Select
+from sqlalchemy.sql.functions import FunctionElement
 
 metadata = MetaData()
 
@@ -110,24 +118,17 @@ indicator_value = Table(
     CheckConstraint(f"status IN {STATUSES}", name="indicator_value_status"),
 )
 
-indicator_comparison = Table(
-    "indicator_comparison",
+# The comparison numbers, one row per indicator × area × year: keys and what jamfor.seed.derive
+# computes, nothing that can be joined in. Titles and names come from the view indicator_comparison
+# (see jamfor.seed.comparison), so a renamed kommun or indicator needs no recomputation and a load writes
+# 18 narrow columns instead of 29 wide ones. The indexes serve the dashboards' filters: an indicator
+# and year (the primary key's prefix), one area across indicators and years.
+indicator_comparison_base = Table(
+    "indicator_comparison_base",
     metadata,
     Column("indicator_id", String(80), primary_key=True),
-    Column("area_code", String(8), primary_key=True),
     Column("year", Integer, primary_key=True),
-    Column("period", Date, nullable=False),
-    Column("indicator_title", Text, nullable=False),
-    Column("indicator_short_title", Text, nullable=False),
-    Column("kind", String(16), nullable=False),
-    Column("unit", String(16), nullable=False),
-    Column("higher_is_better", Boolean),
-    Column("area_name", Text, nullable=False),
-    Column("level", String(10), nullable=False),
-    Column("lan_code", String(2)),
-    Column("lan_name", Text),
-    Column("iso_3166_2", String(6)),
-    Column("kommungrupp", String(2)),
+    Column("area_code", String(8), primary_key=True),
     Column("value", Float),
     Column("status", String(16), nullable=False),
     Column("riket_value", Float),
@@ -142,12 +143,20 @@ indicator_comparison = Table(
     Column("change_since_prev", Float),
     Column("synthetic", Boolean, nullable=False),
     Column("batch_id", Integer, nullable=False),
+    Index("ix_indicator_comparison_base_area", "area_code", "year"),
+)
+
+# Rows per batch and base table, counted by jamfor.seed.derive after every load: the data-sources note
+# on every dashboard reads this instead of grouping the whole warehouse.
+batch_rows = Table(
+    "batch_rows",
+    metadata,
+    Column("batch_id", Integer, primary_key=True),
+    Column("base_table", String(40), primary_key=True),
+    Column("n_rows", Integer, nullable=False),
 )
 
 
-def create_all(engine: Engine) -> None:
-    """Create every table that does not exist yet; safe to call before every load."""
-    metadata.create_all(engine, checkfirst=True)
 
 
 # --- SKR: inventering av socialtjänstens insatser (2021 survey, 2022 report) --------------------------
@@ -407,3 +416,74 @@ derived_source = Table(
     Column("n_rows", Integer, nullable=False),
     Column("max_batch_id", Integer, nullable=False),
 )
+
+
+class year_start(FunctionElement):  # noqa: N801 - named like the SQL functions it stands for
+    """1 January of an integer year as a date: the charts' time column. Each dialect spells it its own
+    way; SQLite stores dates as ISO text, as SQLAlchemy's Date type does."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(year_start)
+def _year_start_default(element, compiler, **kw):
+    return f"CAST(CAST({compiler.process(element.clauses, **kw)} AS VARCHAR(4)) || '-01-01' AS DATE)"
+
+
+@compiles(year_start, "postgresql")
+def _year_start_postgresql(element, compiler, **kw):
+    return f"make_date({compiler.process(element.clauses, **kw)}, 1, 1)"
+
+
+@compiles(year_start, "sqlite")
+def _year_start_sqlite(element, compiler, **kw):
+    return f"printf('%04d-01-01', {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(year_start, "mysql")
+def _year_start_mysql(element, compiler, **kw):
+    return f"MAKEDATE({compiler.process(element.clauses, **kw)}, 1)"
+
+
+COMPARISON_VIEW = "indicator_comparison"
+
+
+def comparison_view() -> Select:
+    """What the view indicator_comparison shows: the computed numbers with the titles and names a chart
+    needs. Its columns are those of the former table of that name, which datasets and analysts use."""
+    c, i, a = indicator_comparison_base.c, indicator.alias("i"), area.alias("a")
+    lan = area.alias("l")
+    return (
+        select(
+            c.indicator_id, c.area_code, c.year, year_start(c.year).label("period"),
+            i.c.title.label("indicator_title"), i.c.short_title.label("indicator_short_title"),
+            i.c.kind, i.c.unit, i.c.higher_is_better, a.c.name.label("area_name"), a.c.level,
+            a.c.lan_code, lan.c.name.label("lan_name"), lan.c.iso_3166_2, a.c.kommungrupp, c.value,
+            c.status, c.riket_value, c.lan_value, c.kommungrupp_mean, c.rank, c.n_ranked,
+            c.percentile, c.colour, c.diff_riket_pp, c.prev_year, c.change_since_prev, c.synthetic,
+            c.batch_id,
+        )
+        .select_from(
+            indicator_comparison_base
+            .join(i, i.c.indicator_id == c.indicator_id)
+            .join(a, a.c.area_code == c.area_code)
+            .outerjoin(lan, and_(lan.c.area_code == a.c.lan_code, lan.c.level == "lan")))
+    )
+
+
+def create_all(engine: Engine) -> None:
+    """Create every table and view that does not exist yet; safe to call before every load.
+
+    A warehouse from before the view held indicator_comparison as a table: it is dropped (derived data,
+    computed again) and its builder's record cleared, so the next load recomputes the numbers."""
+    metadata.create_all(engine, checkfirst=True)
+    found = inspect(engine)
+    if COMPARISON_VIEW in found.get_view_names():
+        return
+    with engine.begin() as conn:
+        if COMPARISON_VIEW in found.get_table_names():
+            conn.execute(DropTable(Table(COMPARISON_VIEW, MetaData())))
+            conn.execute(derived_source.delete())
+        body = comparison_view().compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})
+        conn.exec_driver_sql(f"CREATE VIEW {COMPARISON_VIEW} AS {body}")

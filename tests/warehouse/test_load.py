@@ -98,7 +98,7 @@ KILL_MID_LOAD = textwrap.dedent("""
     from jamfor.seed.db import engine_for
     from jamfor.seed.seeding import run_seed
 
-    def die(conn):
+    def die(conn, touched):
         os.kill(os.getpid(), signal.SIGKILL)  # rows are written, the transaction is open
 
     jamfor.seed.load.rebuild_derived = die
