@@ -79,11 +79,16 @@ def _earlier_batches(conn: Connection, frames: SourceFrames) -> list[int]:
     ).scalars())
 
 
-def _existing_keys(conn: Connection, table, pk: list[str]) -> pd.DataFrame:
+def _existing_keys(conn: Connection, table, pk: list[str], frame: pd.DataFrame | None) -> pd.DataFrame:
+    """Keys the warehouse holds; given the batch's frame, only those sharing its values of the first
+    key column (its indicators, say), not every key of a national warehouse."""
     query = (
         select(*[table.c[c] for c in pk], table.c.batch_id, load_batch.c.synthetic)
         .select_from(table.join(load_batch, table.c.batch_id == load_batch.c.batch_id))
     )
+    first = None if frame is None else frame[pk[0]].drop_duplicates()
+    if first is not None and len(first) <= 1000:
+        query = query.where(table.c[pk[0]].in_([v.item() if hasattr(v, "item") else v for v in first]))
     rows = conn.execute(query).fetchall()
     frame = pd.DataFrame(rows, columns=[*pk, "batch_id", "synthetic"])
     frame["synthetic"] = frame["synthetic"].astype(bool)
@@ -110,7 +115,7 @@ def _write_table(conn: Connection, name: str, frame: pd.DataFrame, batch_id: int
     referenced = _is_referenced(name)
     if earlier and not referenced:
         conn.execute(table.delete().where(table.c.batch_id.in_(earlier)))
-    existing = _existing_keys(conn, table, pk)
+    existing = _existing_keys(conn, table, pk, None if referenced else frame)
     merged = frame.merge(existing, on=pk, how="left", indicator=True)
     held = (merged["_merge"] == "both").to_numpy()
     protected = held & merged["synthetic"].eq(False).to_numpy() & synthetic
