@@ -49,9 +49,6 @@ from jamfor.seed.schema import (
 )
 
 RANKED_LEVELS = ("lan", "kommun", "stadsdel")
-# Above this many indicators a load recomputes the whole table in one statement: cheaper than one
-# statement per indicator, and a load that large replaces most of the warehouse anyway.
-PER_INDICATOR_LIMIT = 50
 # Base tables whose rows belong to a load batch.
 HELD_TABLES = tuple(t for t in metadata.sorted_tables
                     if "batch_id" in t.c and t.c.batch_id.foreign_keys)
@@ -226,21 +223,31 @@ def _clear(conn: Connection, table: Table) -> None:
         conn.execute(table.delete())
 
 
-def _analyze(conn: Connection, table: Table) -> None:
-    """Fresh planner statistics after a table was rewritten, so the charts' queries use its indexes."""
+def _analyze(conn: Connection, *tables: Table) -> None:
+    """Fresh planner statistics after a load, so the charts' queries start from the small tables and
+    use the indexes. SQLite samples (analysis_limit) so this stays a fraction of a second at any size;
+    SQLite has no autovacuum to do it later, and PostgreSQL's would come too late for the first view."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA analysis_limit=1000")
     if conn.dialect.name in ("postgresql", "sqlite"):
-        conn.exec_driver_sql(f'ANALYZE "{table.name}"')
+        for table in tables:
+            conn.exec_driver_sql(f'ANALYZE "{table.name}"')
 
 
 def _indicator_comparison(conn: Connection, touched: Touched | None) -> None:
+    """One statement per touched indicator (its rows sort in memory, on any engine, and cost about
+    what they cost inside one whole-table statement); everything at once when what changed is not
+    known or the areas changed."""
     scope = None if touched is None or "area" in touched.tables else _from_year(touched)
-    if scope is None or len(scope) > PER_INDICATOR_LIMIT:
+    if scope is None:
         _clear(conn, indicator_comparison_base)
         conn.execute(comparison_insert())
-        _analyze(conn, indicator_comparison_base)
-        return
-    if not scope:
-        return
+    elif scope:
+        _update_indicators(conn, scope)
+    _analyze(conn, indicator_comparison_base, indicator, area)
+
+
+def _update_indicators(conn: Connection, scope: dict[str, int]) -> None:
     t = indicator_comparison_base.c
     params = [{"indicator_id": ind, "from_year": year} for ind, year in sorted(scope.items())]
     conn.execute(indicator_comparison_base.delete().where(
