@@ -229,7 +229,10 @@ def main() -> None:
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     print(f"{args.indicators} indicators × 312 areas × 10 years; jamfor in loads of {args.per_load}")
     for kind in kinds:
-        results = {case: run_case(case, kind, args.indicators, args.per_load, args.pg) for case in CASES}
+        results = {}
+        for case in CASES:
+            results[case] = run_case(case, kind, args.indicators, args.per_load, args.pg)
+            print(f"{kind} {case}: {json.dumps(results[case])}", flush=True)  # kept if a later case fails
         report(kind, results)
 
 

@@ -70,7 +70,8 @@ class Touched:
 
     @classmethod
     def of_frames(cls, tables: Mapping[str, pd.DataFrame]) -> Touched:
-        """What writing these frames touches (rows a load deletes must be added by the loader)."""
+        """What writing or removing these rows touches: per table a frame holding at least its key
+        columns (a load's frames, or the keys it wrote and removed)."""
         values = tables.get("indicator_value")
         groups = frozenset() if values is None else frozenset(
             (str(i), int(y)) for i, y in values[["indicator_id", "year"]].drop_duplicates()

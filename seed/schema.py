@@ -25,7 +25,7 @@ from sqlalchemy import (
     inspect,
     select,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import DropTable
 from sqlalchemy.sql import Select
@@ -472,18 +472,26 @@ def comparison_view() -> Select:
     )
 
 
-def create_all(engine: Engine) -> None:
-    """Create every table and view that does not exist yet; safe to call before every load.
+def create_all(bind: Engine | Connection) -> None:
+    """Create every table and view that does not exist yet; safe to call before every load, with an
+    engine or inside the caller's transaction.
 
     A warehouse from before the view held indicator_comparison as a table: it is dropped (derived data,
     computed again) and its builder's record cleared, so the next load recomputes the numbers."""
-    metadata.create_all(engine, checkfirst=True)
-    found = inspect(engine)
+    metadata.create_all(bind, checkfirst=True)
+    found = inspect(bind)
     if COMPARISON_VIEW in found.get_view_names():
         return
-    with engine.begin() as conn:
-        if COMPARISON_VIEW in found.get_table_names():
-            conn.execute(DropTable(Table(COMPARISON_VIEW, MetaData())))
-            conn.execute(derived_source.delete())
-        body = comparison_view().compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})
-        conn.exec_driver_sql(f"CREATE VIEW {COMPARISON_VIEW} AS {body}")
+    if isinstance(bind, Engine):
+        with bind.begin() as conn:
+            _create_view(conn, COMPARISON_VIEW in found.get_table_names())
+    else:
+        _create_view(bind, COMPARISON_VIEW in found.get_table_names())
+
+
+def _create_view(conn: Connection, old_table: bool) -> None:
+    if old_table:
+        conn.execute(DropTable(Table(COMPARISON_VIEW, MetaData())))
+        conn.execute(derived_source.delete())
+    body = comparison_view().compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+    conn.exec_driver_sql(f"CREATE VIEW {COMPARISON_VIEW} AS {body}")
