@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from jamfor.superset.local import SupersetInstance, initialise, running, superset_version
-from support.databases import pg_database, unavailable
+from support.databases import unavailable
 
 _TEMPLATE_FILES = ("secret_key", "admin_password", "superset.db", "jamfor-initialised")
 
@@ -53,13 +53,6 @@ def superset_env(superset: SupersetInstance, monkeypatch: pytest.MonkeyPatch) ->
 
 
 @pytest.fixture(scope="session")
-def demo_warehouse_pg() -> Iterator[str]:
-    """A PostgreSQL warehouse seeded once per session with `jamfor seed --demo` (read-only for tests)."""
-    from jamfor.seed.db import engine_for
-    from jamfor.seed.seeding import run_seed
-
-    with pg_database() as url:
-        engine = engine_for(url)
-        run_seed(engine, demo=True)
-        engine.dispose()
-        yield url
+def demo_warehouse_pg(demo_pg_ro: str) -> str:
+    """The session's PostgreSQL demo warehouse (`jamfor seed --demo`, copied from the template): read-only."""
+    return demo_pg_ro

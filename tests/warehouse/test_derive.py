@@ -12,7 +12,6 @@ from jamfor.seed.derive import HELD_TABLES, comparison_insert, rebuild_derived
 from jamfor.seed.frames import SourceFrames
 from jamfor.seed.load import load
 from jamfor.seed.schema import comparison_view, derived_source
-from jamfor.seed.seeding import run_seed
 
 AREAS = pd.DataFrame([
     {"area_code": "00", "name": "Riket", "level": "riket", "lan_code": None, "kommungrupp": None,
@@ -110,10 +109,9 @@ def test_differences_to_riket_lan_and_kommungrupp_and_change_since_last_year(com
 
 
 @pytest.mark.postgres
-def test_sqlite_and_postgresql_give_the_same_comparisons_means_within_1e_9(sqlite_url, pg_url):
+def test_sqlite_and_postgresql_give_the_same_comparisons_means_within_1e_9(demo_sqlite_ro, demo_pg_ro):
     frames = []
-    for url in (sqlite_url, pg_url):
-        run_seed(engine_for(url), demo=True)
+    for url in (demo_sqlite_ro, demo_pg_ro):
         frame = read_table(url, "indicator_comparison").drop(columns="batch_id")
         frame["synthetic"] = frame["synthetic"].astype(bool)
         frame["higher_is_better"] = frame["higher_is_better"].map(
@@ -161,17 +159,16 @@ def _comparison_rows(url: str) -> list[tuple]:
                         for v in row) for row in frame.itertuples(index=False))
 
 
-def test_a_load_recomputes_only_what_it_touched_and_ends_where_a_full_rebuild_does(db_url):
-    engine = engine_for(db_url)
-    run_seed(engine, demo=True)
+def test_a_load_recomputes_only_what_it_touched_and_ends_where_a_full_rebuild_does(demo_db_url):
+    engine = engine_for(demo_db_url)
     load(engine, _one_value("lss_ibic_alla_utredningar", "1280", 2019, 0.0))
-    after_load = _comparison_rows(db_url)
+    after_load = _comparison_rows(demo_db_url)
     with engine.begin() as conn:
         rebuild_derived(conn)  # nothing changed since: nothing to do
         conn.execute(derived_source.delete())
         rebuild_derived(conn)  # unknown history: everything from scratch
-    assert _comparison_rows(db_url) == after_load
-    row = read_table(db_url, "indicator_comparison").set_index(
+    assert _comparison_rows(demo_db_url) == after_load
+    row = read_table(demo_db_url, "indicator_comparison").set_index(
         ["indicator_id", "area_code", "year"]).loc[("lss_ibic_alla_utredningar", "1280", 2020)]
     assert row.prev_year == 2019  # the next year's change follows the touched year
 
@@ -183,14 +180,13 @@ def _one_value(indicator_id: str, area_code: str, year: int, value: float) -> So
                         {"indicator_value": rows})
 
 
-def test_batch_rows_count_each_batchs_rows_per_table_as_a_full_count_does(db_url):
-    engine = engine_for(db_url)
-    run_seed(engine, demo=True)
+def test_batch_rows_count_each_batchs_rows_per_table_as_a_full_count_does(demo_db_url):
+    engine = engine_for(demo_db_url)
     load(engine, _one_value("lss_ibic_alla_utredningar", "1280", 2021, 100.0))
-    counted = read_table(db_url, "batch_rows")
+    counted = read_table(demo_db_url, "batch_rows")
     stored = {(int(r.batch_id), r.base_table): int(r.n_rows) for r in counted.itertuples()}
     expected = {}
     for table in HELD_TABLES:
-        for batch_id, n in read_table(db_url, table.name).batch_id.value_counts().items():
+        for batch_id, n in read_table(demo_db_url, table.name).batch_id.value_counts().items():
             expected[(int(batch_id), table.name)] = int(n)
     assert stored == expected and len(expected) > 5

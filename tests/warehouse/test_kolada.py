@@ -15,8 +15,6 @@ from support.tables import dump, read_table
 
 from jamfor.cli.main import main
 from jamfor.seed.catalog import indicator_frame
-from jamfor.seed.db import engine_for
-from jamfor.seed.seeding import run_seed
 from jamfor.seed.sources.kolada import read_kolada
 from jamfor.seed.sources.kolada_http import KoladaError, KoladaHttp, ResponseCache
 
@@ -165,18 +163,17 @@ def test_a_persistent_500_is_retried_a_bounded_number_of_times_then_raises(kolad
     assert not (tmp_path / "c").exists()
 
 
-def test_a_persistent_500_on_a_later_page_exits_1_and_writes_nothing(kolada, db_url):
-    run_seed(engine_for(db_url), demo=False)
-    before = dump(db_url)
+def test_a_persistent_500_on_a_later_page_exits_1_and_writes_nothing(kolada, seeded_db_url):
+    before = dump(seeded_db_url)
     kolada.state.fail_always.append(("page=3", Answer(503, {"Retry-After": "0"})))
     result = run("load", "kolada", "--kpi", f"N00001={IBIC}", "--years", "2020-2021",
-                 "--base-url", kolada.base_url, "--db", db_url)
+                 "--base-url", kolada.base_url, "--db", seeded_db_url)
     assert result.exit_code == 1
     url = f"{kolada.base_url}/data/kpi/N00001/year/2020,2021?page=3"
     assert f"Error: Kolada answered HTTP 503 for {url} after 5 attempts; nothing was written" \
         in flat(result.output)
     assert sum("page=3" in r for r in kolada.state.requests) == 5
-    assert dump(db_url) == before
+    assert dump(seeded_db_url) == before
 
 
 def test_a_rerun_is_answered_from_the_cache_and_refresh_asks_kolada_again(kolada, sqlite_url):

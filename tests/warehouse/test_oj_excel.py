@@ -12,9 +12,7 @@ from openpyxl import Workbook
 from support.tables import dump, read_table
 
 from jamfor.cli.main import main
-from jamfor.seed.db import engine_for
 from jamfor.seed.errors import BadInput
-from jamfor.seed.seeding import run_seed
 from jamfor.seed.sources.oj_excel import read_oj_excel
 from jamfor.seed.sources.published import published_figures
 
@@ -76,19 +74,18 @@ def test_kommun_ja_and_nej_become_100_and_0_and_colour_the_comparison(sqlite_url
     assert (nej.value, nej.colour, bool(nej.synthetic)) == (0.0, "rod", False)
 
 
-def test_an_unknown_token_exits_1_names_the_cell_and_leaves_the_database_unchanged(db_url, tmp_path):
-    run_seed(engine_for(db_url), demo=False)
+def test_an_unknown_token_exits_1_names_the_cell_and_leaves_the_database_unchanged(seeded_db_url, tmp_path):
     good = tmp_path / "good.xlsx"
     books.long_with_year_column(good)
-    assert run("load", "oj-excel", good, "--db", db_url).exit_code == 0
-    before = dump(db_url)
+    assert run("load", "oj-excel", good, "--db", seeded_db_url).exit_code == 0
+    before = dump(seeded_db_url)
     bad = tmp_path / "bad.xlsx"
     books.with_unknown_token(bad)
-    result = run("load", "oj-excel", bad, "--db", db_url)
+    result = run("load", "oj-excel", bad, "--db", seeded_db_url)
     assert result.exit_code == 1
     assert ("Error: bad.xlsx: LSS!D7: not a number, Ja/Nej or a missing-value marker "
             "(-, ., .., x or empty) (value 'Kanske')") in flat(result.output)
-    assert dump(db_url) == before
+    assert dump(seeded_db_url) == before
 
 
 def test_loading_the_same_workbook_twice_changes_nothing(sqlite_url, tmp_path):
