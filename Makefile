@@ -1,36 +1,54 @@
-# make test: venvs, install, the whole suite.   make demo: a local Superset with everything loaded.
+# make check: the fast loop (ruff, unit and SQLite warehouse tests).   make test: everything, as CI runs it.
+# make demo: a local Superset with everything loaded.   make docs: regenerate the reference in docs/.
 PYTHON ?= python3
 VENV ?= .venv
 VENV_SA2 ?= .venv-sa2
 CONSTRAINTS := constraints/superset-6.1.0.txt
-PIP_QUIET ?= -q
+# Extra pip options, e.g. `make PIP_FLAGS=` for pip's full output. (Not PIP_QUIET: make exports
+# command-line variables, and pip reads PIP_QUIET from the environment as a number.)
+PIP_FLAGS ?= -q
+# The Debian packages the test suite needs: Chromium for the browser tests, pdftoppm for the PDF reports.
+SYSTEM_PACKAGES := chromium chromium-driver poppler-utils
+# SQLite test files in memory when /dev/shm exists: the tests are the same, without waiting on fsync.
+FAST_TMP := $(shell [ -d /dev/shm ] && [ -w /dev/shm ] && echo /dev/shm || echo $${TMPDIR:-/tmp})
 
-.PHONY: test lint test-main test-sa2 browser-deps clean
+.PHONY: check test lint test-main test-sa2 system-deps browser-deps clean docs bench bench-national demo \
+        screenshots
 
 $(VENV)/.installed: pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install $(PIP_QUIET) -U pip
-	$(VENV)/bin/pip install $(PIP_QUIET) -c $(CONSTRAINTS) -e '.[dev,postgres,superset]'
+	$(VENV)/bin/pip install $(PIP_FLAGS) -U pip
+	$(VENV)/bin/pip install $(PIP_FLAGS) -c $(CONSTRAINTS) -e '.[dev,postgres,superset]'
 	touch $@
 
 # The SQLAlchemy 2.x line: everything but the Superset side (Superset 6.1 pins SQLAlchemy 1.4).
 $(VENV_SA2)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV_SA2)
-	$(VENV_SA2)/bin/pip install $(PIP_QUIET) -U pip
-	$(VENV_SA2)/bin/pip install $(PIP_QUIET) -e '.[dev,postgres]' 'sqlalchemy>=2,<3'
+	$(VENV_SA2)/bin/pip install $(PIP_FLAGS) -U pip
+	$(VENV_SA2)/bin/pip install $(PIP_FLAGS) -e '.[dev,postgres]' 'sqlalchemy>=2,<3'
 	touch $@
 
-# Debian's Chromium for the browser tests; never a downloaded browser build.
-browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
-	  else echo "browser tests need Debian's chromium: sudo apt-get install chromium chromium-driver"; fi; }
+# Debian's Chromium (never a downloaded browser build) and poppler-utils, installed when missing and
+# we are root; otherwise a hint (the tests that need them skip locally and fail with CI=true).
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "apt-get install$$missing"; apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "the tests need Debian packages:$$missing (sudo apt-get install$$missing)"; fi; fi
+
+browser-deps: system-deps
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check jamfor seed superset_plugin tests bench
 
-test-main: $(VENV)/.installed browser-deps
+# The loop to run after every change: no PostgreSQL, Superset or browser; under 2 minutes.
+check: lint
+	TMPDIR=$(FAST_TMP) $(VENV)/bin/pytest -q tests/unit tests/warehouse \
+	  -m "not postgres and not superset and not browser"
+
+test-main: $(VENV)/.installed system-deps
 	$(VENV)/bin/pytest -q
 
 test-sa2: $(VENV_SA2)/.installed
@@ -38,12 +56,16 @@ test-sa2: $(VENV_SA2)/.installed
 
 test: lint test-main test-sa2
 
+# The generated reference: CLI help, tables, datasets, dashboards (tests fail when these are stale).
+docs: $(VENV)/.installed
+	$(VENV)/bin/python -m jamfor.cli.reference > docs/cli-reference.md
+	$(VENV)/bin/python -m jamfor.reference_docs docs
+
 clean:
 	rm -rf $(VENV) $(VENV_SA2) .pytest_cache
 
 # make bench: the demo-sized loads and the national benchmark's 0.1 M case (CI's smoke run).
 # The national 3.1 M case runs by hand: make bench-national (minutes; see bench/README.md).
-.PHONY: bench bench-national
 bench: $(VENV)/.installed
 	$(VENV)/bin/python bench/bench_load.py
 	$(VENV)/bin/python bench/bench_national.py --indicators 32
@@ -53,11 +75,9 @@ bench-national: $(VENV)/.installed
 
 # A local Superset on 127.0.0.1:8088 with every dashboard on a seeded demo warehouse; Ctrl-C stops it.
 # Another port: make demo DEMO_ARGS="--port 8089"
-.PHONY: demo
 demo: $(VENV)/.installed
 	$(VENV)/bin/jamfor demo $(DEMO_ARGS)
 
 # Refresh the README's dashboard screenshots (docs/screenshots/) from the browser tests.
-.PHONY: screenshots
-screenshots: $(VENV)/.installed browser-deps
-	JAMFOR_UPDATE_SCREENSHOTS=1 $(VENV)/bin/pytest -q tests/test_browser.py
+screenshots: $(VENV)/.installed system-deps
+	JAMFOR_UPDATE_SCREENSHOTS=1 $(VENV)/bin/pytest -q tests/browser

@@ -20,3 +20,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         for marker, fixtures in _NEEDS.items():
             if names & fixtures and marker not in item.keywords:
                 item.add_marker(getattr(pytest.mark, marker))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """No test selected is a broken selection (a wrong path or marker), not a pass: fail and say so."""
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+        session.config.get_terminal_writer().line(
+            "no test was selected: check the paths and the -m/-k expression", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -57,8 +57,10 @@ def _seed(url: str, demo: bool) -> None:
 # --- SQLite ------------------------------------------------------------------------------------------
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'warehouse.db'}"
+def sqlite_url(tmp_path: Path) -> Iterator[str]:
+    path = tmp_path / "warehouse.db"
+    yield f"sqlite:///{path}"
+    path.unlink(missing_ok=True)  # tens of MB each, and the tmp folder may be in memory (make check)
 
 
 def _sqlite_template(factory: pytest.TempPathFactory, demo: bool) -> Path:
@@ -83,16 +85,25 @@ def _sqlite_copy(template: Path, folder: Path) -> str:
     return f"sqlite:///{target}"
 
 
+@contextmanager
+def _sqlite_copy_for_one_test(template: Path, folder: Path) -> Iterator[str]:
+    url = _sqlite_copy(template, folder)
+    yield url
+    (folder / "warehouse.db").unlink(missing_ok=True)
+
+
 @pytest.fixture
-def seeded_sqlite_url(_seeded_sqlite_template: Path, tmp_path: Path) -> str:
+def seeded_sqlite_url(_seeded_sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
     """A copy of a SQLite warehouse after `jamfor seed` (no demo data)."""
-    return _sqlite_copy(_seeded_sqlite_template, tmp_path)
+    with _sqlite_copy_for_one_test(_seeded_sqlite_template, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
-def demo_sqlite_url(_demo_sqlite_template: Path, tmp_path: Path) -> str:
+def demo_sqlite_url(_demo_sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
     """A copy of a SQLite warehouse after `jamfor seed --demo`; the test may change it."""
-    return _sqlite_copy(_demo_sqlite_template, tmp_path)
+    with _sqlite_copy_for_one_test(_demo_sqlite_template, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
