@@ -255,15 +255,15 @@ def test_search_without_hits_says_so(kolada):
 
 
 def _readme_commands() -> list[list[str]]:
-    """The `jamfor` commands of the README's Kolada example, continuation lines joined, comments cut."""
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    """The `jamfor` commands of the loading guide's Kolada example, continuations joined, comments cut."""
+    readme = (Path(__file__).resolve().parents[2] / "docs" / "loading.md").read_text(encoding="utf-8")
     block = readme.split("### Kolada:")[1].split("```")[1]
     joined = block.replace("\\\n", " ")
     return [shlex.split(line.split("#")[0])[1:] for line in joined.splitlines()
             if line.startswith("jamfor ")]
 
 
-def test_the_readme_kolada_examples_run_against_a_kolada_shaped_server(kolada, tmp_path):
+def test_the_loading_guides_kolada_examples_run_against_a_kolada_shaped_server(kolada, tmp_path):
     kolada.state.kpis += [
         {"id": "N01951", "title": "Invånare totalt, antal", "description": "Antal invånare 31/12.",
          "publ_period": "2021", "publication_date": "2022-02-20", "operating_area": "Befolkning"},

@@ -222,8 +222,8 @@ def test_a_title_row_naming_kommun_is_not_taken_for_the_header_and_kommungrupp_i
 
 
 def _readme_example_workbook(path: Path) -> None:
-    """The workbook the README's worked example shows, built from the README's own table."""
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    """The workbook the loading guide's worked example shows, built from the guide's own table."""
+    readme = (Path(__file__).resolve().parents[2] / "docs" / "loading.md").read_text(encoding="utf-8")
     section = readme.split("### Socialstyrelsen's ÖJ workbooks")[1].split("```")[0]
     wb = Workbook()
     wb.active.title = "Läsanvisning"
@@ -242,7 +242,7 @@ def _readme_example_workbook(path: Path) -> None:
     wb.save(path)
 
 
-def test_the_readme_worked_example_loads_as_the_readme_says(tmp_path):
+def test_the_loading_guides_worked_example_loads_as_the_guide_says(tmp_path):
     path = tmp_path / "oj_lss_2021.xlsx"
     _readme_example_workbook(path)
     url = f"sqlite:///{tmp_path / 'jamfor.db'}"
