@@ -86,7 +86,9 @@ def datasets_reference(assets: AssetSet) -> str:
     datasets = sorted(assets.of("dataset"), key=lambda a: a.title)
     parts = ["# Superset datasets", "", GENERATED.format(source="`datasets/*.yaml`"), "",
              "Names in Superset (verbose names, descriptions) are Swedish. Percent values are stored as "
-             "0–100 numbers; shares recomputed from counts use d3 `.0%`.", ""]
+             "0–100 numbers: the ÖJ metrics format them with d3 `.0f` and differences with `+.0f` "
+             "(procentenheter); the SKR metrics recompute shares from the counts and format them with "
+             "`.0%`, so a share stays right when a chart sums several län or områden.", ""]
     parts += [f"- [`{d.title}`](#{d.title})" for d in datasets]
     parts.append("")
     for dataset in datasets:
