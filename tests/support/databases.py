@@ -31,7 +31,7 @@ from sqlalchemy import create_engine, text
 
 PG_ADMIN_URL = os.environ.get("JAMFOR_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO.parent / "shared"
+SHARED = Path(os.environ.get("JAMFOR_TEST_SHARED", REPO.parent / "shared"))  # a worktree elsewhere: set it
 IN_CI = os.environ.get("CI", "").lower() == "true"
 BOTH = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
