@@ -92,14 +92,10 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "numerator": "count behind a share where known (ja answers; socionomer)",
         "denominator": "count behind a share where known (answering units; handläggare)",
     }),
-    "indicator_comparison": ("What the ÖJ dashboards read: one row per indicator × area × year, "
-                             "derived after every load.", {
-        "period": "1 January of the year (a time axis)",
-        "indicator_title": "from `indicator`",
-        "indicator_short_title": "from `indicator`",
-        "area_name": "from `area`",
-        "lan_name": "the area's län (the län itself on a län row)",
-        "iso_3166_2": "the ISO 3166-2 code of the area's län",
+    "indicator_comparison_base": ("The computed comparisons, one row per indicator × area × year, "
+                                  "derived after every load for the indicators it touched. The view "
+                                  "`indicator_comparison` adds titles, names, län and `period` (1 "
+                                  "January of the year): it is what the ÖJ dashboards read.", {
         "riket_value": "riket's value the same year",
         "lan_value": "the area's län's value the same year (empty for län rows)",
         "kommungrupp_mean": "unweighted mean over the kommuner of the area's kommungrupp (kommun and "
@@ -115,6 +111,11 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "prev_year": "the previous year with a row for the area",
         "change_since_prev": "change since `prev_year`, in percentage points",
         "synthetic": "true when the value comes from a synthetic (demo) batch",
+    }),
+    "batch_rows": ("Internal: rows per load batch and base table, kept with every load so the "
+                   "data-sources notes need no full count.", {
+        "base_table": "the table the rows are in",
+        "n_rows": "rows of the batch in that table",
     }),
     "verksamhetsomrade": ("The six verksamhetsområden of SKR's insats survey.", {
         "code": "aldre, barn_och_unga, funktionshinder, missbruk_och_beroende, socialpsykiatri, "
