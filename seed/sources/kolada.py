@@ -209,7 +209,8 @@ class _Rows:
 
     def __init__(self, targets: list[Target], areas: AreaIndex, report: Report) -> None:
         self.indicator_of = {t.kpi: t.indicator_id for t in targets}
-        units = dict(zip(indicator_frame().indicator_id, indicator_frame().unit))
+        catalogue = indicator_frame()
+        units = dict(zip(catalogue.indicator_id, catalogue.unit))
         self.unit_of = {t.indicator_id: _new_indicator(t)["unit"] if t.meta is not None
                         else units.get(t.indicator_id) for t in targets}
         self.areas, self.report = areas, report

@@ -49,7 +49,10 @@ def send_raw(handler: BaseHTTPRequestHandler, body: bytes, status: int = 200,
     for name, value in (headers or {}).items():
         handler.send_header(name, value)
     handler.end_headers()
-    handler.wfile.write(body)
+    try:
+        handler.wfile.write(body)
+    except OSError:  # the client hung up (as jamfor does on an answer too large)
+        return
 
 
 def trickle(handler: BaseHTTPRequestHandler, data: bytes, seconds: float, limit: float = 60.0) -> None:
@@ -79,14 +82,7 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def _send(self, status: int, body: object = None, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(body if body is not None else {"error": status}).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+        send_raw(self, json.dumps(body if body is not None else {"error": status}).encode(), status, headers)
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         state = self.server.state
