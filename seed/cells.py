@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 
@@ -41,6 +42,36 @@ class UnknownToken(ValueError):
     """The cell holds text that is neither a number, ja/nej nor a known missing-value marker."""
 
 
+FIRST_YEAR = 1990  # Kolada's oldest series start in the 1990s; ÖJ in 2007, SKR's survey in 2021
+UNIT_RANGES = {"procent": (0.0, 100.0)}
+
+
+def last_year() -> int:
+    """The latest year a source can hold: next year (a publication may name the coming year)."""
+    return date.today().year + 1
+
+
+def year_in_range(year: int) -> bool:
+    return FIRST_YEAR <= year <= last_year()
+
+
+def value_problem(value: float, unit: str | None) -> str | None:
+    """Why a number cannot be an indicator's value (NaN, infinite, a share outside 0–100), else None."""
+    if not math.isfinite(value):
+        return "not a finite number"
+    low, high = UNIT_RANGES.get(unit or "", (-math.inf, math.inf))
+    if not low <= value <= high:
+        return f"outside {low:g}–{high:g}, the range of the indicator's unit ({unit})"
+    return None
+
+
+def _percent(number: float) -> float:
+    """A number under a percent format: Excel stores 82 % as 0.82, but a format put on after typing
+    leaves 82; a value that is a share only one way is read that way."""
+    scaled = round(number * 100.0, 10)
+    return number if not 0 <= scaled <= 100 and 0 <= number <= 100 else scaled
+
+
 def _raw_text(raw: object) -> str | None:
     if raw is None:
         return None
@@ -58,9 +89,7 @@ def parse_value(raw: object, *, percent_format: bool = False) -> CellValue:
     if isinstance(raw, bool):
         return CellValue(100.0 if raw else 0.0, "ok", text)
     if isinstance(raw, (int, float)):
-        if isinstance(raw, float) and math.isnan(raw):
-            return CellValue(None, "ej_besvarad", None)
-        number = round(float(raw) * 100.0, 10) if percent_format else float(raw)
+        number = _percent(float(raw)) if percent_format else float(raw)
         return CellValue(number, "ok", text)
     if raw is None:
         return CellValue(None, "ej_besvarad", None)

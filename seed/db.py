@@ -26,7 +26,12 @@ def resolve_url(url: str | None) -> str:
     if chosen:
         return chosen
     path = default_db_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise JamforError(f"cannot make the warehouse folder {path.parent}: "
+                          f"{exc.strerror or type(exc).__name__}; set XDG_DATA_HOME, JAMFOR_DB_URL "
+                          "or --db") from None
     return f"sqlite:///{path}"
 
 

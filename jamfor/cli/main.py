@@ -135,9 +135,12 @@ def _report_load(result: Any, frames: Any) -> None:
 @load.command("oj-excel")
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option("--allow-formulas", is_flag=True,
+              help="Read formulas saved without their result as not answered (listed) instead of refusing "
+              "the workbook.")
 @db_option
 @reports_errors
-def load_oj_excel(files: tuple[str, ...], db_url: str | None) -> None:
+def load_oj_excel(files: tuple[str, ...], allow_formulas: bool, db_url: str | None) -> None:
     """Load Socialstyrelsen's ÖJ result workbooks (.xlsx) into indicator_value.
 
     Header rows and columns are found by their text; a bad cell is reported with its place and
@@ -148,19 +151,20 @@ def load_oj_excel(files: tuple[str, ...], db_url: str | None) -> None:
 
     with progress() as bar:
         task = bar.add_task("Reading workbooks", total=None)
-        read = read_oj_excel(files)
+        read = read_oj_excel(files, allow_formulas=allow_formulas)
         bar.update(task, description="Writing to the database")
         result = load_with_prerequisites(engine_for(db_url), read.frames)
         bar.update(task, description="Done")
-    for skipped in read.skipped:
+    for skipped in [*read.skipped, *read.formulas]:
         err.print(f"Warning: {escape(str(skipped))}", highlight=False)
     _report_load(result, read.frames)
 
 
 def _kolada_http(refresh: bool) -> Any:
-    from jamfor.seed.sources.kolada_http import KoladaHttp, ResponseCache, default_cache_dir
+    from jamfor.seed.sources.kolada_http import KoladaHttp, KoladaLimits, ResponseCache, default_cache_dir
 
-    return KoladaHttp(cache=ResponseCache(default_cache_dir()), refresh=refresh)
+    return KoladaHttp(cache=ResponseCache(default_cache_dir()), refresh=refresh,
+                      limits=KoladaLimits.from_env())
 
 
 BASE_URL_HELP = "Kolada API base URL. Default: $JAMFOR_KOLADA_URL, else https://api.kolada.se/v3."
@@ -241,7 +245,7 @@ def kolada_search(text: str, base_url: str | None, refresh: bool) -> None:
         return
     table = Table("id", "title", "publication period", "published")
     for hit in hits:
-        table.add_row(hit.id, escape(hit.title), hit.publ_period, hit.publication_date)
+        table.add_row(*(escape(text) for text in (hit.id, hit.title, hit.publ_period, hit.publication_date)))
     out.print(table)
 
 

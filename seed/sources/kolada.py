@@ -26,7 +26,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from jamfor.seed.catalog import INDICATOR_COLUMNS, indicator_frame
-from jamfor.seed.cells import AreaIndex
+from jamfor.seed.cells import FIRST_YEAR, AreaIndex, last_year, value_problem, year_in_range
 from jamfor.seed.errors import BadInput, Report
 from jamfor.seed.frames import SourceFrames
 from jamfor.seed.reference import area_frame
@@ -150,6 +150,33 @@ def _status(text: object) -> str:
     return "bortfall"
 
 
+def _shown(value: object, limit: int = 60) -> str:
+    """A value from Kolada as a message shows it: JSON, cut short (a 400-digit number stays readable)."""
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}…"
+
+
+def _year(period: object) -> int | None:
+    """Kolada's period as a year: a whole number (or digits) within the years any source holds."""
+    if isinstance(period, str) and period.isascii() and period.isdigit() and len(period) == 4:
+        period = int(period)
+    if type(period) is not int or not year_in_range(period):
+        return None
+    return period
+
+
+def _number_problem(number: object, unit: str | None) -> str | None:
+    """Why a Kolada value cannot be stored (not a number, not finite, outside its unit), else None."""
+    if isinstance(number, bool) or not isinstance(number, (int, float)):
+        return "not a number"
+    if isinstance(number, int) and abs(number) > 10 ** 15:
+        return "not a number jamfor can store (too large)"
+    return value_problem(float(number), unit)
+
+
 def _unit(title: str) -> str:
     t = title.casefold()
     return "procent" if t.startswith("andel") or "%" in t or "procent" in t else "värde"
@@ -182,6 +209,10 @@ class _Rows:
 
     def __init__(self, targets: list[Target], areas: AreaIndex, report: Report) -> None:
         self.indicator_of = {t.kpi: t.indicator_id for t in targets}
+        catalogue = indicator_frame()
+        units = dict(zip(catalogue.indicator_id, catalogue.unit))
+        self.unit_of = {t.indicator_id: _new_indicator(t)["unit"] if t.meta is not None
+                        else units.get(t.indicator_id) for t in targets}
         self.areas, self.report = areas, report
         self.rows: dict[tuple[str, str, int], dict] = {}
         self.unknown: set[str] = set()
@@ -190,14 +221,18 @@ class _Rows:
         for index, row in enumerate(page["values"]):
             if not isinstance(row, dict) or row.get("isdeleted"):
                 continue
-            try:
-                kpi, municipality, year = str(row["kpi"]), str(row["municipality"]), int(row["period"])
-                values = list(row["values"])
-            except (KeyError, TypeError, ValueError):
+            kpi, municipality, values = row.get("kpi"), row.get("municipality"), row.get("values")
+            if not isinstance(kpi, str) or not isinstance(municipality, str) or not isinstance(values, list) \
+                    or "period" not in row:
                 self.report.add("bad-row", "a data row without kpi, municipality, period and values",
-                                file=url, row=index, value=json.dumps(row, ensure_ascii=False)[:200])
+                                file=url, row=index, value=_shown(row))
                 continue
             if kpi not in self.indicator_of:
+                continue
+            year = _year(row["period"])
+            if year is None:
+                self.report.add("bad-period", f"period is not a year from {FIRST_YEAR} to {last_year()}",
+                                file=url, row=index, column="period", value=_shown(row["period"]))
                 continue
             area_code = self.areas.from_code(municipality)
             if area_code is None:
@@ -209,22 +244,23 @@ class _Rows:
 
     def _add(self, url: str, index: int, indicator_id: str, area_code: str, year: int, value: dict) -> None:
         number, status = value.get("value"), value.get("status")
+        status = status if isinstance(status, str) else None
         if number is None:
             record = {"value": None, "status": _status(status), "raw_value": status or None}
         else:
-            try:
-                record = {"value": float(number), "status": "ok",
-                          "raw_value": f"{number} ({status})" if status else str(number)}
-            except (TypeError, ValueError):
-                self.report.add("bad-value", "not a number", file=url, row=index, column="value",
-                                value=number)
+            problem = _number_problem(number, self.unit_of.get(indicator_id))
+            if problem:
+                self.report.add("bad-value", problem, file=url, row=index, column="value",
+                                value=_shown(number))
                 return
+            record = {"value": float(number), "status": "ok",
+                      "raw_value": f"{number} ({status})" if status else str(number)}
         key = (indicator_id, area_code, year)
         earlier = self.rows.get(key)
         same = earlier is None or (earlier["value"], earlier["status"]) == (record["value"], record["status"])
         if not same:
             self.report.add("duplicate", f"{indicator_id} for area {area_code} in {year} came twice "
-                            "with different values", file=url, row=index, value=number)
+                            "with different values", file=url, row=index, value=_shown(number))
         self.rows.setdefault(key, {"indicator_id": indicator_id, "area_code": area_code,
                                    "year": year, **record})
 

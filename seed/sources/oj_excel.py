@@ -14,30 +14,32 @@ together as ``BadInput``: a workbook with one bad cell loads nothing.
 from __future__ import annotations
 
 import re
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import openpyxl
 import pandas as pd
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.worksheet.worksheet import Worksheet
 
 from jamfor.seed.catalog import INDICATOR_COLUMNS, indicator_frame
 from jamfor.seed.cells import (
+    FIRST_YEAR,
     AreaIndex,
     UnknownToken,
+    last_year,
     normalise,
     normalise_title,
     parse_value,
     split_trailing_year,
+    value_problem,
+    year_in_range,
     year_of,
 )
 from jamfor.seed.errors import Report
 from jamfor.seed.frames import SourceFrames, sha256_of_files
 from jamfor.seed.reference import area_frame
+from jamfor.seed.sources.files import shown_name
+from jamfor.seed.sources.xlsx import Sheet, read_workbook
 from jamfor.text import slug
 
 SOURCE = "oj_excel"
@@ -66,6 +68,18 @@ class Skipped:
 
     def __str__(self) -> str:
         return f"{self.file}: {self.sheet}!{self.cell}: unknown indicator skipped: {self.title!r}"
+
+
+@dataclass(frozen=True)
+class FormulaCell:
+    """A formula saved without its result, read as not answered because of --allow-formulas."""
+
+    file: str
+    sheet: str
+    cell: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.sheet}!{self.cell}: formula without a stored result read as not answered"
 
 
 @dataclass(frozen=True)
@@ -104,6 +118,7 @@ class OjExcelRead:
 
     frames: SourceFrames
     skipped: list[Skipped] = field(default_factory=list)
+    formulas: list[FormulaCell] = field(default_factory=list)
 
 
 AREA_WORDS = {
@@ -137,13 +152,14 @@ def area_column_kind(text: object) -> str | None:
     return "lan_name" if lan else None
 
 
-def _merged_values(ws: Worksheet) -> dict[tuple[int, int], object]:
-    """Every cell inside a merged range mapped to the range's value (Excel keeps it top-left only)."""
+def _merged_values(sheet: Sheet) -> dict[tuple[int, int], object]:
+    """Every cell inside a merged range mapped to the range's value (Excel keeps it top-left only);
+    the ranges are already cut to the filled area and bounded in size by ``xlsx``."""
     values: dict[tuple[int, int], object] = {}
-    for rng in ws.merged_cells.ranges:
-        top_left = ws.cell(rng.min_row, rng.min_col).value
-        for row in range(rng.min_row, rng.max_row + 1):
-            for col in range(rng.min_col, rng.max_col + 1):
+    for top, left, bottom, right in sheet.merged:
+        top_left = sheet.cells.get((top, left))
+        for row in range(top, bottom + 1):
+            for col in range(left, right + 1):
                 values[(row, col)] = top_left
     return values
 
@@ -151,16 +167,21 @@ def _merged_values(ws: Worksheet) -> dict[tuple[int, int], object]:
 class SheetReader:
     """One worksheet with merged cells resolved, and the place names problems need."""
 
-    def __init__(self, file: str, ws: Worksheet) -> None:
-        self.file, self.ws, self.name = file, ws, ws.title
-        self.merged = _merged_values(ws)
-        self.max_row, self.max_col = ws.max_row, ws.max_column
+    def __init__(self, sheet: Sheet) -> None:
+        self.sheet, self.file, self.name = sheet, sheet.file, sheet.name
+        self.merged = _merged_values(sheet)
+        self.max_row, self.max_col = sheet.max_row, sheet.max_col
 
     def value(self, row: int, col: int) -> object:
-        if (row, col) in self.merged:
-            return self.merged[(row, col)]
-        value = self.ws.cell(row, col).value
+        value = self.merged[(row, col)] if (row, col) in self.merged else self.sheet.cells.get((row, col))
         return value.strip() or None if isinstance(value, str) else value
+
+    def raw(self, row: int, col: int) -> object:
+        """The cell as stored, not resolved through a merged range."""
+        return self.sheet.cells.get((row, col))
+
+    def percent_format(self, row: int, col: int) -> bool:
+        return "%" in self.sheet.formats.get((row, col), "")
 
     def row(self, row: int) -> list[tuple[int, object]]:
         return [(c, self.value(row, c)) for c in range(1, self.max_col + 1)]
@@ -355,8 +376,13 @@ class Catalogue:
         self.normalised = {normalise_title(t): i for t, i in zip(frame.short_title, frame.indicator_id)}
         self.normalised.update({normalise_title(t): i for t, i in zip(frame.title, frame.indicator_id)})
         self.known_ids = set(frame.indicator_id)
+        self.units = dict(zip(frame.indicator_id, frame.unit))
         self.definitions = definitions
         self.added: dict[str, dict] = {}
+
+    def unit(self, indicator_id: str) -> str | None:
+        added = self.added.get(indicator_id)
+        return added["unit"] if added else self.units.get(indicator_id)
 
     def knows(self, title: str) -> bool:
         key = normalise_title(title)
@@ -391,8 +417,12 @@ class Catalogue:
 class WorkbookReader:
     """Reads the data sheets of the given workbooks into rows, collecting every problem."""
 
-    def __init__(self, areas: AreaIndex, catalogue: Catalogue, report: Report) -> None:
+    def __init__(self, areas: AreaIndex, catalogue: Catalogue, report: Report,
+                 allow_formulas: bool = False) -> None:
         self.areas, self.catalogue, self.report = areas, catalogue, report
+        self.allow_formulas = allow_formulas
+        self.formulas: list[FormulaCell] = []
+        self.files_with_values: set[str] = set()
         self.rows: dict[tuple[str, str, int], dict] = {}
         self.skipped: dict[tuple[str, str, str], Skipped] = {}
 
@@ -408,8 +438,9 @@ class WorkbookReader:
                 self.report.add("no-year", "no year for this column: none in the header, no year "
                                 "column, and no single year in the title rows, sheet or file name",
                                 file=sheet.file, sheet=sheet.name, cell=column.cell, value=column.title)
-        for row in range(header.data_start, sheet.max_row + 1):
-            self._read_row(sheet, header, row, dated, sheet_year)
+        fixed = None if header.indicator_column is not None else self._targets(sheet, header, 0, dated)
+        for row in sheet.sheet.rows(header.data_start):
+            self._read_row(sheet, header, row, dated, sheet_year, fixed)
 
     def _indicator(self, sheet: SheetReader, title: str, cell: str) -> str | None:
         """The indicator id of a title; an unknown one is remembered as skipped, once per title."""
@@ -431,10 +462,12 @@ class WorkbookReader:
             found = [(c, self._indicator(sheet, str(title), cell)) for c in columns]
         return [(c, i) for c, i in found if i is not None]
 
-    def _read_row(self, sheet: SheetReader, header: Header, row: int,
-                  columns: list[DataColumn], sheet_year: int | None) -> None:
-        targets = self._targets(sheet, header, row, columns)
-        has_values = any(sheet.ws.cell(row, c.index).value not in (None, "") for c, _ in targets)
+    def _read_row(self, sheet: SheetReader, header: Header, row: int, columns: list[DataColumn],
+                  sheet_year: int | None, fixed: list[tuple[DataColumn, str]] | None) -> None:
+        targets = fixed if fixed is not None else self._targets(sheet, header, row, columns)
+        formulas = sheet.sheet.formulas
+        has_values = any(sheet.raw(row, c.index) not in (None, "") or (row, c.index) in formulas
+                         for c, _ in targets)
         area_code = self._area(sheet, header, row, has_values)
         if area_code is None or not targets:
             return
@@ -447,16 +480,39 @@ class WorkbookReader:
                                 value=raw_year)
                 return
         for column, indicator_id in targets:
-            cell = sheet.ws.cell(row, column.index)
+            if (row, column.index) in formulas and not self._formula(sheet, row, column.index):
+                continue
             try:
-                parsed = parse_value(cell.value, percent_format="%" in (cell.number_format or ""))
+                parsed = parse_value(sheet.raw(row, column.index),
+                                     percent_format=sheet.percent_format(row, column.index))
             except UnknownToken as exc:
                 self.report.add("unknown-token", "not a number, Ja/Nej or a missing-value marker "
                                 "(-, ., .., x or empty)", **sheet.place(row, column.index),
                                 value=str(exc))
                 continue
-            year = column.year or row_year or sheet_year
-            self._add(sheet, row, column.index, indicator_id, area_code, int(year), parsed)
+            year = int(column.year or row_year or sheet_year)  # type: ignore[arg-type]
+            if not year_in_range(year):
+                self.report.add("bad-year", f"the year of this value, {year}, is not from {FIRST_YEAR} "
+                                f"to {last_year()}", **sheet.place(row, column.index), value=parsed.raw)
+                continue
+            problem = None if parsed.value is None else value_problem(
+                parsed.value, self.catalogue.unit(indicator_id))
+            if problem:
+                self.report.add("bad-value", problem, **sheet.place(row, column.index), value=parsed.raw)
+                continue
+            self._add(sheet, row, column.index, indicator_id, area_code, year, parsed)
+
+    def _formula(self, sheet: SheetReader, row: int, col: int) -> bool:
+        """A formula saved without its result: an error, or with --allow-formulas read as not
+        answered and listed. Returns whether to read the cell."""
+        place = sheet.place(row, col)
+        if not self.allow_formulas:
+            self.report.add("formula", "a formula saved without its result (open and save the "
+                            "workbook in Excel, or pass --allow-formulas to read it as not answered)",
+                            **place)
+            return False
+        self.formulas.append(FormulaCell(place["file"], place["sheet"], place["cell"]))
+        return True
 
     def _area(self, sheet: SheetReader, header: Header, row: int, has_values: bool) -> str | None:
         """The most specific area the row's area cells name (a stadsdel row may carry kommunkod 0180)."""
@@ -503,6 +559,7 @@ class WorkbookReader:
         record = {"indicator_id": indicator_id, "area_code": area_code, "year": year,
                   "value": parsed.value, "status": parsed.status, "raw_value": parsed.raw}
         earlier = self.rows.get(key)
+        self.files_with_values.add(sheet.file)
         if earlier is None:
             self.rows[key] = {**record, "_place": place}
         elif (earlier["value"], earlier["status"]) != (parsed.value, parsed.status):
@@ -519,21 +576,33 @@ class WorkbookReader:
         return frame
 
 
-def _open(path: Path, report: Report) -> openpyxl.Workbook | None:
-    try:
-        return openpyxl.load_workbook(path, data_only=True)
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError, InvalidFileException) as exc:
-        report.add("unreadable", f"cannot read as an Excel workbook (.xlsx): {type(exc).__name__}",
-                   file=path.name)
-        return None
+def _no_values(files: list[tuple[Path, str]], data_sheets: list[tuple[SheetReader, Header]],
+               reader: WorkbookReader, report: Report) -> None:
+    """A workbook that gives no value at all is refused, saying why: no indicator column the
+    catalogue or a description sheet knows, or no rows below the header."""
+    for _, name in files:
+        if name in reader.files_with_values:
+            continue
+        headers = [(s, h) for s, h in data_sheets if s.file == name]
+        if not headers:
+            continue  # already reported: no header row
+        sheet, header = headers[0]
+        known = any(c.title and reader.catalogue.knows(c.title) for _, h in headers for c in h.columns) \
+            or any(h.indicator_column is not None for _, h in headers)
+        why = ("no value below the header row" if known else
+               "no column of the header row names an indicator the catalogue or a description sheet knows")
+        report.add("no-values", why, file=name, sheet=sheet.name,
+                   cell=sheet.coordinate(header.first_row, header.area_columns[0][0]))
 
 
-def read_oj_excel(paths: Sequence[str | Path]) -> OjExcelRead:
-    """Read ÖJ workbooks into frames for ``load.load``; raises ``BadInput`` listing every problem."""
-    files = [Path(p) for p in paths]
+def read_oj_excel(paths: Sequence[str | Path], *, allow_formulas: bool = False) -> OjExcelRead:
+    """Read ÖJ workbooks into frames for ``load.load``; raises ``BadInput`` listing every problem.
+
+    ``allow_formulas``: read formulas saved without their result as not answered (listed in the
+    result) instead of refusing them."""
+    files = [(Path(p), shown_name(Path(p))) for p in paths]
     report = Report()
-    books = [(path, book) for path in files if (book := _open(path, report)) is not None]
-    sheets = [SheetReader(path.name, ws) for path, book in books for ws in book.worksheets]
+    sheets = [SheetReader(sheet) for path, name in files for sheet in read_workbook(path, name, report)]
     definitions: dict[str, Definition] = {}
     described = set()
     for sheet in sheets:
@@ -547,22 +616,24 @@ def read_oj_excel(paths: Sequence[str | Path]) -> OjExcelRead:
         header = None if id(sheet) in described else find_header(sheet, AREAS.get(), catalogue, report)
         if header is not None:
             data_sheets.append((sheet, header))
-    for path, _ in books:
-        if not any(sheet.file == path.name for sheet, _ in data_sheets):
+    for _, name in files:
+        if any(s.file == name for s in sheets) and not any(s.file == name for s, _ in data_sheets):
             report.add("no-header", "no sheet has a header row naming kommun, kommunkod or län "
-                       f"in its first {HEADER_SCAN_ROWS} rows", file=path.name)
+                       f"in its first {HEADER_SCAN_ROWS} rows", file=name)
     catalogue = Catalogue(definitions)
-    reader = WorkbookReader(AREAS.get(), catalogue, report)
+    reader = WorkbookReader(AREAS.get(), catalogue, report, allow_formulas)
     for sheet, header in data_sheets:
         reader.read_sheet(sheet, header)
+    if report.valid:
+        _no_values(files, data_sheets, reader, report)
     report.raise_if_invalid()
     tables = {"indicator_value": reader.values_frame()}
     if catalogue.added:
         tables["indicator"] = catalogue.added_frame()
-    frames = SourceFrames(source=SOURCE, source_ref=", ".join(p.name for p in files),
-                          sha256=sha256_of_files(files), synthetic=False, tables=tables,
+    frames = SourceFrames(source=SOURCE, source_ref=", ".join(name for _, name in files),
+                          sha256=sha256_of_files([p for p, _ in files]), synthetic=False, tables=tables,
                           attribution=ATTRIBUTION)
-    return OjExcelRead(frames, list(reader.skipped.values()))
+    return OjExcelRead(frames, list(reader.skipped.values()), reader.formulas)
 
 
 def oj_excel_frames(paths: Sequence[str | Path]) -> SourceFrames:

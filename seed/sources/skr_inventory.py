@@ -19,12 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from openpyxl.utils import get_column_letter
 
 from jamfor.seed.catalog import catalog_path
 from jamfor.seed.errors import Report
 from jamfor.seed.frames import SourceFrames, sha256_of_files
 from jamfor.seed.reference import STOCKHOLM, area_frame
 from jamfor.seed.schema import BESLUT, FORMS, REGIER, SURVEY_STATUSES, WISH_ANSWERS
+from jamfor.seed.sources.files import printable, read_csv_rows, shown_name
+from jamfor.seed.sources.xlsx import read_workbook
 
 OMRADEN = {
     "aldre": "Äldre",
@@ -145,6 +148,14 @@ class AnswerRow:
         return dict(file=self.file, sheet=self.sheet, cell=f"{letter}{self.row}", column=column)
 
 
+def _unit_code(text: str) -> str:
+    """kommunkod as written or as Excel stored it as a number: 114 -> 0114, Stockholm's stadsdel
+    18004 -> 018004."""
+    if text.isascii() and text.isdigit() and len(text) <= 5:
+        return text.zfill(4 if len(text) <= 4 else 6)
+    return text
+
+
 def _text(raw: object) -> str:
     """A cell as text; Excel's numbers for kommunkoder (114.0) become "114"."""
     if raw is None or (isinstance(raw, float) and pd.isna(raw)):
@@ -154,50 +165,61 @@ def _text(raw: object) -> str:
     return str(raw).strip()
 
 
+def _columns(header: list[str], rows: list[tuple[int, list[object]]], file: str, sheet: str | None,
+             report: Report) -> list[AnswerRow]:
+    """Answer rows by column name. A column named twice is used only where both copies agree."""
+    if not _has_columns(header, file, sheet, report):
+        return []
+    positions = {c: [i for i, h in enumerate(header) if h == c] for c in ANSWER_COLUMNS}
+    out = []
+    for number, fields in rows:
+        cells = [_text(v) for v in fields] + [""] * (len(header) - len(fields))
+        row = AnswerRow(file, sheet, number, {c: cells[positions[c][0]] for c in ANSWER_COLUMNS})
+        ok = True
+        for column, where in positions.items():
+            differing = sorted({cells[i] for i in where})
+            if len(differing) > 1:
+                report.add("duplicate-column", f"the column {column} appears {len(where)} times and the "
+                           f"copies disagree ({' / '.join(repr(v) for v in differing)})",
+                           value=row.values[column], **row.where(column))  # type: ignore[arg-type]
+                ok = False
+        if ok and any(row.values.values()):
+            out.append(row)
+    return out
+
+
 def _read_csv(path: Path, report: Report) -> list[AnswerRow]:
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        report.add("unreadable", f"cannot read as CSV: {type(exc).__name__}", file=str(path))
+    file = printable(str(path))
+    read = read_csv_rows(path, file, report)
+    if read is None:
         return []
-    if not _has_columns(list(raw.columns), str(path), None, report):
-        return []
-    return [AnswerRow(str(path), None, int(i) + 2, {c: _text(r[c]) for c in ANSWER_COLUMNS})
-            for i, r in raw.iterrows()]
+    return _columns(read.header, read.rows, file, None, report)  # type: ignore[arg-type]
 
 
 def _read_xlsx(path: Path, report: Report) -> list[AnswerRow]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
-        report.add("unreadable", f"cannot read as an Excel workbook: {type(exc).__name__}", file=str(path))
+    file = printable(str(path))
+    found = len(report.problems)
+    sheets = read_workbook(path, file, report, sheets={ANSWER_SHEET})
+    if not sheets:
+        if len(report.problems) == found:
+            report.add("missing-sheet", f"no sheet named {ANSWER_SHEET!r}", file=file)
         return []
-    try:
-        if ANSWER_SHEET not in book.sheetnames:
-            report.add("missing-sheet", f"no sheet named {ANSWER_SHEET!r}", file=str(path),
-                       value=", ".join(book.sheetnames))
-            return []
-        rows = list(book[ANSWER_SHEET].iter_rows(values_only=True))
-    finally:
-        book.close()
-    if not rows:
-        report.add("empty", "the sheet is empty", file=str(path), sheet=ANSWER_SHEET)
+    sheet = sheets[0]
+    if not sheet.cells:
+        report.add("empty", "the sheet is empty", file=file, sheet=ANSWER_SHEET)
         return []
-    header = [_text(v) for v in rows[0]]
-    if not _has_columns(header, str(path), ANSWER_SHEET, report):
+    for row, col in sorted(sheet.formulas):
+        report.add("formula", "a formula saved without its result", file=file, sheet=ANSWER_SHEET,
+                   cell=f"{get_column_letter(col)}{row}")
+    header = [_text(sheet.cells.get((1, c))) for c in range(1, sheet.max_col + 1)]
+    if not _has_columns(header, file, ANSWER_SHEET, report):
         return []
     if header[: len(ANSWER_COLUMNS)] != ANSWER_COLUMNS:
         report.add("column-order", f"columns must be, in order: {', '.join(ANSWER_COLUMNS)}",
-                   file=str(path), sheet=ANSWER_SHEET, value=", ".join(header))
+                   file=file, sheet=ANSWER_SHEET, value=", ".join(header))
         return []
-    out = []
-    for number, values in enumerate(rows[1:], start=2):
-        cells = [_text(v) for v in values[: len(ANSWER_COLUMNS)]]
-        if any(cells):
-            out.append(AnswerRow(str(path), ANSWER_SHEET, number, dict(zip(ANSWER_COLUMNS, cells))))
-    return out
+    rows = [(r, [sheet.cells.get((r, c)) for c in range(1, sheet.max_col + 1)]) for r in sheet.rows(2)]
+    return _columns(header, rows, file, ANSWER_SHEET, report)
 
 
 def _has_columns(header: list[str], file: str, sheet: str | None, report: Report) -> bool:
@@ -212,13 +234,14 @@ def read_answer_rows(paths: Sequence[Path], report: Report) -> list[AnswerRow]:
     rows: list[AnswerRow] = []
     for path in paths:
         if not path.is_file():
-            report.add("no-file", "no such file", file=str(path))
+            report.add("no-file", "no such file", file=printable(str(path)))
         elif path.suffix.lower() in (".xlsx", ".xlsm"):
             rows += _read_xlsx(path, report)
         elif path.suffix.lower() == ".csv":
             rows += _read_csv(path, report)
         else:
-            report.add("file-type", "expected a .csv or .xlsx file", file=str(path), value=path.suffix)
+            report.add("file-type", "expected a .csv or .xlsx file", file=printable(str(path)),
+                       value=printable(path.suffix))
     return rows
 
 
@@ -240,8 +263,7 @@ class _Validator:
     def check(self, row: AnswerRow) -> dict[str, str] | None:
         """The row's codes if it is valid, else None (its problems are in the report)."""
         v = row.values
-        code = v["kommunkod"].zfill(4) if v["kommunkod"].isdigit() and len(v["kommunkod"]) <= 4 \
-            else v["kommunkod"]
+        code = _unit_code(v["kommunkod"])
         fraga, omrade, answer = token(v["fraga"]), token(v["verksamhetsomrade"]), token(v["svar"])
         ok = True
         if code == STOCKHOLM:
@@ -354,11 +376,11 @@ def answer_frames(paths: Iterable[Path | str]) -> SourceFrames:
         _duplicates(checked, report)
         _consistency(checked, report)
     if report.valid and not checked:
-        report.add("no-answers", "no answer rows", file=", ".join(map(str, files)))
+        report.add("no-answers", "no answer rows", file=", ".join(printable(str(f)) for f in files))
     report.raise_if_invalid()
     return SourceFrames(
         source=SOURCE,
-        source_ref="; ".join(f.name for f in files),
+        source_ref="; ".join(shown_name(f) for f in files),
         sha256=sha256_of_files(files),
         synthetic=False,
         tables=_frames([c for _, c in checked]),

@@ -3,13 +3,16 @@
 It serves the documented v3 shapes: ``/kpi/{ids}``, ``/kpi?title=``, and
 ``/data/kpi/{ids}[/municipality/{ids}][/year/{years}]`` as ``{"count", "values", "next_url",
 "previous_url"}`` pages of ``per_page`` rows. ``fail_next`` queues error answers for paths containing a
-text; ``fail_always`` answers every such request with an error.
+text; ``fail_always`` answers every such request with an error; ``custom`` hands a request whose path
+contains a text to a function that writes the whole answer itself (raw bytes, trickles, bombs).
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -29,6 +32,42 @@ class KoladaState:
     fail_next: list[tuple[str, Answer]] = field(default_factory=list)
     fail_always: list[tuple[str, Answer]] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
+    custom: list[tuple[str, Callable[[BaseHTTPRequestHandler], None]]] = field(default_factory=list)
+
+    def reset(self, kpis: list[dict], rows: list[dict], per_page: int = 2) -> None:
+        self.kpis, self.rows, self.per_page = list(kpis), list(rows), per_page
+        for queue in (self.fail_next, self.fail_always, self.requests, self.custom):
+            queue.clear()
+
+
+def send_raw(handler: BaseHTTPRequestHandler, body: bytes, status: int = 200,
+             headers: dict[str, str] | None = None) -> None:
+    """An answer with exactly these bytes (JSON or not, compressed or not)."""
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(body)))
+    for name, value in (headers or {}).items():
+        handler.send_header(name, value)
+    handler.end_headers()
+    try:
+        handler.wfile.write(body)
+    except OSError:  # the client hung up (as jamfor does on an answer too large)
+        return
+
+
+def trickle(handler: BaseHTTPRequestHandler, data: bytes, seconds: float, limit: float = 60.0) -> None:
+    """Write ``data`` one byte every ``seconds`` (at most ``limit`` seconds, or until the client
+    hangs up), as a stalled server would."""
+    ends = time.monotonic() + limit
+    try:
+        for byte in data:
+            if time.monotonic() > ends:
+                return
+            handler.wfile.write(bytes([byte]))
+            handler.wfile.flush()
+            time.sleep(seconds)
+    except OSError:
+        return
 
 
 def _segments(path: str) -> dict[str, list[str]]:
@@ -43,18 +82,14 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def _send(self, status: int, body: object = None, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(body if body is not None else {"error": status}).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+        send_raw(self, json.dumps(body if body is not None else {"error": status}).encode(), status, headers)
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         state = self.server.state
         state.requests.append(self.path)
+        for text, answer_with in state.custom:
+            if text in self.path:
+                return answer_with(self)
         for text, answer in state.fail_always:
             if text in self.path:
                 return self._send(answer.status, headers=answer.headers)

@@ -165,8 +165,8 @@ def test_a_file_without_a_header_row_and_a_file_that_is_no_workbook_are_both_nam
     assert not (tmp_path / "w.db").exists()
     old_format = tmp_path / "gammal.xls"
     old_format.write_bytes(b"\xd0\xcf\x11\xe0")
-    with pytest.raises(BadInput, match=r"gammal.xls: cannot read as an Excel workbook \(.xlsx\): "
-                       r"InvalidFileException"):
+    with pytest.raises(BadInput, match=r"gammal.xls: cannot read as an Excel workbook \(.xlsx\): a .xls "
+                       r"file is not one of .xlsx, .xlsm, .xltx, .xltm \(save it as .xlsx\)"):
         read_oj_excel([old_format])
 
 
