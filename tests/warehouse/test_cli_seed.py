@@ -29,7 +29,7 @@ def test_seed_demo_adds_a_flagged_synthetic_batch_and_status_says_so(sqlite_url)
     status = run("status", "--db", sqlite_url)
     assert status.exit_code == 0
     demo_line = next(line for line in status.output.splitlines() if " demo " in line)
-    assert " ja " in demo_line and str(demo[0].rows_held) in demo_line
+    assert " yes " in demo_line and str(demo[0].rows_held) in demo_line
 
 
 def test_seed_reads_the_database_url_from_the_environment(sqlite_url):
