@@ -70,7 +70,7 @@ def test_register_creates_every_shipped_dashboard_and_every_chart_answers_with_r
     assert len(dashboards) >= 4
     assert set(client.find("dashboard", dashboards)) == dashboards
     assert set(client.find("chart", charts)) == charts
-    assert f"{len(charts)} diagram svarar med data" in registered
+    assert f"{len(charts)} charts answer with data" in registered
 
 
 def test_register_never_shows_the_warehouse_or_superset_password(registered, shipped):
