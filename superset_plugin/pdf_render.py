@@ -27,7 +27,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps calling hosts an offline machine cannot reach.
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-TIMEOUT_MS = 180_000
+TIMEOUT_MS = 300_000  # a loaded 2-core machine needs minutes for a 34-chart dashboard
 # A4 landscape (297 mm) less 2 × 8 mm margins, in CSS px (96 per inch), divided by the print scale.
 PRINT_SCALE = 0.7
 MARGIN_MM = 8
@@ -36,10 +36,10 @@ VIEWPORT_WIDTH = round(PAGE_WIDTH_PX / PRINT_SCALE)
 ANIMATION_MS = 800  # ECharts' entry animation
 
 # Superset's own texts when a chart fails or has nothing to show (English UI).
-ERROR_TEXTS = ("No results were returned", "Unexpected error", "DB engine Error", "Data error",
-               "Chart has no query context", "There was an error")
+ERROR_TEXTS = ("No results were returned", "Unexpected error", "Error:", "DB engine Error",
+               "Data error", "Chart has no query context", "There was an error")
 
-_CHART_STATES_JS = """
+CHART_STATES_JS = """
 (errorTexts) => [...document.querySelectorAll('[data-test="dashboard-component-chart-holder"]')]
   .filter(holder => holder.querySelector('[data-test="slice-header"]'))
   .map(holder => {
@@ -51,23 +51,26 @@ _CHART_STATES_JS = """
       loading: !!holder.querySelector('[data-test="loading-indicator"]'),
       drawn: !!(container && container.querySelector('svg, canvas, table, .header-line')),
       error: alert ? alert.innerText : (errorTexts.find(t => text.includes(t)) || ''),
+      text: holder.innerText,
     };
   })
 """
 
-_SETTLED_JS = """
+SETTLED_JS = """
 ([expected, errorTexts]) => {
   if (document.querySelector('[data-test="loading-indicator"]')) return false;
   const states = (CHART_STATES)(errorTexts);
   return states.length >= expected && states.every(s => !s.loading && (s.drawn || s.error));
 }
-""".replace("CHART_STATES", _CHART_STATES_JS.strip())
+""".replace("CHART_STATES", CHART_STATES_JS.strip())
 
 PRINT_CSS = """
 html, body { height: auto !important; overflow: visible !important; }
 .grid-row, [data-test="dashboard-component-chart-holder"], .dashboard-markdown,
 [data-test="chart-container"] { break-inside: avoid; page-break-inside: avoid; }
 .dashboard-component-header { break-after: avoid; page-break-after: avoid; }
+/* the filter badges and menus of each chart mean nothing on paper */
+[data-test="slice-header"] .header-controls { display: none !important; }
 #jamfor-title { break-after: page; page-break-after: always; padding: 60px 80px; background: #fff;
   font-family: Inter, Helvetica, Arial, sans-serif; color: #1f1f1f; }
 #jamfor-title h1 { font-size: 44px; margin: 0 0 12px; }
@@ -245,16 +248,16 @@ class Browser:
 
     async def _wait_for_charts(self, page: Any, charts: int) -> None:
         try:
-            await page.wait_for_function(_SETTLED_JS, arg=[charts, list(ERROR_TEXTS)], timeout=TIMEOUT_MS,
+            await page.wait_for_function(SETTLED_JS, arg=[charts, list(ERROR_TEXTS)], timeout=TIMEOUT_MS,
                                          polling=250)
         except Exception as exc:
             if type(exc).__name__ != "TimeoutError":
                 raise
-            states = await page.evaluate(_CHART_STATES_JS, list(ERROR_TEXTS))
+            states = await page.evaluate(CHART_STATES_JS, list(ERROR_TEXTS))
             waiting = [s["title"] for s in states if s["loading"] or not (s["drawn"] or s["error"])]
             raise RenderFailed(f"timed out after {TIMEOUT_MS // 1000} s: {len(states)} of {charts} charts "
                                f"on the page, still waiting for: {', '.join(waiting) or '–'}") from None
-        states = await page.evaluate(_CHART_STATES_JS, list(ERROR_TEXTS))
+        states = await page.evaluate(CHART_STATES_JS, list(ERROR_TEXTS))
         failed = [f"{s['title']}: {s['error'].strip().splitlines()[0] if s['error'].strip() else 'error'}"
                   for s in states if s["error"]]
         if failed:

@@ -212,6 +212,17 @@ def area_aliases() -> dict[str, str]:
     return {**dict(zip(areas.area_code, areas.name)), **OMRADEN}
 
 
+def choose_values(client: SupersetClient, dashboard: DashboardInfo, wanted: dict[str, str]
+                  ) -> dict[str, list[str]]:
+    """Each named filter's values from a spec (``all``, or names and codes, comma-separated)."""
+    aliases = area_aliases()
+    chosen = {}
+    for name, spec in wanted.items():
+        flt = dashboard.filter_named(name)
+        chosen[flt.name] = resolve_values(flt, spec, filter_values(client, flt), aliases)
+    return chosen
+
+
 def plan_jobs(dashboard: DashboardInfo, chosen: dict[str, list[str]], fmt: str) -> list[ReportJob]:
     """One job per combination of the chosen values, named ``<slug>--<value>--<value>.<fmt>``."""
     names = list(chosen)

@@ -91,12 +91,10 @@ def add_report_command(main: click.Group, reports_errors: Any) -> None:
         from jamfor.superset.reports_pdf import (
             ReportResult,
             ReportsFailed,
-            area_aliases,
+            choose_values,
             dashboard_info,
-            filter_values,
             make_reports,
             plan_jobs,
-            resolve_values,
         )
 
         if not url:
@@ -111,12 +109,7 @@ def add_report_command(main: click.Group, reports_errors: Any) -> None:
             names = ", ".join(f.name for f in info.filters)
             raise click.UsageError(f"choose filter values with --filter NAME=VALUE "
                                    f"(dashboard {dashboard} has: {names})")
-        aliases = area_aliases()
-        chosen = {}
-        for name, spec in wanted.items():
-            flt = info.filter_named(name)
-            chosen[flt.name] = resolve_values(flt, spec, filter_values(client, flt), aliases)
-        jobs_ = plan_jobs(info, chosen, fmt)
+        jobs_ = plan_jobs(info, choose_values(client, info, wanted), fmt)
 
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    TextColumn("left"), TimeRemainingColumn())
