@@ -44,14 +44,14 @@ CHART_STATES_JS = """
   .filter(holder => holder.querySelector('[data-test="slice-header"]'))
   .map(holder => {
     const container = holder.querySelector('[data-test="chart-container"]');
-    const text = container ? container.innerText : '';
+    const text = container ? container.textContent : '';  // textContent: no layout on every poll
     const alert = holder.querySelector('.ant-alert-error, .ant-alert-warning, [role="alert"]');
     return {
-      title: (holder.querySelector('.header-title') || {}).innerText || '',
+      title: ((holder.querySelector('.header-title') || {}).textContent || '').trim(),
       loading: !!holder.querySelector('[data-test="loading-indicator"]'),
       drawn: !!(container && container.querySelector('svg, canvas, table, .header-line')),
-      error: alert ? alert.innerText : (errorTexts.find(t => text.includes(t)) || ''),
-      text: holder.innerText,
+      error: alert ? alert.textContent : (errorTexts.find(t => text.includes(t)) || ''),
+      text: holder.textContent,
     };
   })
 """
@@ -249,7 +249,7 @@ class Browser:
     async def _wait_for_charts(self, page: Any, charts: int) -> None:
         try:
             await page.wait_for_function(SETTLED_JS, arg=[charts, list(ERROR_TEXTS)], timeout=TIMEOUT_MS,
-                                         polling=250)
+                                         polling=1000)
         except Exception as exc:
             if type(exc).__name__ != "TimeoutError":
                 raise

@@ -36,7 +36,9 @@ from support.skr_report import (
 from jamfor.cli.main import main
 from jamfor.superset.pdf_render import CHROMIUM, TitlePage, count_pdf_pages, title_page_html
 
-pytestmark = [pytest.mark.browser, pytest.mark.superset, pytest.mark.postgres]
+# The first test carries the session's Superset start, the warehouse seed and two renderings: on a loaded
+# 2-core machine that is more than the default 900 s.
+pytestmark = [pytest.mark.browser, pytest.mark.superset, pytest.mark.postgres, pytest.mark.timeout(2400)]
 
 SLUG = "skr-insatser-lan"
 FOLDER = "skr_insatser_lan"
