@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import html
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -224,8 +225,6 @@ class Browser:
             await page.evaluate("""(inner) => { const el = document.createElement('section');
                 el.id = 'jamfor-title'; el.innerHTML = inner; document.body.prepend(el); }""",
                                 title_page_html(title))
-            height = await page.evaluate("document.documentElement.scrollHeight")
-            await page.set_viewport_size({"width": VIEWPORT_WIDTH, "height": int(height) + 200})
             await self._wait_for_charts(page, charts)
             await page.wait_for_timeout(ANIMATION_MS)
             tmp = path.with_name(path.name + ".part")
@@ -247,16 +246,28 @@ class Browser:
             await page.close()
 
     async def _wait_for_charts(self, page: Any, charts: int) -> None:
-        try:
-            await page.wait_for_function(SETTLED_JS, arg=[charts, list(ERROR_TEXTS)], timeout=TIMEOUT_MS,
-                                         polling=1000)
-        except Exception as exc:
-            if type(exc).__name__ != "TimeoutError":
-                raise
-            states = await page.evaluate(CHART_STATES_JS, list(ERROR_TEXTS))
-            waiting = [s["title"] for s in states if s["loading"] or not (s["drawn"] or s["error"])]
-            raise RenderFailed(f"timed out after {TIMEOUT_MS // 1000} s: {len(states)} of {charts} charts "
-                               f"on the page, still waiting for: {', '.join(waiting) or '–'}") from None
+        """Wait until every chart has drawn or failed, keeping the viewport as tall as the page.
+
+        The dashboard grows while its rows lay out; a chart below the viewport would wait for a scroll
+        that never comes, so the height is checked again every few seconds.
+        """
+        deadline = time.monotonic() + TIMEOUT_MS / 1000
+        while True:
+            height = int(await page.evaluate("document.documentElement.scrollHeight"))
+            if height + 100 > (page.viewport_size or {}).get("height", 0):
+                await page.set_viewport_size({"width": VIEWPORT_WIDTH, "height": height + 400})
+            try:
+                await page.wait_for_function(SETTLED_JS, arg=[charts, list(ERROR_TEXTS)], timeout=5_000,
+                                             polling=1000)
+                break
+            except Exception as exc:
+                if type(exc).__name__ != "TimeoutError":
+                    raise
+            if time.monotonic() > deadline:
+                states = await page.evaluate(CHART_STATES_JS, list(ERROR_TEXTS))
+                waiting = [s["title"] for s in states if s["loading"] or not (s["drawn"] or s["error"])]
+                raise RenderFailed(f"timed out after {TIMEOUT_MS // 1000} s: {len(states)} of {charts} "
+                                   f"charts on the page, still waiting for: {', '.join(waiting) or '–'}")
         states = await page.evaluate(CHART_STATES_JS, list(ERROR_TEXTS))
         failed = [f"{s['title']}: {s['error'].strip().splitlines()[0] if s['error'].strip() else 'error'}"
                   for s in states if s["error"]]
