@@ -305,3 +305,8 @@ def _print_demo_login(ready: Any) -> None:
 from jamfor.cli.superset import add_superset_commands, print_superset_status  # noqa: E402
 
 add_superset_commands(main, reports_errors, db_option)
+
+# report (jamfor/cli/report.py)
+from jamfor.cli.report import add_report_command  # noqa: E402
+
+add_report_command(main, reports_errors)

@@ -14,41 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Without the background-networking flags Chromium keeps calling hosts this network cannot reach.
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+from jamfor.superset.pdf_render import CHART_STATES_JS, CHROMIUM, ERROR_TEXTS, LAUNCH_ARGS, SETTLED_JS
+
 VIEWPORT = {"width": 1600, "height": 1200}
 RENDER_TIMEOUT_MS = 120_000
-
-# Superset's own texts when a chart fails or has nothing to show (English UI).
-_ERROR_TEXTS = ("No results were returned", "Unexpected error", "Error:", "DB engine Error",
-                "Data error", "Chart has no query context", "There was an error")
-
-_CHART_STATES_JS = """
-(errorTexts) => [...document.querySelectorAll('[data-test="dashboard-component-chart-holder"]')]
-  .filter(holder => holder.querySelector('[data-test="slice-header"]'))
-  .map(holder => {
-    const container = holder.querySelector('[data-test="chart-container"]');
-    const text = container ? container.innerText : '';
-    const alert = holder.querySelector('.ant-alert-error, .ant-alert-warning, [role="alert"]');
-    return {
-      title: (holder.querySelector('.header-title') || {}).innerText || '',
-      loading: !!holder.querySelector('[data-test="loading-indicator"]'),
-      drawn: !!(container && container.querySelector('svg, canvas, table, .header-line')),
-      error: alert ? alert.innerText : (errorTexts.find(t => text.includes(t)) || ''),
-      text: holder.innerText,
-    };
-  })
-"""
-
-_ALL_SETTLED_JS = """
-([expected, errorTexts]) => {
-  if (document.querySelector('[data-test="loading-indicator"]')) return false;
-  const states = (CHART_STATES)(errorTexts);
-  return states.length >= expected && states.every(s => !s.loading && (s.drawn || s.error));
-}
-""".replace("CHART_STATES", _CHART_STATES_JS.strip())
+# CHART_STATES_JS / SETTLED_JS: the readiness test `jamfor report` uses before it prints a dashboard.
 
 
 @dataclass(frozen=True)
@@ -93,13 +63,13 @@ def open_dashboard(page: Any, url: str, slug: str, charts: int) -> list[ChartSta
 
 
 def wait_for_charts(page: Any, charts: int) -> list[ChartState]:
-    page.wait_for_function(_ALL_SETTLED_JS, arg=[charts, list(_ERROR_TEXTS)], timeout=RENDER_TIMEOUT_MS,
+    page.wait_for_function(SETTLED_JS, arg=[charts, list(ERROR_TEXTS)], timeout=RENDER_TIMEOUT_MS,
                            polling=500)
     return chart_states(page)
 
 
 def chart_states(page: Any) -> list[ChartState]:
-    return [ChartState(**state) for state in page.evaluate(_CHART_STATES_JS, list(_ERROR_TEXTS))]
+    return [ChartState(**state) for state in page.evaluate(CHART_STATES_JS, list(ERROR_TEXTS))]
 
 
 def chart(page: Any, title: str) -> Any:

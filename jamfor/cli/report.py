@@ -1,0 +1,137 @@
+"""`jamfor report`: one PDF per combination of a dashboard's native filter values, from a running Superset.
+
+A thin skin over ``jamfor.superset.reports_pdf``: it turns --lan / --omrade / --filter into the filter
+values, shows a progress bar and prints the outcome. Credentials come from SUPERSET_USERNAME /
+SUPERSET_PASSWORD or a hidden prompt and are never printed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+err = Console(stderr=True)
+out = Console()
+
+DEFAULT_DASHBOARD = "skr-insatser-lan"
+LAN_FILTER = "Län"
+OMRADE_FILTER = "Verksamhetsområde"
+
+
+def _credentials() -> tuple[str, str]:
+    username = os.environ.get("SUPERSET_USERNAME") or click.prompt("Superset user", err=True)
+    password = os.environ.get("SUPERSET_PASSWORD") or click.prompt("Password", hide_input=True, err=True)
+    return username, password
+
+
+def _selections(lan: str | None, omrade: str | None, filters: tuple[str, ...]) -> dict[str, str]:
+    chosen: dict[str, str] = {}
+    if lan:
+        chosen[LAN_FILTER] = lan
+    if omrade:
+        chosen[OMRADE_FILTER] = omrade
+    for item in filters:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise click.BadParameter(f"{item!r}: expected NAME=VALUE, e.g. \"Min kommun=1280\"",
+                                     param_hint="--filter")
+        chosen[name.strip()] = value.strip()
+    return chosen
+
+
+def add_report_command(main: click.Group, reports_errors: Any) -> None:
+    """Attach `report` to the `jamfor` group."""
+
+    @main.command()
+    @click.option("--dashboard", default=DEFAULT_DASHBOARD, show_default=True, metavar="SLUG",
+                  help="Dashboard slug, id or UUID; any dashboard with native filters.")
+    @click.option("--lan", metavar="CODES", help="Län for the filter \"Län\": länskoder or names, "
+                  "comma-separated (12,01), or all. Default for the länsrapport: all.")
+    @click.option("--omrade", metavar="CODES", help="Verksamhetsområden for the filter "
+                  "\"Verksamhetsområde\": codes (funktionshinder, aldre …) or names, or all. "
+                  "Default for the länsrapport: all.")
+    @click.option("--filter", "filters", multiple=True, metavar="NAME=VALUE",
+                  help="A native filter's value(s): NAME=VALUE[,VALUE…] or NAME=all; repeatable. "
+                  "Values may be names or codes (kommunkod, länskod), e.g. \"Min kommun=1280\".")
+    @click.option("--format", "fmt", type=click.Choice(["pdf", "png"]), default="pdf", show_default=True)
+    @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+                  default=Path("reports"), show_default=True,
+                  help="Folder for the reports, index.html and index.csv.")
+    @click.option("--url", envvar="SUPERSET_URL", metavar="URL",
+                  help="Superset's address, e.g. http://127.0.0.1:8088. Default: $SUPERSET_URL.")
+    @click.option("--jobs", default=2, show_default=True, type=click.IntRange(1, 16),
+                  help="Reports rendered at the same time (browser pages).")
+    @click.option("--force", is_flag=True, help="Render again even reports whose inputs are unchanged.")
+    @reports_errors
+    def report(dashboard: str, lan: str | None, omrade: str | None, filters: tuple[str, ...], fmt: str,
+               out_dir: Path, url: str | None, jobs: int, force: bool) -> None:
+        """Write one PDF per combination of native filter values of a dashboard, plus index.html/.csv.
+
+        Superset draws every figure: each combination is opened through a dashboard permalink in headless
+        Chromium (/usr/bin/chromium) and printed on A4 with a title page (filters, data sources and
+        load dates, whether values are synthetic). A failed report is retried once; the others continue
+        and the command exits 1 listing the failures. Reports whose dashboard, data and filters are
+        unchanged are skipped unless --force.
+        """
+        from jamfor.superset.client import SupersetClient
+        from jamfor.superset.reports_pdf import (
+            ReportResult,
+            ReportsFailed,
+            choose_values,
+            dashboard_info,
+            make_reports,
+            plan_jobs,
+        )
+
+        if not url:
+            raise click.UsageError("say which Superset: --url or $SUPERSET_URL")
+        username, password = _credentials()
+        client = SupersetClient.login(url.rstrip("/"), username, password)
+        info = dashboard_info(client, dashboard)
+        wanted = _selections(lan, omrade, filters)
+        if dashboard == DEFAULT_DASHBOARD:
+            wanted = {LAN_FILTER: "all", OMRADE_FILTER: "all", **wanted}
+        if not wanted:
+            names = ", ".join(f.name for f in info.filters)
+            raise click.UsageError(f"choose filter values with --filter NAME=VALUE "
+                                   f"(dashboard {dashboard} has: {names})")
+        jobs_ = plan_jobs(info, choose_values(client, info, wanted), fmt)
+
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   TextColumn("left"), TimeRemainingColumn())
+        with Progress(*columns, console=err) as bar:
+            task = bar.add_task(f"Rendering {len(jobs_)} reports", total=len(jobs_))
+
+            def done(result: ReportResult) -> None:
+                bar.advance(task)
+                if result.status == "failed":
+                    bar.console.print(f"[red]Failed[/] {escape(result.job.file)}: {escape(result.error)}",
+                                      highlight=False)
+
+            try:
+                run = make_reports(client, username, password, info, jobs_, out_dir, fmt, jobs, force, done)
+            except ReportsFailed as exc:
+                run = exc.run
+        rendered, unchanged, failed = run.of("rendered"), run.of("unchanged"), run.of("failed")
+        out.print(f"{len(rendered)} rendered, {len(unchanged)} unchanged (skipped), {len(failed)} failed; "
+                  f"index: {escape(str(run.index_html))}", highlight=False)
+        if failed:
+            err.print("[bold red]Error:[/] these reports failed after a retry:", highlight=False)
+            for result in failed:
+                values = ", ".join(f"{n}={v}" for n, v in result.job.filters)
+                err.print(f"  {escape(values)}: {escape(result.error)}", highlight=False)
+            sys.exit(1)

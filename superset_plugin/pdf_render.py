@@ -1,0 +1,286 @@
+"""Rendering one Superset dashboard state to PDF (or PNG) in Debian's headless Chromium through Playwright.
+
+The dashboard is opened through a permalink in Superset's own report mode (``?standalone=3``: no
+navigation, title or filter bar), in a viewport exactly as wide as the printed A4 page divided by the
+print scale, so the charts are drawn once at the width they are printed in. The viewport is made as tall
+as the dashboard, so that every chart is in view and none waits for scrolling (dashboard virtualisation).
+A Swedish title page is put in front of Superset's page (outside its React tree, so it survives
+re-renders) and print CSS keeps rows and charts whole across page breaks.
+
+"Rendered" means: no loading indicator is left, every chart with a header has a container, and each
+container holds what a finished chart draws — svg, canvas, table or a big number — or shows an error;
+any error fails the rendering (``RenderFailed``), since a report must not hide a broken figure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jamfor.seed.errors import JamforError
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Without the background-networking flags Chromium keeps calling hosts an offline machine cannot reach.
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+TIMEOUT_MS = 300_000  # a loaded 2-core machine needs minutes for a 34-chart dashboard
+# A4 landscape (297 mm) less 2 × 8 mm margins, in CSS px (96 per inch), divided by the print scale.
+PRINT_SCALE = 0.7
+MARGIN_MM = 8
+PAGE_WIDTH_PX = (297 - 2 * MARGIN_MM) / 25.4 * 96
+VIEWPORT_WIDTH = round(PAGE_WIDTH_PX / PRINT_SCALE)
+ANIMATION_MS = 800  # ECharts' entry animation
+
+# Superset's own texts when a chart fails or has nothing to show (English UI).
+ERROR_TEXTS = ("No results were returned", "Unexpected error", "Error:", "DB engine Error",
+               "Data error", "Chart has no query context", "There was an error")
+
+CHART_STATES_JS = """
+(errorTexts) => [...document.querySelectorAll('[data-test="dashboard-component-chart-holder"]')]
+  .filter(holder => holder.querySelector('[data-test="slice-header"]'))
+  .map(holder => {
+    const container = holder.querySelector('[data-test="chart-container"]');
+    const text = container ? container.textContent : '';  // textContent: no layout on every poll
+    const alert = holder.querySelector('.ant-alert-error, .ant-alert-warning, [role="alert"]');
+    return {
+      title: ((holder.querySelector('.header-title') || {}).textContent || '').trim(),
+      loading: !!holder.querySelector('[data-test="loading-indicator"]'),
+      drawn: !!(container && container.querySelector('svg, canvas, table, .header-line')),
+      error: alert ? alert.textContent : (errorTexts.find(t => text.includes(t)) || ''),
+      text: holder.textContent,
+    };
+  })
+"""
+
+SETTLED_JS = """
+([expected, errorTexts]) => {
+  if (document.querySelector('[data-test="loading-indicator"]')) return false;
+  const states = (CHART_STATES)(errorTexts);
+  return states.length >= expected && states.every(s => !s.loading && (s.drawn || s.error));
+}
+""".replace("CHART_STATES", CHART_STATES_JS.strip())
+
+PRINT_CSS = """
+html, body { height: auto !important; overflow: visible !important; }
+.grid-row, [data-test="dashboard-component-chart-holder"], .dashboard-markdown,
+[data-test="chart-container"] { break-inside: avoid; page-break-inside: avoid; }
+.dashboard-component-header { break-after: avoid; page-break-after: avoid; }
+/* the filter badges and menus of each chart mean nothing on paper */
+[data-test="slice-header"] .header-controls { display: none !important; }
+#jamfor-title { break-after: page; page-break-after: always; padding: 60px 80px; background: #fff;
+  font-family: Inter, Helvetica, Arial, sans-serif; color: #1f1f1f; }
+#jamfor-title h1 { font-size: 44px; margin: 0 0 12px; }
+#jamfor-title .kind { font-size: 22px; color: #555; margin-bottom: 40px; }
+#jamfor-title dl { font-size: 28px; display: grid; grid-template-columns: max-content auto;
+  gap: 8px 28px; margin: 0 0 40px; }
+#jamfor-title dt { font-weight: 600; }
+#jamfor-title dd { margin: 0; }
+#jamfor-title h2 { font-size: 26px; margin: 30px 0 12px; }
+#jamfor-title table { border-collapse: collapse; font-size: 20px; width: 100%; }
+#jamfor-title th, #jamfor-title td { text-align: left; border-bottom: 1px solid #ccc; padding: 8px 12px;
+  vertical-align: top; }
+#jamfor-title .synthetic { background: #FDE380; border: 2px solid #b38f00; padding: 18px 24px;
+  font-size: 24px; margin: 30px 0; }
+#jamfor-title .made { font-size: 18px; color: #555; margin-top: 50px; }
+"""
+
+_FOOTER = ('<div style="font-size:8px;width:100%;padding:0 8mm;color:#555;font-family:sans-serif;'
+           'display:flex;justify-content:space-between"><span>{title}</span>'
+           '<span>Sida <span class="pageNumber"></span> av <span class="totalPages"></span></span></div>')
+
+
+class RenderFailed(JamforError):
+    """A dashboard state did not render: a chart in error, a timeout, or the browser failed.
+
+    ``reason`` is what went wrong, in English, with the failing charts' titles where known.
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class BrowserMissing(JamforError):
+    """Chromium or Playwright for Python is not installed."""
+
+
+@dataclass(frozen=True)
+class DataSourceLine:
+    """One line of the title page's source table, as the dashboard's data-source chart gives it."""
+
+    kind: str  # e.g. "Syntetiska demovärden", "Publicerade uppgifter"
+    source: str
+    loaded_at: str  # "2026-12-02 01:14" (UTC), or "" when unknown
+
+
+@dataclass(frozen=True)
+class TitlePage:
+    """What the report's first page says (Swedish; every string is escaped when it is put in HTML)."""
+
+    dashboard_title: str
+    filters: tuple[tuple[str, str], ...]
+    sources: tuple[DataSourceLine, ...]
+    synthetic: bool
+    made: str  # "2026-12-02 01:30 UTC"
+    jamfor_version: str
+
+
+def title_page_html(page: TitlePage) -> str:
+    e = html.escape
+    rows = "".join(f"<dt>{e(name)}</dt><dd>{e(value)}</dd>" for name, value in page.filters)
+    parts = [f"<h1>{e(page.dashboard_title)}</h1>", '<div class="kind">Rapport från Superset</div>',
+             f"<dl>{rows}</dl>"]
+    if page.synthetic:
+        parts.append('<div class="synthetic"><b>Syntetiska demovärden.</b> Rapporten bygger helt eller '
+                     "delvis på syntetiska värden (jamfor demo), inte på publicerade uppgifter. "
+                     "Siffrorna får inte citeras som verkliga.</div>")
+    if page.sources:
+        lines = "".join(f"<tr><td>{e(s.kind)}</td><td>{e(s.source)}</td><td>{e(s.loaded_at)}</td></tr>"
+                        for s in page.sources)
+        parts.append("<h2>Datakällor</h2><table><thead><tr><th>Typ av uppgifter</th><th>Källa</th>"
+                     f"<th>Laddad (UTC)</th></tr></thead><tbody>{lines}</tbody></table>")
+    parts.append(f'<div class="made">Skapad {e(page.made)} med jamfor {e(page.jamfor_version)}.</div>')
+    return "".join(parts)
+
+
+def count_pdf_pages(data: bytes) -> int:
+    """The number of pages in a PDF Chromium wrote (its page objects are never compressed)."""
+    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data))
+
+
+class Browser:
+    """One headless Chromium with one logged-in context; pages are rendered concurrently in it.
+
+    Use as ``async with Browser(url, username, password) as browser: await browser.render(...)``.
+    """
+
+    def __init__(self, url: str, username: str, password: str, chromium: Path = CHROMIUM) -> None:
+        self.url = url.rstrip("/")
+        self._username = username
+        self._password = password
+        self._chromium = chromium
+        self._playwright: Any = None
+        self._browser: Any = None
+        self.context: Any = None
+
+    def __repr__(self) -> str:
+        return f"Browser(url={self.url!r})"
+
+    async def __aenter__(self) -> Browser:
+        if not self._chromium.exists():
+            raise BrowserMissing(f"{self._chromium} is missing (apt-get install chromium)")
+        try:
+            from playwright.async_api import async_playwright
+        except ImportError:
+            raise BrowserMissing("Playwright for Python is missing (pip install playwright; "
+                                 "no browser download is needed)") from None
+        self._playwright = await async_playwright().start()
+        try:
+            self._browser = await self._playwright.chromium.launch(executable_path=str(self._chromium),
+                                                                   args=LAUNCH_ARGS)
+            self.context = await self._browser.new_context(
+                viewport={"width": VIEWPORT_WIDTH, "height": 1000}, locale="sv-SE")
+            await self._log_in()
+        except BaseException:
+            await self.__aexit__(None, None, None)
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._browser is not None:
+            await self._browser.close()
+        if self._playwright is not None:
+            await self._playwright.stop()
+
+    async def _log_in(self) -> None:
+        """Through Superset's React login form (#username, #password, Enter)."""
+        page = await self.context.new_page()
+        try:
+            await page.goto(f"{self.url}/login/", timeout=TIMEOUT_MS)
+            await page.fill("#username", self._username)
+            await page.fill("#password", self._password)
+            await page.press("#password", "Enter")
+            try:
+                await page.wait_for_url("**/superset/welcome/**", wait_until="commit", timeout=60_000)
+            except Exception:
+                raise RenderFailed(f"could not log in to {self.url} in the browser "
+                                   "(wrong user name or password?)") from None
+        finally:
+            await page.close()
+
+    async def render(self, permalink: str, charts: int, title: TitlePage, path: Path, fmt: str = "pdf"
+                     ) -> int:
+        """Open ``permalink``, wait for all ``charts``, write ``path``; returns the number of pages."""
+        page = await self.context.new_page()
+        try:
+            separator = "&" if "?" in permalink else "?"
+            await page.goto(f"{permalink}{separator}standalone=3", timeout=TIMEOUT_MS)
+            await page.wait_for_selector('[data-test="dashboard-component-chart-holder"]', timeout=TIMEOUT_MS)
+            await page.add_style_tag(content=PRINT_CSS)
+            await page.evaluate("""(inner) => { const el = document.createElement('section');
+                el.id = 'jamfor-title'; el.innerHTML = inner; document.body.prepend(el); }""",
+                                title_page_html(title))
+            await self._wait_for_charts(page, charts)
+            await page.wait_for_timeout(ANIMATION_MS)
+            tmp = path.with_name(path.name + ".part")
+            if fmt == "png":
+                await page.screenshot(path=str(tmp), full_page=True)
+                pages = 1
+            else:
+                footer = _FOOTER.format(title=html.escape(" · ".join(v for _, v in title.filters)))
+                data = await page.pdf(format="A4", landscape=True, print_background=True, scale=PRINT_SCALE,
+                                      display_header_footer=True, header_template="<span></span>",
+                                      footer_template=footer,
+                                      margin={"top": f"{MARGIN_MM}mm", "bottom": "12mm",
+                                              "left": f"{MARGIN_MM}mm", "right": f"{MARGIN_MM}mm"})
+                tmp.write_bytes(data)
+                pages = count_pdf_pages(data)
+            tmp.replace(path)
+            return pages
+        finally:
+            await page.close()
+
+    async def _wait_for_charts(self, page: Any, charts: int) -> None:
+        """Wait until every chart has drawn or failed, keeping the viewport as tall as the page.
+
+        The dashboard grows while its rows lay out; a chart below the viewport would wait for a scroll
+        that never comes, so the height is checked again every few seconds.
+        """
+        deadline = time.monotonic() + TIMEOUT_MS / 1000
+        while True:
+            height = int(await page.evaluate("document.documentElement.scrollHeight"))
+            if height + 100 > (page.viewport_size or {}).get("height", 0):
+                await page.set_viewport_size({"width": VIEWPORT_WIDTH, "height": height + 400})
+            try:
+                await page.wait_for_function(SETTLED_JS, arg=[charts, list(ERROR_TEXTS)], timeout=5_000,
+                                             polling=1000)
+                break
+            except Exception as exc:
+                if type(exc).__name__ != "TimeoutError":
+                    raise
+            if time.monotonic() > deadline:
+                states = await page.evaluate(CHART_STATES_JS, list(ERROR_TEXTS))
+                waiting = [s["title"] for s in states if s["loading"] or not (s["drawn"] or s["error"])]
+                raise RenderFailed(f"timed out after {TIMEOUT_MS // 1000} s: {len(states)} of {charts} "
+                                   f"charts on the page, still waiting for: {', '.join(waiting) or '–'}")
+        states = await page.evaluate(CHART_STATES_JS, list(ERROR_TEXTS))
+        failed = [f"{s['title']}: {s['error'].strip().splitlines()[0] if s['error'].strip() else 'error'}"
+                  for s in states if s["error"]]
+        if failed:
+            raise RenderFailed("charts in error: " + "; ".join(failed))
+
+
+async def gather_limited(limit: int, tasks: list[Any]) -> list[Any]:
+    """Run coroutine factories with at most ``limit`` at a time; results in order."""
+    semaphore = asyncio.Semaphore(max(1, limit))
+
+    async def one(factory: Any) -> Any:
+        async with semaphore:
+            return await factory()
+
+    return await asyncio.gather(*(one(task) for task in tasks))

@@ -1,0 +1,388 @@
+"""PDF reports from a running Superset: one file per combination of a dashboard's native filter values.
+
+SKR wrote one report per län and verksamhetsområde by hand; the länsrapport dashboard has all of its
+analyses for any län, so ``make_reports`` renders that dashboard once per combination (any dashboard
+with native filters works the same way). Superset itself draws every figure: each combination gets a
+permalink (``POST /api/v1/dashboard/<id>/permalink`` with the native filters' ``dataMask``), which
+headless Chromium opens and prints (``jamfor.superset.pdf_render``).
+
+What is reused between runs: a state file in the output folder keeps each file's fingerprint — the
+dashboard's and its charts' change times, the data loads its data-source chart reports, the filter
+values, the format and the jamfor version. A file whose fingerprint is unchanged is not rendered again
+(unless ``force``). ``index.html`` and ``index.csv`` list every report in the folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import hashlib
+import html
+import itertools
+import json
+import re
+import time
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from jamfor import __version__
+from jamfor.seed.errors import BadInput, JamforError
+from jamfor.superset.client import SupersetClient, SupersetError
+from jamfor.superset.pdf_render import Browser, DataSourceLine, RenderFailed, TitlePage, gather_limited
+
+STATE_FILE = ".jamfor-report.json"
+DATA_SOURCES_TABLE = "data_sources"
+SYNTHETIC_COLUMN = "synthetic"
+ALL = "all"
+FORMATS = ("pdf", "png")
+
+
+@dataclass(frozen=True)
+class NativeFilter:
+    """A native filter of a dashboard: its id, the name people see, and the column it filters."""
+
+    id: str
+    name: str
+    column: str
+    dataset_id: int | None
+
+
+@dataclass(frozen=True)
+class DashboardInfo:
+    id: int
+    slug: str
+    title: str
+    filters: tuple[NativeFilter, ...]
+    charts: int  # charts with a header (markdown is not counted)
+    changed: str  # change times of the dashboard and every chart, for the fingerprint
+    source_charts: tuple[int, ...]  # charts on the data_sources dataset (for the title page)
+
+    def filter_named(self, name: str) -> NativeFilter:
+        for flt in self.filters:
+            if flt.name.casefold() == name.casefold():
+                return flt
+        raise BadInput(f"dashboard {self.slug or self.id} has no native filter named {name!r} "
+                       f"(it has: {', '.join(f.name for f in self.filters) or 'none'})")
+
+
+@dataclass(frozen=True)
+class ReportJob:
+    """One file to write: the filter values (filter name, value) and the file name in the folder."""
+
+    filters: tuple[tuple[str, str], ...]
+    file: str
+
+
+@dataclass
+class ReportResult:
+    job: ReportJob
+    status: str  # "rendered", "unchanged" or "failed"
+    pages: int = 0
+    synthetic: bool = False
+    error: str = ""
+    seconds: float = 0.0
+    attempts: int = 0
+
+
+@dataclass
+class ReportRun:
+    dashboard: DashboardInfo
+    results: list[ReportResult] = field(default_factory=list)
+    index_html: Path | None = None
+    index_csv: Path | None = None
+
+    def of(self, status: str) -> list[ReportResult]:
+        return [r for r in self.results if r.status == status]
+
+
+class ReportsFailed(JamforError):
+    """Some reports could not be rendered even after a retry; the others were written."""
+
+    def __init__(self, run: ReportRun) -> None:
+        self.run = run
+        failed = run.of("failed")
+        super().__init__(f"{len(failed)} of {len(run.results)} reports failed: " + "; ".join(
+            f"{_describe(r.job.filters)}: {r.error}" for r in failed))
+
+
+def _describe(filters: Sequence[tuple[str, str]]) -> str:
+    return ", ".join(f"{name}={value}" for name, value in filters)
+
+
+# --- the dashboard ---------------------------------------------------------------------------------
+
+def dashboard_info(client: SupersetClient, ref: str) -> DashboardInfo:
+    """Find the dashboard by slug, id or UUID and read its native filters and charts."""
+    try:
+        found = client.request("GET", f"/api/v1/dashboard/{ref}", f"dashboard {ref}").json()["result"]
+    except SupersetError as exc:
+        if exc.status == 404:
+            raise BadInput(f"Superset has no dashboard {ref!r} (give its slug, id or UUID)") from None
+        raise
+    metadata = json.loads(found.get("json_metadata") or "{}")
+    filters = tuple(
+        NativeFilter(str(f["id"]), str(f["name"]), str(f["targets"][0]["column"]["name"]),
+                     f["targets"][0].get("datasetId"))
+        for f in metadata.get("native_filter_configuration", [])
+        if f.get("type", "NATIVE_FILTER") == "NATIVE_FILTER" and f.get("targets")
+        and (f["targets"][0].get("column") or {}).get("name"))
+    charts = client.request("GET", f"/api/v1/dashboard/{found['id']}/charts", "dashboard charts").json()
+    charts = charts["result"]
+    sources = _data_source_charts(client, charts)
+    changed = json.dumps([found.get("changed_on")] + sorted(str(c.get("changed_on")) for c in charts))
+    slug = str(found.get("slug") or found["id"])
+    return DashboardInfo(int(found["id"]), slug, str(found["dashboard_title"]), filters, len(charts), changed,
+                         sources)
+
+
+def _data_source_charts(client: SupersetClient, charts: list[dict[str, Any]]) -> tuple[int, ...]:
+    datasets = client.search("dataset", "table_name", DATA_SOURCES_TABLE, columns=("id", "table_name"))
+    ids = {f"{d['id']}__table" for d in datasets}
+    return tuple(int(c["id"]) for c in charts if (c.get("form_data") or {}).get("datasource") in ids)
+
+
+def data_sources(client: SupersetClient, dashboard: DashboardInfo) -> tuple[list[DataSourceLine], bool]:
+    """The dashboard's data-source chart(s), run with their saved query plus the ``synthetic`` column.
+
+    Returns the lines for the title page and whether any load behind them is synthetic.
+    """
+    lines: list[DataSourceLine] = []
+    synthetic = False
+    for chart_id in dashboard.source_charts:
+        context = json.loads(client.get("chart", chart_id)["query_context"])
+        for query in context["queries"]:
+            if SYNTHETIC_COLUMN not in query.get("columns", []):
+                query["columns"] = [*query.get("columns", []), SYNTHETIC_COLUMN]
+        context["result_format"], context["result_type"] = "json", "full"
+        answer = client.request("POST", "/api/v1/chart/data", f"chart {chart_id} data", json=context).json()
+        for row in (r for result in answer["result"] for r in result["data"]):
+            synthetic = synthetic or bool(row.get(SYNTHETIC_COLUMN))
+            lines.append(DataSourceLine(str(row.get("data_kind") or ""),
+                                        str(row.get("attribution") or row.get("source_ref") or ""),
+                                        _timestamp(row.get("loaded_at"))))
+    return sorted(set(lines), key=lambda line: (line.kind, line.source, line.loaded_at)), synthetic
+
+
+def _timestamp(value: Any) -> str:
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M")
+    return str(value or "")[:16].replace("T", " ")
+
+
+# --- which values ------------------------------------------------------------------------------------
+
+def filter_values(client: SupersetClient, flt: NativeFilter) -> list[str]:
+    """Every value the filter offers, as Superset lists them for its dataset column."""
+    if flt.dataset_id is None:
+        raise BadInput(f"native filter {flt.name!r} names no dataset; give its values explicitly")
+    answer = client.request("GET", f"/api/v1/datasource/table/{flt.dataset_id}/column/{flt.column}/values/",
+                            f"values of filter {flt.name}").json()
+    return [str(v) for v in answer["result"] if v is not None]
+
+
+def resolve_values(flt: NativeFilter, spec: str, offered: Sequence[str],
+                   aliases: dict[str, str] | None = None) -> list[str]:
+    """``all``, or comma-separated values; each a value the filter offers or an alias of one (a länskod,
+    kommunkod or verksamhetsområde code for its Swedish name)."""
+    if spec.strip().casefold() == ALL:
+        return list(offered)
+    by_fold = {value.casefold(): value for value in offered}
+    chosen = []
+    for item in (part.strip() for part in spec.split(",") if part.strip()):
+        value = by_fold.get(item.casefold()) or by_fold.get((aliases or {}).get(item, "").casefold())
+        if value is None:
+            examples = ", ".join(list(offered)[:5])
+            raise BadInput(f"filter {flt.name!r}: {item!r} is not one of its values (e.g. {examples})")
+        chosen.append(value)
+    if not chosen:
+        raise BadInput(f"filter {flt.name!r}: no value given")
+    return list(dict.fromkeys(chosen))
+
+
+def area_aliases() -> dict[str, str]:
+    """Codes a person types for names the dashboards filter on: länskod, kommunkod, område code."""
+    from jamfor.seed.reference import area_frame
+    from jamfor.seed.sources.skr_inventory import OMRADEN
+
+    areas = area_frame()
+    return {**dict(zip(areas.area_code, areas.name)), **OMRADEN}
+
+
+def choose_values(client: SupersetClient, dashboard: DashboardInfo, wanted: dict[str, str]
+                  ) -> dict[str, list[str]]:
+    """Each named filter's values from a spec (``all``, or names and codes, comma-separated)."""
+    aliases = area_aliases()
+    chosen = {}
+    for name, spec in wanted.items():
+        flt = dashboard.filter_named(name)
+        chosen[flt.name] = resolve_values(flt, spec, filter_values(client, flt), aliases)
+    return chosen
+
+
+def plan_jobs(dashboard: DashboardInfo, chosen: dict[str, list[str]], fmt: str) -> list[ReportJob]:
+    """One job per combination of the chosen values, named ``<slug>--<value>--<value>.<fmt>``."""
+    names = list(chosen)
+    jobs = []
+    for values in itertools.product(*(chosen[name] for name in names)):
+        stem = "--".join([dashboard.slug, *(_slug(v) for v in values)])
+        jobs.append(ReportJob(tuple(zip(names, values)), f"{_slug(stem)}.{fmt}"))
+    return jobs
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "x"
+
+
+def data_mask(dashboard: DashboardInfo, filters: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """The native filters' state as the dashboard keeps it: one ``IN`` filter per chosen value."""
+    mask = {}
+    for name, value in filters:
+        flt = dashboard.filter_named(name)
+        mask[flt.id] = {"id": flt.id, "extraFormData": {"filters": [{"col": flt.column, "op": "IN",
+                                                                     "val": [value]}]},
+                        "filterState": {"value": [value], "label": value}, "ownState": {}}
+    return mask
+
+
+def permalink(client: SupersetClient, dashboard: DashboardInfo, filters: Sequence[tuple[str, str]]) -> str:
+    answer = client.request("POST", f"/api/v1/dashboard/{dashboard.id}/permalink", "dashboard permalink",
+                            json={"dataMask": data_mask(dashboard, filters), "activeTabs": [],
+                                  "urlParams": []}).json()
+    url = str(answer["url"])
+    return url if url.startswith("http") else client.url + url
+
+
+# --- state and index ----------------------------------------------------------------------------------
+
+def fingerprint(dashboard: DashboardInfo, sources: Sequence[DataSourceLine], job: ReportJob, fmt: str) -> str:
+    payload = {"dashboard": [dashboard.id, dashboard.changed], "sources": [asdict(s) for s in sources],
+               "filters": job.filters, "format": fmt, "jamfor": __version__}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def read_state(out_dir: Path) -> dict[str, Any]:
+    path = out_dir / STATE_FILE
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return {}  # a damaged state only costs a re-render
+
+
+def write_state(out_dir: Path, state: dict[str, Any]) -> None:
+    tmp = out_dir / (STATE_FILE + ".tmp")
+    tmp.write_text(json.dumps(state, indent=1, sort_keys=True, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(out_dir / STATE_FILE)
+
+
+def write_index(out_dir: Path, state: dict[str, Any]) -> tuple[Path, Path]:
+    """index.csv and index.html (Swedish) listing every report of the folder that exists."""
+    entries = sorted((name, entry) for name, entry in state.items() if (out_dir / name).exists())
+    filter_names = list(dict.fromkeys(n for _, e in entries for n, _ in e["filters"]))
+    header = ["fil", "dashboard", *filter_names, "sidor", "syntetiska_varden", "skapad"]
+    rows = []
+    for name, entry in entries:
+        values = dict(entry["filters"])
+        rows.append([name, entry["dashboard"], *(values.get(n, "") for n in filter_names), entry["pages"],
+                     "ja" if entry["synthetic"] else "nej", entry["rendered_at"]])
+    csv_path = out_dir / "index.csv"
+    with csv_path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    e = html.escape
+    head = "".join(f"<th>{e(h)}</th>" for h in ["Fil", "Dashboard", *filter_names, "Sidor",
+                                               "Syntetiska värden", "Skapad"])
+    body = "".join(
+        "<tr>" + f'<td><a href="{e(row[0])}">{e(row[0])}</a></td>'
+        + "".join(f"<td>{e(str(cell))}</td>" for cell in row[1:]) + "</tr>" for row in rows)
+    html_path = out_dir / "index.html"
+    html_path.write_text(
+        '<!doctype html><html lang="sv"><head><meta charset="utf-8"><title>Rapporter</title>'
+        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+        "td,th{border-bottom:1px solid #ccc;padding:4px 10px;text-align:left}</style></head><body>"
+        f"<h1>Rapporter</h1><p>{len(rows)} rapporter, skapade med jamfor {e(__version__)}.</p>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></body></html>\n",
+        encoding="utf-8")
+    return html_path, csv_path
+
+
+# --- the run ----------------------------------------------------------------------------------------------
+
+def make_reports(client: SupersetClient, username: str, password: str, dashboard: DashboardInfo,
+                 jobs: Sequence[ReportJob], out_dir: Path, fmt: str = "pdf", parallel: int = 2,
+                 force: bool = False, on_result: Callable[[ReportResult], None] | None = None,
+                 browser_factory: Callable[..., Browser] = Browser) -> ReportRun:
+    """Render every job not already up to date into ``out_dir``, then write the index.
+
+    A failed rendering is tried once more; what still fails is reported in the result (and by
+    ``ReportsFailed`` after the index is written), while the other reports are written.
+    """
+    if fmt not in FORMATS:
+        raise BadInput(f"format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sources, synthetic = data_sources(client, dashboard)
+    state = read_state(out_dir)
+    run = ReportRun(dashboard)
+    todo: list[tuple[ReportJob, str]] = []
+    for job in jobs:
+        print_ = fingerprint(dashboard, sources, job, fmt)
+        entry = state.get(job.file)
+        if not force and entry and entry.get("fingerprint") == print_ and (out_dir / job.file).exists():
+            result = ReportResult(job, "unchanged", entry["pages"], entry["synthetic"])
+            run.results.append(result)
+            if on_result:
+                on_result(result)
+        else:
+            todo.append((job, print_))
+    if todo:
+        made = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+        async def render_all() -> list[ReportResult]:
+            async with browser_factory(client.url, username, password) as browser:
+                async def one(job: ReportJob) -> ReportResult:
+                    title = TitlePage(dashboard.title, job.filters, tuple(sources), synthetic, made,
+                                      __version__)
+                    result = await _render_with_retry(client, browser, dashboard, job, title,
+                                                      out_dir / job.file, fmt)
+                    if on_result:
+                        on_result(result)
+                    return result
+                return await gather_limited(parallel, [lambda job=job: one(job) for job, _ in todo])
+
+        for result, (job, print_) in zip(asyncio.run(render_all()), todo):
+            run.results.append(result)
+            if result.status == "rendered":
+                state[job.file] = {"fingerprint": print_, "filters": [list(f) for f in job.filters],
+                                   "dashboard": dashboard.slug, "pages": result.pages,
+                                   "synthetic": result.synthetic,
+                                   "rendered_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M")}
+        write_state(out_dir, state)
+    run.index_html, run.index_csv = write_index(out_dir, state)
+    if run.of("failed"):
+        raise ReportsFailed(run)
+    return run
+
+
+async def _render_with_retry(client: SupersetClient, browser: Browser, dashboard: DashboardInfo,
+                             job: ReportJob, title: TitlePage, path: Path, fmt: str) -> ReportResult:
+    started = time.perf_counter()
+    error = ""
+    for attempt in (1, 2):
+        try:
+            # one quick request, made here in the event loop: the requests session is not shared by threads
+            link = permalink(client, dashboard, job.filters)
+            pages = await browser.render(link, dashboard.charts, title, path, fmt)
+            return ReportResult(job, "rendered", pages, title.synthetic,
+                                seconds=time.perf_counter() - started, attempts=attempt)
+        except (RenderFailed, SupersetError) as exc:
+            error = str(exc)
+        except Exception as exc:  # the browser itself (crash, closed page): worth the one retry too
+            error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    return ReportResult(job, "failed", error=error, seconds=time.perf_counter() - started, attempts=2)
