@@ -1,7 +1,9 @@
 """`jamfor seed`: reference and catalogue, the published figures, and optionally the demo data.
 
 Each source is its own batch and its own transaction, so a failure in the demo step leaves the
-reference data and the published figures loaded and intact.
+reference data and the published figures loaded and intact. These sources ship with jamfor and each
+is the whole of itself, so their loads replace (rows an older jamfor shipped and this one does not
+are removed).
 """
 
 from __future__ import annotations
@@ -40,15 +42,15 @@ def run_seed(engine: Engine, *, demo: bool, force: bool = False,
     for name, build in seed_steps(demo=demo):
         if on_step:
             on_step(name)
-        results.append((name, load(engine, build(), force=force)))
+        results.append((name, load(engine, build(), force=force, replace=True)))
     return results
 
 
 def load_with_prerequisites(engine: Engine, frames: SourceFrames,
-                            *prerequisites: Callable[[], SourceFrames]) -> LoadResult:
+                            *prerequisites: Callable[[], SourceFrames], replace: bool = False) -> LoadResult:
     """Load real data after what it refers to: the areas and ÖJ catalogue, plus e.g. the SKR
     catalogue. Those loads are skipped when their rows are already there, so a seeded warehouse is
-    left as it was."""
+    left as it was. ``replace`` is ``jamfor.seed.load.load``'s."""
     for build in (reference_frames, *prerequisites):
-        load(engine, build())
-    return load(engine, frames)
+        load(engine, build(), replace=True)
+    return load(engine, frames, replace=replace)

@@ -124,6 +124,12 @@ def load() -> None:
     """Load real data from a source into the warehouse (one transaction per input)."""
 
 
+def replace_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--replace", is_flag=True,
+                        help="Also remove the rows an earlier load of the same name supplied and this one "
+                        "does not. Without it a load replaces only the rows it supplies again.")(func)
+
+
 def _report_load(result: Any, frames: Any) -> None:
     if result.unchanged:
         out.print(f"Unchanged: {escape(frames.source_ref)} (batch {result.batch_id}).", highlight=False)
@@ -135,9 +141,10 @@ def _report_load(result: Any, frames: Any) -> None:
 @load.command("oj-excel")
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, readable=True))
+@replace_option
 @db_option
 @reports_errors
-def load_oj_excel(files: tuple[str, ...], db_url: str | None) -> None:
+def load_oj_excel(files: tuple[str, ...], replace: bool, db_url: str | None) -> None:
     """Load Socialstyrelsen's ÖJ result workbooks (.xlsx) into indicator_value.
 
     Header rows and columns are found by their text; a bad cell is reported with its place and
@@ -150,7 +157,7 @@ def load_oj_excel(files: tuple[str, ...], db_url: str | None) -> None:
         task = bar.add_task("Reading workbooks", total=None)
         read = read_oj_excel(files)
         bar.update(task, description="Writing to the database")
-        result = load_with_prerequisites(engine_for(db_url), read.frames)
+        result = load_with_prerequisites(engine_for(db_url), read.frames, replace=replace)
         bar.update(task, description="Done")
     for skipped in read.skipped:
         err.print(f"Warning: {escape(str(skipped))}", highlight=False)
@@ -175,10 +182,11 @@ BASE_URL_HELP = "Kolada API base URL. Default: $JAMFOR_KOLADA_URL, else https://
               help="Comma-separated kommunkoder, länskoder or 00 (riket). Default: all.")
 @click.option("--base-url", metavar="URL", help=BASE_URL_HELP)
 @click.option("--refresh", is_flag=True, help="Ask Kolada again even where the response cache is fresh.")
+@replace_option
 @db_option
 @reports_errors
 def load_kolada(kpis: tuple[str, ...], years: str | None, municipalities: str | None,
-                base_url: str | None, refresh: bool, db_url: str | None) -> None:
+                base_url: str | None, refresh: bool, replace: bool, db_url: str | None) -> None:
     """Load KPI values from the Kolada API v3 into indicator_value (rows attributed to Kolada)."""
     from jamfor.seed.seeding import load_with_prerequisites
     from jamfor.seed.sources.kolada import read_kolada
@@ -189,7 +197,7 @@ def load_kolada(kpis: tuple[str, ...], years: str | None, municipalities: str | 
                            base_url=base_url,
                            on_page=lambda url: bar.update(task, description=f"Fetching {escape(url)}"))
         bar.update(task, description="Writing to the database")
-        result = load_with_prerequisites(engine_for(db_url), read.frames)
+        result = load_with_prerequisites(engine_for(db_url), read.frames, replace=replace)
         bar.update(task, description="Done")
     if read.unknown_municipalities:
         err.print("Warning: unknown kommunkoder from Kolada were skipped: "
@@ -200,9 +208,10 @@ def load_kolada(kpis: tuple[str, ...], years: str | None, municipalities: str | 
 @load.command("skr")
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, readable=True))
+@replace_option
 @db_option
 @reports_errors
-def load_skr(files: tuple[str, ...], db_url: str | None) -> None:
+def load_skr(files: tuple[str, ...], replace: bool, db_url: str | None) -> None:
     """Load per-kommun answers to SKR's insats survey (long CSV or Excel sheet "svar").
 
     Columns: kommunkod, verksamhetsomrade, fraga, insats_id, insatskategori, svar — see the templates
@@ -216,7 +225,7 @@ def load_skr(files: tuple[str, ...], db_url: str | None) -> None:
         task = bar.add_task("Reading answer files", total=None)
         frames = answer_frames(files)
         bar.update(task, description="Writing to the database")
-        result = load_with_prerequisites(engine_for(db_url), frames, catalog_frames)
+        result = load_with_prerequisites(engine_for(db_url), frames, catalog_frames, replace=replace)
         bar.update(task, description="Done")
     _report_load(result, frames)
 

@@ -121,10 +121,17 @@ def _defines(indicator_id: str, ref: str = "workbook.xlsx") -> SourceFrames:
                         {"indicator": indicator, "indicator_value": values})
 
 
-def test_reloading_an_input_that_defines_another_indicator_drops_the_old_one(seeded_db_url):
+def test_reloading_an_input_of_one_name_keeps_the_indicator_it_no_longer_defines(seeded_db_url):
     engine = engine_for(seeded_db_url)
     load(engine, _defines("oj_old"))
     load(engine, _defines("oj_new"))
+    assert {"oj_old", "oj_new"} <= set(read_table(seeded_db_url, "indicator").indicator_id)
+
+
+def test_replacing_an_input_that_defines_another_indicator_drops_the_old_one(seeded_db_url):
+    engine = engine_for(seeded_db_url)
+    load(engine, _defines("oj_old"))
+    load(engine, _defines("oj_new"), replace=True)
     ids = set(read_table(seeded_db_url, "indicator").indicator_id)
     assert "oj_new" in ids and "oj_old" not in ids
     assert set(read_table(seeded_db_url, "indicator_value").indicator_id) >= {"oj_new"}
@@ -136,5 +143,5 @@ def test_an_indicator_another_input_still_uses_is_kept(seeded_db_url):
     other = _defines("oj_old", ref="other.xlsx")
     other.tables = {"indicator_value": other.tables["indicator_value"].assign(area_code="1281")}
     load(engine, other)
-    load(engine, _defines("oj_new"))
+    load(engine, _defines("oj_new"), replace=True)
     assert {"oj_old", "oj_new"} <= set(read_table(seeded_db_url, "indicator").indicator_id)
