@@ -2,7 +2,8 @@
 
 Everything a load writes — the batch row, the rows of every table, the derived comparison tables —
 happens in one transaction: a failure anywhere (bad row, lost connection, killed process) leaves the
-previous data as it was.
+previous data as it was. Loads into one warehouse take turns (``jamfor.seed.db.serialize_loads``):
+two at once both succeed, one after the other.
 
 An input is what it holds, not what it is called: Socialstyrelsen and SKR reuse file names across
 years and kommuner, so two files named ``oj_lss.xlsx`` are two inputs. Replacement rules, so
@@ -17,6 +18,7 @@ re-running is safe and nothing is lost:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -26,6 +28,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from jamfor import __version__
 from jamfor.seed.bulk import insert_rows
+from jamfor.seed.db import serialize_loads
 from jamfor.seed.derive import Touched, rebuild_derived
 from jamfor.seed.errors import BadInput
 from jamfor.seed.frames import SourceFrames, records
@@ -168,15 +171,17 @@ def _delete_unreferenced(conn: Connection, name: str, keys: pd.DataFrame) -> Non
                  [{f"pk_{c}": r[c] for c in pk} for r in records(keys)])
 
 
-def load(engine: Engine, frames: SourceFrames, *, force: bool = False,
-         replace: bool = False) -> LoadResult:
+def load(engine: Engine, frames: SourceFrames, *, force: bool = False, replace: bool = False,
+         on_wait: Callable[[], None] | None = None) -> LoadResult:
     """Write a source's frames and rebuild the derived tables, all in one transaction.
 
     Rows with a key the frames hold are replaced; with ``replace`` also the rows earlier batches of
-    the same (source, source_ref) supplied and these frames do not are removed."""
-    create_all(engine)
+    the same (source, source_ref) supplied and these frames do not are removed. ``on_wait`` is
+    called when another load holds the warehouse and this one waits for it."""
     content = frames.fingerprint()
     with engine.begin() as conn:
+        serialize_loads(conn, on_wait)
+        create_all(conn)
         earlier = _earlier_batches(conn, frames)
         if not force:
             unchanged = _unchanged_batch(conn, frames, content, earlier, replace)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
 
-from jamfor.seed.frames import SourceFrames
+from jamfor.seed.frames import SourceFrames, SourceRead
 from jamfor.seed.load import LoadResult, load
 from jamfor.seed.reference import reference_frames
 from jamfor.seed.sources.demo import demo_frames
@@ -37,20 +37,21 @@ def seed_steps(*, demo: bool) -> list[Step]:
 
 
 def run_seed(engine: Engine, *, demo: bool, force: bool = False,
-             on_step: Callable[[str], None] | None = None) -> list[tuple[str, LoadResult]]:
+             on_step: Callable[[str], None] | None = None,
+             on_wait: Callable[[], None] | None = None) -> list[tuple[str, LoadResult]]:
     results = []
     for name, build in seed_steps(demo=demo):
         if on_step:
             on_step(name)
-        results.append((name, load(engine, build(), force=force, replace=True)))
+        results.append((name, load(engine, build(), force=force, replace=True, on_wait=on_wait)))
     return results
 
 
-def load_with_prerequisites(engine: Engine, frames: SourceFrames,
-                            *prerequisites: Callable[[], SourceFrames], replace: bool = False) -> LoadResult:
-    """Load real data after what it refers to: the areas and ÖJ catalogue, plus e.g. the SKR
-    catalogue. Those loads are skipped when their rows are already there, so a seeded warehouse is
-    left as it was. ``replace`` is ``jamfor.seed.load.load``'s."""
-    for build in (reference_frames, *prerequisites):
-        load(engine, build(), replace=True)
-    return load(engine, frames, replace=replace)
+def load_source(engine: Engine, read: SourceRead, *, replace: bool = False,
+                on_wait: Callable[[], None] | None = None) -> LoadResult:
+    """Load what any source's read function returned: first the shipped data its rows refer to
+    (skipped when already there, so a seeded warehouse is left as it was), then its own frames.
+    ``replace`` and ``on_wait`` are ``jamfor.seed.load.load``'s."""
+    for build in read.prerequisites:
+        load(engine, build(), replace=True, on_wait=on_wait)
+    return load(engine, read.frames, replace=replace, on_wait=on_wait)

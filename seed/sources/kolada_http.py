@@ -20,6 +20,7 @@ from urllib.parse import urljoin
 import requests
 
 from jamfor.paths import user_dir
+from jamfor.redact import redact_url
 from jamfor.seed.errors import JamforError
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
@@ -54,13 +55,14 @@ class ResponseCache:
             entry = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        return entry.get("body") if entry.get("url") == url else None
+        return entry.get("body") if entry.get("url") == redact_url(url) else None
 
     def put(self, url: str, body: dict) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self._path(url)
         temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps({"url": url, "body": body}, ensure_ascii=False), encoding="utf-8")
+        temporary.write_text(json.dumps({"url": redact_url(url), "body": body}, ensure_ascii=False),
+                             encoding="utf-8")
         temporary.replace(path)
 
 
@@ -111,7 +113,7 @@ class KoladaHttp:
                                             headers={"Accept": "application/json"})
             except requests.RequestException as exc:
                 if last:
-                    raise KoladaError(f"cannot reach Kolada at {url} after {attempts} attempts: "
+                    raise KoladaError(f"cannot reach Kolada at {redact_url(url)} after {attempts} attempts: "
                                       f"{type(exc).__name__}; nothing was written") from None
                 time.sleep(self.backoff * 2 ** attempt)
                 continue
@@ -120,12 +122,12 @@ class KoladaHttp:
                 time.sleep(min(wait, MAX_RETRY_AFTER) if wait is not None else self.backoff * 2 ** attempt)
                 continue
             if response.status_code != 200:
-                raise KoladaError(f"Kolada answered HTTP {response.status_code} for {url} after "
+                raise KoladaError(f"Kolada answered HTTP {response.status_code} for {redact_url(url)} after "
                                   f"{attempt + 1} attempts; nothing was written")
             try:
                 return response.json()
             except ValueError:
-                raise KoladaError(f"Kolada answered {url} with something that is not JSON; "
+                raise KoladaError(f"Kolada answered {redact_url(url)} with something that is not JSON; "
                                   "nothing was written") from None
         raise AssertionError("unreachable: the last attempt returns or raises")
 
@@ -135,13 +137,14 @@ class KoladaHttp:
         next_url: str | None = url
         while next_url:
             if next_url in seen:
-                raise KoladaError(f"Kolada's next_url leads back to {next_url}; nothing was written")
+                raise KoladaError(f"Kolada's next_url leads back to {redact_url(next_url)}; "
+                                  "nothing was written")
             seen.add(next_url)
             if on_page:
                 on_page(next_url)
             body = self.get_json(next_url)
             if not isinstance(body, dict) or not isinstance(body.get("values"), list):
-                raise KoladaError(f"Kolada's answer to {next_url} has no 'values' list; "
+                raise KoladaError(f"Kolada's answer to {redact_url(next_url)} has no 'values' list; "
                                   "nothing was written")
             yield next_url, body
             following = body.get("next_url")

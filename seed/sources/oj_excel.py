@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
@@ -35,9 +35,9 @@ from jamfor.seed.cells import (
     split_trailing_year,
     year_of,
 )
-from jamfor.seed.errors import Report
-from jamfor.seed.frames import SourceFrames, sha256_of_files
-from jamfor.seed.reference import area_frame
+from jamfor.seed.errors import Problem, Report
+from jamfor.seed.frames import SourceFrames, SourceRead, sha256_of_files
+from jamfor.seed.reference import area_frame, reference_frames
 from jamfor.text import slug
 
 SOURCE = "oj_excel"
@@ -53,19 +53,6 @@ SHORT_HEADERS = {"kortnamn", "kort namn", "kort titel", "förkortad titel", "kor
 VERKSAMHET_HEADERS = {"verksamhet", "verksamhetsområde", "område", "delområde"}
 SPECIFICITY = {"riket": 0, "lan": 1, "kommun": 2, "stadsdel": 3}
 _ANY_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """Columns of an indicator the catalogue does not know and no description sheet defines."""
-
-    file: str
-    sheet: str
-    cell: str
-    title: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: {self.sheet}!{self.cell}: unknown indicator skipped: {self.title!r}"
 
 
 @dataclass(frozen=True)
@@ -96,14 +83,6 @@ class Header:
     year_column: int | None
     columns: list[DataColumn]
     indicator_column: int | None = None
-
-
-@dataclass
-class OjExcelRead:
-    """What reading the workbooks gave: the frames to load and the columns that were skipped."""
-
-    frames: SourceFrames
-    skipped: list[Skipped] = field(default_factory=list)
 
 
 AREA_WORDS = {
@@ -394,7 +373,7 @@ class WorkbookReader:
     def __init__(self, areas: AreaIndex, catalogue: Catalogue, report: Report) -> None:
         self.areas, self.catalogue, self.report = areas, catalogue, report
         self.rows: dict[tuple[str, str, int], dict] = {}
-        self.skipped: dict[tuple[str, str, str], Skipped] = {}
+        self.skipped: dict[tuple[str, str, str], Problem] = {}
 
     def read_sheet(self, sheet: SheetReader, header: Header) -> None:
         sheet_year = None
@@ -416,7 +395,8 @@ class WorkbookReader:
         indicator_id = self.catalogue.lookup(title, sheet.file, sheet.name)
         if indicator_id is None:
             key = (sheet.file, sheet.name, normalise_title(title))
-            self.skipped.setdefault(key, Skipped(sheet.file, sheet.name, cell, title))
+            self.skipped.setdefault(key, Problem("unknown-indicator", f"unknown indicator skipped: {title!r}",
+                                                 file=sheet.file, sheet=sheet.name, cell=cell))
         return indicator_id
 
     def _targets(self, sheet: SheetReader, header: Header, row: int,
@@ -528,7 +508,7 @@ def _open(path: Path, report: Report) -> openpyxl.Workbook | None:
         return None
 
 
-def read_oj_excel(paths: Sequence[str | Path]) -> OjExcelRead:
+def read_oj_excel(paths: Sequence[str | Path]) -> SourceRead:
     """Read ÖJ workbooks into frames for ``load.load``; raises ``BadInput`` listing every problem."""
     files = [Path(p) for p in paths]
     report = Report()
@@ -562,12 +542,7 @@ def read_oj_excel(paths: Sequence[str | Path]) -> OjExcelRead:
     frames = SourceFrames(source=SOURCE, source_ref=", ".join(p.name for p in files),
                           sha256=sha256_of_files(files), synthetic=False, tables=tables,
                           attribution=ATTRIBUTION)
-    return OjExcelRead(frames, list(reader.skipped.values()))
-
-
-def oj_excel_frames(paths: Sequence[str | Path]) -> SourceFrames:
-    """The frames of ``read_oj_excel`` alone, for callers that do not report skipped columns."""
-    return read_oj_excel(paths).frames
+    return SourceRead(frames, list(reader.skipped.values()), (reference_frames,))
 
 
 class _AreaCache:

@@ -5,14 +5,11 @@ removes rows the earlier input of that name supplied and the new one no longer d
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook
-from support.kolada_server import KoladaHttpServer
 from support.tables import read_table
 
 from jamfor.cli.main import main
@@ -100,17 +97,8 @@ def _kolada_row(municipality: str, period: int, total: float) -> dict:
             "values": [{"gender": "T", "count": 1, "status": "", "value": total}]}
 
 
-@pytest.fixture
-def kolada(tmp_path, monkeypatch) -> Iterator[KoladaHttpServer]:
-    server = KoladaHttpServer().start()
-    server.state.kpis = [{"id": "N00001", "title": "IBIC, andel (%)", "publ_period": "2021"}]
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.delenv("JAMFOR_KOLADA_URL", raising=False)
-    yield server
-    server.stop()
-
-
-def test_two_kolada_answers_to_one_query_both_keep_their_rows(kolada, db_url):
+def test_two_kolada_answers_to_one_query_both_keep_their_rows(fresh_kolada, db_url):
+    kolada = fresh_kolada
     args = ["load", "kolada", "--kpi", f"N00001={IBIC}", "--years", "2021", "--base-url",
             kolada.base_url, "--db", db_url, "--refresh"]
     kolada.state.rows = [_kolada_row("0114", 2021, 40), _kolada_row("1280", 2021, 50)]
