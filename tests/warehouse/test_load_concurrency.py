@@ -32,10 +32,10 @@ HOLDING_LOAD = textwrap.dedent("""
 
     rebuild = jamfor.seed.load.rebuild_derived
 
-    def slow_rebuild(conn):
+    def slow_rebuild(*args):
         pathlib.Path(sys.argv[3]).touch()  # rows written, transaction open
         time.sleep(4)
-        rebuild(conn)
+        rebuild(*args)
 
     jamfor.seed.load.rebuild_derived = slow_rebuild
     load_source(engine_for(sys.argv[1]), read_oj_excel([sys.argv[2]]))
