@@ -5,6 +5,8 @@ portable path: NULL as ``\\N`` so that an empty string stays an empty string, fl
 shortest round-trip representation (pandas' default) so both paths store identical numbers.
 Rows go in chunks, so memory stays flat however many a load holds; drivers with positional
 parameters (SQLite) get plain tuples, which executemany takes about three times faster than dicts.
+COPY bypasses SQLAlchemy, so its driver errors are wrapped as SQLAlchemy's (``IntegrityError`` for
+a foreign key …), exactly what the portable path raises for the same row.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import io
 import pandas as pd
 from sqlalchemy import Date, DateTime, Table
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from jamfor.seed.frames import records
 
@@ -65,5 +68,7 @@ def insert_rows(conn: Connection, table: Table, frame: pd.DataFrame) -> None:
             else:
                 with cursor.copy(sql) as copy:
                     copy.write(buffer.getvalue())
+    except conn.dialect.dbapi.Error as exc:
+        raise DBAPIError.instance(sql, None, exc, conn.dialect.dbapi.Error) from exc
     finally:
         cursor.close()

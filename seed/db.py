@@ -3,15 +3,31 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 
 from jamfor.paths import user_dir
+from jamfor.redact import redact_text, redact_url
 from jamfor.seed.errors import JamforError
 
 ENV_URL = "JAMFOR_DB_URL"
+LOAD_WAIT_SECONDS = 3600
+# Any fixed 64-bit number names the lock; this one is b"jamfor!!" so it can be found in pg_locks.
+_PG_LOAD_LOCK = int.from_bytes(b"jamfor!!", "big")
+_SQLITE_BUSY_MS = 5000  # Python's sqlite3 default, restored once the load holds the write lock
+
+
+class WarehouseBusy(JamforError):
+    """Another load held the warehouse for longer than a load waits (``seconds``); nothing was written."""
+
+    def __init__(self, seconds: int) -> None:
+        self.seconds = seconds
+        super().__init__(f"another load held the warehouse for more than {seconds} s; nothing was written")
 
 
 def default_db_path() -> Path:
@@ -35,14 +51,6 @@ def resolve_url(url: str | None) -> str:
     return f"sqlite:///{path}"
 
 
-def safe_url(url: str) -> str:
-    """The URL as it may appear in a message or a log: never with its password."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # an unparseable URL may still hold a secret: show none of it
-        return "<unparseable database URL>"
-
-
 def _sqlite_foreign_keys(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -55,22 +63,56 @@ def engine_for(url: str | None = None) -> Engine:
     try:
         engine = create_engine(resolved)
     except Exception as exc:
-        raise JamforError(f"cannot use database {safe_url(resolved)}: {type(exc).__name__}") from None
+        raise JamforError(f"cannot use database {redact_url(resolved)}: {type(exc).__name__}") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_foreign_keys)
     return engine
 
 
+def serialize_loads(conn: Connection, on_wait: Callable[[], None] | None = None,
+                    wait_seconds: int = LOAD_WAIT_SECONDS) -> None:
+    """Make the caller's transaction the only load into this warehouse until it ends.
+
+    Two loads at once would both read the same keys and then collide on insert (PostgreSQL) or one
+    would fail at once with "database is locked" (SQLite); taking turns makes both succeed. PostgreSQL:
+    a transaction-scoped advisory lock. SQLite: ``BEGIN IMMEDIATE`` takes the write lock before the
+    first read, waiting with a busy timeout. Must be the first statement of the transaction; calls
+    ``on_wait`` once when another load holds the warehouse and this one starts waiting.
+    """
+    if conn.dialect.name == "postgresql":
+        if conn.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _PG_LOAD_LOCK}).scalar():
+            return
+        if on_wait:
+            on_wait()
+        conn.execute(text(f"SET LOCAL lock_timeout = '{int(wait_seconds)}s'"))
+        try:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOAD_LOCK})
+        except OperationalError:  # lock_timeout
+            raise WarehouseBusy(wait_seconds) from None
+    elif conn.dialect.name == "sqlite":
+        cursor = conn.connection.cursor()  # the driver's own BEGIN, so the lock is taken now
+        try:
+            cursor.execute("PRAGMA busy_timeout = 0")
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError:
+                if on_wait:
+                    on_wait()
+                cursor.execute(f"PRAGMA busy_timeout = {int(wait_seconds) * 1000}")
+                try:
+                    cursor.execute("BEGIN IMMEDIATE")
+                except sqlite3.OperationalError:
+                    raise WarehouseBusy(wait_seconds) from None
+        finally:
+            cursor.execute(f"PRAGMA busy_timeout = {_SQLITE_BUSY_MS}")
+            cursor.close()
+
+
 def describe_db_error(exc: Exception, url: str | None) -> str:
-    """A one-line account of a database failure with the URL's password removed from it."""
+    """A one-line account of a database failure, without any secret the URL holds (its password,
+    also one given as a query parameter)."""
     orig = getattr(exc, "orig", None) or exc
     lines = str(orig).strip().splitlines()
-    text = f"{type(orig).__name__}: {lines[0] if lines else ''}"
-    password = None
-    try:
-        password = make_url(resolve_url(url)).password
-    except Exception:  # nothing parseable, so nothing to scrub beyond the generic case
-        password = None
-    if password:
-        text = text.replace(str(password), "***")
-    return f"database {safe_url(resolve_url(url))}: {text}"
+    resolved = resolve_url(url)
+    text = redact_text(f"{type(orig).__name__}: {lines[0] if lines else ''}", [resolved])
+    return f"database {redact_url(resolved)}: {text}"

@@ -6,7 +6,16 @@ exit code. A ``Problem`` says where (file, sheet, cell or row, column) and what 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """A name from a file system or a workbook on one line: control characters (a newline, an ANSI
+    escape) written as ``\\n``, ``\\x1b``, so a problem is always one line and cannot drive a terminal."""
+    return _CONTROL.sub(lambda m: m[0].encode("unicode_escape").decode(), text)
 
 
 @dataclass(frozen=True)
@@ -40,12 +49,13 @@ class Problem:
             where.append(f"column {self.column}")
         if where:
             parts.append(", ".join(where))
-        return ": ".join(parts)
+        return printable(": ".join(parts))
 
     def __str__(self) -> str:
         place = self.place()
         value = "" if self.value is None else f" (value {self.value!r})"
-        return f"{place}: {self.message}{value}" if place else f"{self.message}{value}"
+        message = printable(self.message)
+        return f"{place}: {message}{value}" if place else f"{message}{value}"
 
 
 @dataclass

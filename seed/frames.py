@@ -7,12 +7,14 @@ transaction. Keeping the two apart is what makes a failed read write nothing.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from jamfor.seed.errors import Problem
 
 
 @dataclass
@@ -55,6 +57,20 @@ class SourceFrames:
     @property
     def row_count(self) -> int:
         return sum(len(f) for f in self.tables.values())
+
+
+@dataclass
+class SourceRead:
+    """What every source's one read function returns, so one seeding function loads any of them.
+
+    ``warnings`` are what was left out while the rest loads (an unknown indicator column, a kommun
+    the source knows and jamfor does not); ``prerequisites`` build the shipped frames these rows
+    refer to (areas, catalogues), loaded first and skipped when already there.
+    """
+
+    frames: SourceFrames
+    warnings: list[Problem] = field(default_factory=list)
+    prerequisites: tuple[Callable[[], SourceFrames], ...] = ()
 
 
 def sha256_of_files(paths: Iterable[Path]) -> str:

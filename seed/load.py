@@ -2,18 +2,23 @@
 
 Everything a load writes — the batch row, the rows of every table, the derived comparison tables —
 happens in one transaction: a failure anywhere (bad row, lost connection, killed process) leaves the
-previous data as it was.
+previous data as it was. Loads into one warehouse take turns (``jamfor.seed.db.serialize_loads``):
+two at once both succeed, one after the other.
 
-Replacement rules, so re-running is safe:
-- a new load of the same (source, source_ref) replaces that input's earlier rows;
-- a row whose primary key another input already holds is replaced by the newer one, except that
-  synthetic (demo) rows never replace real rows;
-- a load whose rows are identical to the batch that still holds them is skipped, leaving every table
-  as it was.
+An input is what it holds, not what it is called: Socialstyrelsen and SKR reuse file names across
+years and kommuner, so two files named ``oj_lss.xlsx`` are two inputs. Replacement rules, so
+re-running is safe and nothing is lost:
+- a row whose primary key the warehouse already holds is replaced by the newer one, except that
+  synthetic (demo) rows never replace real rows; every other row stays;
+- only with ``replace=True`` (the CLI's ``--replace``) are rows removed that earlier batches of the
+  same (source, source_ref) supplied and this load no longer does;
+- a load whose rows are identical to a batch that still holds them all is skipped, leaving every
+  table as it was.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -23,6 +28,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from jamfor import __version__
 from jamfor.seed.bulk import insert_rows
+from jamfor.seed.db import serialize_loads
 from jamfor.seed.derive import Touched, rebuild_derived
 from jamfor.seed.errors import BadInput
 from jamfor.seed.frames import SourceFrames, records
@@ -51,28 +57,38 @@ def _is_referenced(table_name: str) -> bool:
     )
 
 
-def _unchanged_batch(conn: Connection, frames: SourceFrames, content: str) -> int | None:
-    """The batch that already holds exactly these rows, if there is one."""
+def _rows_held(conn: Connection, batch_id: int, tables: list[str]) -> int:
+    return sum(
+        conn.execute(
+            select(func.count()).select_from(metadata.tables[name])
+            .where(metadata.tables[name].c.batch_id == batch_id)
+        ).scalar_one()
+        for name in tables
+    )
+
+
+def _unchanged_batch(conn: Connection, frames: SourceFrames, content: str, earlier: list[int],
+                     replace: bool) -> int | None:
+    """The batch that already holds exactly these rows, if there is one (whatever its name).
+
+    With ``replace`` the load is only a no-op when no other batch of this name still holds rows:
+    those are what a replacing load removes."""
     latest = conn.execute(
-        select(load_batch.c.batch_id, load_batch.c.rows, load_batch.c.content_sha256)
-        .where(load_batch.c.source == frames.source, load_batch.c.source_ref == frames.source_ref,
+        select(load_batch.c.batch_id, load_batch.c.rows)
+        .where(load_batch.c.source == frames.source, load_batch.c.content_sha256 == content,
                load_batch.c.finished_at.isnot(None))
         .order_by(load_batch.c.batch_id.desc())
         .limit(1)
     ).first()
-    if latest is None or latest.content_sha256 != content:
+    if latest is None or _rows_held(conn, latest.batch_id, list(frames.tables)) != latest.rows:
         return None
-    held = sum(
-        conn.execute(
-            select(func.count()).select_from(metadata.tables[name])
-            .where(metadata.tables[name].c.batch_id == latest.batch_id)
-        ).scalar_one()
-        for name in frames.tables
-    )
-    return latest.batch_id if held == latest.rows else None
+    if replace and any(_rows_held(conn, b, list(frames.tables)) for b in earlier if b != latest.batch_id):
+        return None
+    return latest.batch_id
 
 
 def _earlier_batches(conn: Connection, frames: SourceFrames) -> list[int]:
+    """Batches of the same source and name: what ``replace=True`` may remove rows of."""
     return list(conn.execute(
         select(load_batch.c.batch_id)
         .where(load_batch.c.source == frames.source, load_batch.c.source_ref == frames.source_ref)
@@ -155,16 +171,24 @@ def _delete_unreferenced(conn: Connection, name: str, keys: pd.DataFrame) -> Non
                  [{f"pk_{c}": r[c] for c in pk} for r in records(keys)])
 
 
-def load(engine: Engine, frames: SourceFrames, *, force: bool = False) -> LoadResult:
-    """Write a source's frames and rebuild the derived tables, all in one transaction."""
-    create_all(engine)
+def load(engine: Engine, frames: SourceFrames, *, force: bool = False, replace: bool = False,
+         on_wait: Callable[[], None] | None = None) -> LoadResult:
+    """Write a source's frames and rebuild the derived tables, all in one transaction.
+
+    Rows with a key the frames hold are replaced; with ``replace`` also the rows earlier batches of
+    the same (source, source_ref) supplied and these frames do not are removed. ``on_wait`` is
+    called when another load holds the warehouse and this one waits for it."""
     content = frames.fingerprint()
     with engine.begin() as conn:
+        serialize_loads(conn, on_wait)
+        create_all(conn)
+        earlier = _earlier_batches(conn, frames)
         if not force:
-            unchanged = _unchanged_batch(conn, frames, content)
+            unchanged = _unchanged_batch(conn, frames, content, earlier, replace)
             if unchanged is not None:
                 return LoadResult(unchanged, 0, 0, unchanged=True)
-        earlier = _earlier_batches(conn, frames)
+        if not replace:
+            earlier = []
         touched = Touched.of_frames(frames.tables) | Touched.of_batches(conn, earlier)
         batch_id = conn.execute(
             load_batch.insert().values(

@@ -1,7 +1,9 @@
 """`jamfor seed`: reference and catalogue, the published figures, and optionally the demo data.
 
 Each source is its own batch and its own transaction, so a failure in the demo step leaves the
-reference data and the published figures loaded and intact.
+reference data and the published figures loaded and intact. These sources ship with jamfor and each
+is the whole of itself, so their loads replace (rows an older jamfor shipped and this one does not
+are removed).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
 
-from jamfor.seed.frames import SourceFrames
+from jamfor.seed.frames import SourceFrames, SourceRead
 from jamfor.seed.load import LoadResult, load
 from jamfor.seed.reference import reference_frames
 from jamfor.seed.sources.demo import demo_frames
@@ -35,20 +37,21 @@ def seed_steps(*, demo: bool) -> list[Step]:
 
 
 def run_seed(engine: Engine, *, demo: bool, force: bool = False,
-             on_step: Callable[[str], None] | None = None) -> list[tuple[str, LoadResult]]:
+             on_step: Callable[[str], None] | None = None,
+             on_wait: Callable[[], None] | None = None) -> list[tuple[str, LoadResult]]:
     results = []
     for name, build in seed_steps(demo=demo):
         if on_step:
             on_step(name)
-        results.append((name, load(engine, build(), force=force)))
+        results.append((name, load(engine, build(), force=force, replace=True, on_wait=on_wait)))
     return results
 
 
-def load_with_prerequisites(engine: Engine, frames: SourceFrames,
-                            *prerequisites: Callable[[], SourceFrames]) -> LoadResult:
-    """Load real data after what it refers to: the areas and ÖJ catalogue, plus e.g. the SKR
-    catalogue. Those loads are skipped when their rows are already there, so a seeded warehouse is
-    left as it was."""
-    for build in (reference_frames, *prerequisites):
-        load(engine, build())
-    return load(engine, frames)
+def load_source(engine: Engine, read: SourceRead, *, replace: bool = False,
+                on_wait: Callable[[], None] | None = None) -> LoadResult:
+    """Load what any source's read function returned: first the shipped data its rows refer to
+    (skipped when already there, so a seeded warehouse is left as it was), then its own frames.
+    ``replace`` and ``on_wait`` are ``jamfor.seed.load.load``'s."""
+    for build in read.prerequisites:
+        load(engine, build(), replace=True, on_wait=on_wait)
+    return load(engine, read.frames, replace=replace, on_wait=on_wait)

@@ -23,7 +23,7 @@ import yaml
 from sqlalchemy.engine import make_url
 
 from jamfor import __version__
-from jamfor.seed.db import safe_url
+from jamfor.redact import redact_url
 from jamfor.seed.errors import BadInput, JamforError, Problem
 
 DATABASE_UUID = "50d120d6-74b4-4333-93ab-fdbbba8868b0"
@@ -148,7 +148,10 @@ def render_database(uri: str) -> tuple[dict[str, Any], dict[str, str]]:
     try:
         url = make_url(uri)
     except Exception:
-        raise JamforError(f"not a database URI: {safe_url(uri)}") from None
+        raise JamforError(f"not a database URI: {redact_url(uri)}") from None
+    query_password = url.query.get("password")
+    if query_password and not url.password:  # libpq reads ?password= too: send it the masked way
+        url = url.difference_update_query(["password"]).set(password=str(query_password))
     passwords = {}
     if url.password:
         passwords[DATABASE_PATH] = str(url.password)

@@ -15,6 +15,7 @@ from typing import Any
 
 import requests
 
+from jamfor.redact import redact_url, url_secrets
 from jamfor.seed.errors import JamforError
 
 _PAGE = 100
@@ -66,10 +67,10 @@ class SupersetClient:
         self.timeout = timeout
         self.session = requests.Session()
         self.session.headers["Accept"] = "application/json"
-        self._secrets = {s for s in secrets if s}
+        self._secrets = {s for s in [*secrets, *url_secrets(url)] if s}
 
     def __repr__(self) -> str:
-        return f"SupersetClient(url={self.url!r})"
+        return f"SupersetClient(url={redact_url(self.url)!r})"
 
     @classmethod
     def login(cls, url: str, username: str, password: str, timeout: float = 300.0,
@@ -110,7 +111,8 @@ class SupersetClient:
         try:
             response = self.session.request(method, self.url + path, **kwargs)
         except requests.RequestException as exc:
-            raise SupersetError(f"cannot reach {self.url}: {type(exc).__name__}", None, action) from None
+            raise SupersetError(f"cannot reach {redact_url(self.url)}: {type(exc).__name__}", None,
+                                action) from None
         return self._check(response, action)
 
     # --- lookups ---------------------------------------------------------------------------------

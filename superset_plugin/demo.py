@@ -30,7 +30,8 @@ import requests
 from sqlalchemy.engine import make_url
 
 from jamfor import __version__
-from jamfor.seed.db import default_db_path, engine_for, safe_url
+from jamfor.redact import redact_url
+from jamfor.seed.db import default_db_path, engine_for
 from jamfor.seed.errors import JamforError
 from jamfor.seed.seeding import run_seed
 from jamfor.superset.assets import AssetSet, load_assets
@@ -122,7 +123,7 @@ def asset_fingerprint(assets: AssetSet, database_uri: str) -> str:
     """
     digest = hashlib.sha256()
     digest.update(__version__.encode())
-    digest.update(safe_url(database_uri).encode())
+    digest.update(redact_url(database_uri).encode())
     for asset in sorted(assets, key=lambda a: a.source):
         digest.update(f"{asset.source}\0{fingerprint(asset.data)}\0".encode())
     return digest.hexdigest()
@@ -174,7 +175,7 @@ def demo(settings: DemoSettings, on_step: Step | None = None,
                     marker.write_text(digest)
                 # Ctrl-C is how a person ends the demo: a normal end, whenever it comes.
                 with suppress(KeyboardInterrupt):
-                    yield DemoReady(instance, safe_url(db_url), seeded, registered)
+                    yield DemoReady(instance, redact_url(db_url), seeded, registered)
             finally:
                 _set_handlers(signal.SIG_IGN, signal.SIG_IGN)
 

@@ -53,7 +53,9 @@ _DELETE_ORDER = ("dashboard", "chart", "dataset")
 # --- state -------------------------------------------------------------------------------------
 
 def state_path(url: str) -> Path:
-    host = re.sub(r"[^A-Za-z0-9.-]", "_", urlparse(url).netloc or "superset")
+    where = urlparse(url)  # the host and port name the file; the userinfo (a password) never does
+    port = f"_{where.port}" if where.port else ""
+    host = re.sub(r"[^A-Za-z0-9.-]", "_", f"{where.hostname or 'superset'}{port}")
     digest = hashlib.sha256(url.rstrip("/").encode()).hexdigest()[:12]
     return user_dir("state") / "superset" / f"{host}-{digest}.json"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 from sqlalchemy.engine import make_url
 
-from jamfor.seed.db import safe_url
+from jamfor.redact import redact_url
 
 
 @click.group("jamfor")
@@ -29,7 +29,7 @@ def _state_url(url: str | None) -> str:
     from flask import current_app
 
     metadata = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
-    return f"in-app:{safe_url(str(metadata))}"
+    return f"in-app:{redact_url(str(metadata))}"
 
 
 @jamfor_group.command("register")
@@ -64,6 +64,6 @@ def register_command(database_uri: str, assets_dir: Path | None, db_url: str | N
     except JamforError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(exc.exit_code)
-    click.echo(f"Registered {len(assets.assets)} assets against {safe_url(database_uri)}; "
+    click.echo(f"Registered {len(assets.assets)} assets against {redact_url(database_uri)}; "
                f"{len(result.chart_data)} charts answer with data ({sum(result.chart_rows.values())} rows). "
                f"State: {result.state_file}")

@@ -6,7 +6,7 @@ that would open a PostgreSQL database, and ``-m "not superset"`` none that start
 
 import pytest
 
-pytest_plugins = ["support.databases", "support.superset_env"]
+pytest_plugins = ["support.databases", "support.kolada_server", "support.superset_env"]
 
 _NEEDS = {
     "postgres": {"pg_url", "seeded_pg_url", "demo_pg_url", "demo_pg_ro", "demo_warehouse_pg"},

@@ -19,6 +19,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
+from jamfor.cli.output import shown
 from jamfor.seed.db import describe_db_error, engine_for
 from jamfor.seed.errors import JamforError
 
@@ -37,7 +38,7 @@ def db_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def fail(message: str, code: int) -> None:
-    err.print("[bold red]Error:[/]", escape(message), highlight=False)
+    err.print("[bold red]Error:[/]", shown(message, lines=True), highlight=False)
     sys.exit(code)
 
 
@@ -84,14 +85,19 @@ def seed(db_url: str | None, demo: bool, force: bool) -> None:
     with progress() as bar:
         task = bar.add_task("seed", total=None)
         results = run_seed(engine, demo=demo, force=force,
-                           on_step=lambda name: bar.update(task, description=f"Loading {escape(name)}"))
+                           on_step=lambda name: bar.update(task, description=f"Loading {shown(name)}"),
+                           on_wait=say_waiting)
         bar.update(task, description="Done")
     table = Table("source", "batch", "rows", "status")
     for name, result in results:
         state = "unchanged" if result.unchanged else "loaded"
         rows = str(result.rows) if not result.unchanged else "–"
-        table.add_row(name, str(result.batch_id), rows, state)
+        table.add_row(shown(name), str(result.batch_id), rows, state)
     out.print(table)
+
+
+def say_waiting() -> None:
+    err.print("Waiting for another load into this warehouse to finish …", highlight=False)
 
 
 @main.command()
@@ -112,8 +118,8 @@ def status(db_url: str | None, superset_url: str | None) -> None:
     table = Table("batch", "source", "finished", "rows", "synthetic", "version", "reference")
     for r in rows:
         finished = r.finished_at.strftime("%Y-%m-%d %H:%M:%S") if r.finished_at else "–"
-        table.add_row(str(r.batch_id), r.source, finished, str(r.rows_held),
-                      "yes" if r.synthetic else "no", r.jamfor_version, r.source_ref)
+        table.add_row(str(r.batch_id), shown(r.source), finished, str(r.rows_held),
+                      "yes" if r.synthetic else "no", shown(r.jamfor_version), shown(r.source_ref))
     out.print(table)
     if superset_url:
         print_superset_status(superset_url)
@@ -124,12 +130,39 @@ def load() -> None:
     """Load real data from a source into the warehouse (one transaction per input)."""
 
 
+def replace_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--replace", is_flag=True,
+                        help="Also remove the rows an earlier load of the same name supplied and this one "
+                        "does not. Without it a load replaces only the rows it supplies again.")(func)
+
+
 def _report_load(result: Any, frames: Any) -> None:
     if result.unchanged:
-        out.print(f"Unchanged: {escape(frames.source_ref)} (batch {result.batch_id}).", highlight=False)
+        out.print(f"Unchanged: {shown(frames.source_ref)} (batch {result.batch_id}).", highlight=False)
     else:
-        out.print(f"Loaded {result.rows} rows from {escape(frames.source_ref)} "
+        out.print(f"Loaded {result.rows} rows from {shown(frames.source_ref)} "
                   f"(batch {result.batch_id}).", highlight=False)
+
+
+def _read_and_load(reading: str, read: Callable[[Callable[[str], None]], Any], db_url: str | None,
+                   replace: bool) -> None:
+    """What every `jamfor load …` does: read the source (it reports its steps), load it with what it
+    refers to, then print its warnings and the result. Nothing but printing follows the commit."""
+    from jamfor.seed.seeding import load_source
+
+    with progress() as bar:
+        task = bar.add_task(reading, total=None)
+
+        def step(text: str) -> None:
+            bar.update(task, description=shown(text))
+
+        source = read(step)
+        step("Writing to the database")
+        result = load_source(engine_for(db_url), source, replace=replace, on_wait=say_waiting)
+        step("Done")
+    for warning in source.warnings:
+        err.print(f"Warning: {shown(warning)}", highlight=False)
+    _report_load(result, source.frames)
 
 
 @load.command("oj-excel")
@@ -138,26 +171,19 @@ def _report_load(result: Any, frames: Any) -> None:
 @click.option("--allow-formulas", is_flag=True,
               help="Read formulas saved without their result as not answered (listed) instead of refusing "
               "the workbook.")
+@replace_option
 @db_option
 @reports_errors
-def load_oj_excel(files: tuple[str, ...], allow_formulas: bool, db_url: str | None) -> None:
+def load_oj_excel(files: tuple[str, ...], allow_formulas: bool, replace: bool, db_url: str | None) -> None:
     """Load Socialstyrelsen's ÖJ result workbooks (.xlsx) into indicator_value.
 
     Header rows and columns are found by their text; a bad cell is reported with its place and
     nothing is written.
     """
-    from jamfor.seed.seeding import load_with_prerequisites
     from jamfor.seed.sources.oj_excel import read_oj_excel
 
-    with progress() as bar:
-        task = bar.add_task("Reading workbooks", total=None)
-        read = read_oj_excel(files, allow_formulas=allow_formulas)
-        bar.update(task, description="Writing to the database")
-        result = load_with_prerequisites(engine_for(db_url), read.frames)
-        bar.update(task, description="Done")
-    for skipped in [*read.skipped, *read.formulas]:
-        err.print(f"Warning: {escape(str(skipped))}", highlight=False)
-    _report_load(result, read.frames)
+    _read_and_load("Reading workbooks", lambda step: read_oj_excel(files, allow_formulas=allow_formulas),
+                   db_url, replace)
 
 
 def _kolada_http(refresh: bool) -> Any:
@@ -179,50 +205,35 @@ BASE_URL_HELP = "Kolada API base URL. Default: $JAMFOR_KOLADA_URL, else https://
               help="Comma-separated kommunkoder, länskoder or 00 (riket). Default: all.")
 @click.option("--base-url", metavar="URL", help=BASE_URL_HELP)
 @click.option("--refresh", is_flag=True, help="Ask Kolada again even where the response cache is fresh.")
+@replace_option
 @db_option
 @reports_errors
 def load_kolada(kpis: tuple[str, ...], years: str | None, municipalities: str | None,
-                base_url: str | None, refresh: bool, db_url: str | None) -> None:
+                base_url: str | None, refresh: bool, replace: bool, db_url: str | None) -> None:
     """Load KPI values from the Kolada API v3 into indicator_value (rows attributed to Kolada)."""
-    from jamfor.seed.seeding import load_with_prerequisites
     from jamfor.seed.sources.kolada import read_kolada
 
-    with progress() as bar:
-        task = bar.add_task("Fetching from Kolada", total=None)
-        read = read_kolada(_kolada_http(refresh), kpis=kpis, years=years, municipalities=municipalities,
-                           base_url=base_url,
-                           on_page=lambda url: bar.update(task, description=f"Fetching {escape(url)}"))
-        bar.update(task, description="Writing to the database")
-        result = load_with_prerequisites(engine_for(db_url), read.frames)
-        bar.update(task, description="Done")
-    if read.unknown_municipalities:
-        err.print("Warning: unknown kommunkoder from Kolada were skipped: "
-                  f"{', '.join(sorted(read.unknown_municipalities))}", highlight=False)
-    _report_load(result, read.frames)
+    _read_and_load("Fetching from Kolada", lambda step: read_kolada(
+        _kolada_http(refresh), kpis=kpis, years=years, municipalities=municipalities, base_url=base_url,
+        on_page=lambda url: step(f"Fetching {url}")), db_url, replace)
 
 
 @load.command("skr")
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, readable=True))
+@replace_option
 @db_option
 @reports_errors
-def load_skr(files: tuple[str, ...], db_url: str | None) -> None:
+def load_skr(files: tuple[str, ...], replace: bool, db_url: str | None) -> None:
     """Load per-kommun answers to SKR's insats survey (long CSV or Excel sheet "svar").
 
     Columns: kommunkod, verksamhetsomrade, fraga, insats_id, insatskategori, svar — see the templates
     skr_template.csv / skr_template.xlsx in seed/catalog. Every file is checked before anything is
     written; a bad row is reported with its file, row or cell, column and value.
     """
-    from jamfor.seed.seeding import load_with_prerequisites
-    from jamfor.seed.sources.skr_inventory import answer_frames, catalog_frames
+    from jamfor.seed.sources.skr_inventory import read_skr_answers
 
-    with progress() as bar:
-        task = bar.add_task("Reading answer files", total=None)
-        frames = answer_frames(files)
-        bar.update(task, description="Writing to the database")
-        result = load_with_prerequisites(engine_for(db_url), frames, catalog_frames)
-        bar.update(task, description="Done")
-    _report_load(result, frames)
+    _read_and_load("Reading answer files", lambda step: read_skr_answers(files), db_url, replace)
 
 
 @main.group()

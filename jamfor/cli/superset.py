@@ -20,7 +20,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from jamfor.seed.db import default_db_path, engine_for, safe_url
+from jamfor.cli.output import shown
+from jamfor.redact import redact_url
+from jamfor.seed.db import default_db_path, engine_for
 from jamfor.seed.errors import BadInput, Report
 
 err = Console(stderr=True)
@@ -97,7 +99,8 @@ def _checks_done(engine: Any, superset_schemas: bool) -> str:
     from jamfor.superset.schemas import superset_available
 
     checks = ("Superset's schemas, " if superset_schemas and superset_available() else "") + "references"
-    return checks + (f", SQL against {safe_url(str(engine.url))}" if engine else ", no SQL check (give --db)")
+    return checks + (f", SQL against {redact_url(str(engine.url))}" if engine
+                     else ", no SQL check (give --db)")
 
 
 def _print_plan(plan: Any) -> None:
@@ -193,7 +196,7 @@ def add_superset_commands(main: click.Group, reports_errors: Decorator, db_optio
             out.print("Assets no longer in the repository are still in Superset; "
                       "run with --prune to delete them.")
         out.print(f"Verified: {len(assets.assets)} assets present, {len(result.chart_data)} charts "
-                  f"answer with data ({sum(result.chart_rows.values())} rows). Superset: {escape(target)}",
+                  f"answer with data ({sum(result.chart_rows.values())} rows). Superset: {shown(target)}",
                   highlight=False)
 
     @main.command()
@@ -230,7 +233,7 @@ def print_superset_status(url: str, assets_dir: Path | None = None) -> None:
     target = _require_url(url)
     state = superset_status(connect(target, os.environ.get("SUPERSET_USERNAME")), load_assets(assets_dir),
                             target)
-    out.print(f"\nSuperset {escape(target)}: registered version {state.registered_version or '–'} "
+    out.print(f"\nSuperset {shown(target)}: registered version {state.registered_version or '–'} "
               f"({state.registered_at or 'never registered from here'})", highlight=False)
     out.print(", ".join(f"{n} {ACTIONS.get(a, a)}" for a, n in sorted(state.counts.items())), highlight=False)
     if state.drifted:

@@ -19,17 +19,18 @@ import json
 import os
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from urllib.parse import quote
 
 import pandas as pd
 
+from jamfor.redact import redact_url
 from jamfor.seed.catalog import INDICATOR_COLUMNS, indicator_frame
 from jamfor.seed.cells import FIRST_YEAR, AreaIndex, last_year, value_problem, year_in_range
-from jamfor.seed.errors import BadInput, Report
-from jamfor.seed.frames import SourceFrames
-from jamfor.seed.reference import area_frame
+from jamfor.seed.errors import BadInput, Problem, Report
+from jamfor.seed.frames import SourceFrames, SourceRead
+from jamfor.seed.reference import area_frame, reference_frames
 from jamfor.seed.sources.kolada_http import KoladaHttp
 
 DEFAULT_BASE_URL = "https://api.kolada.se/v3"
@@ -195,15 +196,6 @@ def _new_indicator(target: Target) -> dict:
     }
 
 
-@dataclass
-class KoladaRead:
-    """The frames to load, plus municipalities Kolada sent that jamfor does not know (skipped)."""
-
-    frames: SourceFrames
-    unknown_municipalities: set[str] = field(default_factory=set)
-    pages: int = 0
-
-
 class _Rows:
     """Collects T values from data pages, checking their shape and keeping the first of each key."""
 
@@ -292,7 +284,7 @@ def data_urls(base_url: str, kpis: list[str], municipalities: list[str], years: 
 
 def read_kolada(http: KoladaHttp, *, kpis: Sequence[str] = (), years: str | None = None,
                 municipalities: str | None = None, base_url: str | None = None,
-                on_page: Callable[[str], None] | None = None) -> KoladaRead:
+                on_page: Callable[[str], None] | None = None) -> SourceRead:
     """Fetch every page for the KPIs, years and municipalities asked, into frames for ``jamfor.seed.load``.
 
     Raises ``KoladaError`` when Kolada keeps failing and ``BadInput`` for bad options or rows; in
@@ -319,11 +311,13 @@ def read_kolada(http: KoladaHttp, *, kpis: Sequence[str] = (), years: str | None
     if new:
         indicators = pd.DataFrame(new).reindex(columns=INDICATOR_COLUMNS)
         tables["indicator"] = indicators.astype(object).where(indicators.notna(), None)
-    source_ref = (f"Kolada {base}: kpi {','.join(sorted(t.kpi for t in targets))}; "
+    source_ref = (f"Kolada {redact_url(base)}: kpi {','.join(sorted(t.kpi for t in targets))}; "
                   f"år {years or 'alla'}; område {','.join(municipality_list) or 'alla'}")
     frames = SourceFrames(source=SOURCE, source_ref=source_ref, sha256=digest.hexdigest(),
                           synthetic=False, tables=tables, attribution=ATTRIBUTION)
-    return KoladaRead(frames, rows.unknown, pages)
+    warnings = [Problem("unknown-municipality", "unknown kommunkoder from Kolada were skipped: "
+                        f"{', '.join(sorted(rows.unknown))}")] if rows.unknown else []
+    return SourceRead(frames, warnings, (reference_frames,))
 
 
 @dataclass(frozen=True)

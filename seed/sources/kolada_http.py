@@ -33,6 +33,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from jamfor.paths import user_dir
+from jamfor.redact import redact_text, redact_url
 from jamfor.seed.errors import JamforError
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
@@ -41,7 +42,12 @@ CHUNK = 16 * 1024
 
 
 class KoladaError(JamforError):
-    """Kolada could not be asked or answered with an error; nothing was written."""
+    """Kolada could not be asked or answered with an error; nothing was written.
+
+    The message is redacted here, once: it names URLs, and a base URL may carry a password."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(redact_text(message))
 
 
 @dataclass(frozen=True)
@@ -131,7 +137,8 @@ class ResponseCache:
         finally:
             if fd >= 0:
                 os.close(fd)
-        if not isinstance(entry, dict) or entry.get("url") != url or page_problem(entry.get("body")):
+        stored = entry.get("url") if isinstance(entry, dict) else None
+        if stored != redact_url(url) or page_problem(entry.get("body")):
             return None
         return entry["body"]
 
@@ -159,7 +166,7 @@ class ResponseCache:
         """Write the entry to a new 0600 file in the cache folder, then rename it over the old one:
         a reader sees the old entry or the new, and a planted link is replaced, never followed."""
         folder = self._folder()
-        data = json.dumps({"url": url, "body": body}, ensure_ascii=False).encode("utf-8")
+        data = json.dumps({"url": redact_url(url), "body": body}, ensure_ascii=False).encode("utf-8")
         temporary = None
         try:
             fd, temporary = tempfile.mkstemp(dir=folder, prefix=".entry-", suffix=".tmp")

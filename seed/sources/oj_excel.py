@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -35,9 +35,9 @@ from jamfor.seed.cells import (
     year_in_range,
     year_of,
 )
-from jamfor.seed.errors import Report
-from jamfor.seed.frames import SourceFrames, sha256_of_files
-from jamfor.seed.reference import area_frame
+from jamfor.seed.errors import Problem, Report
+from jamfor.seed.frames import SourceFrames, SourceRead, sha256_of_files
+from jamfor.seed.reference import area_frame, reference_frames
 from jamfor.seed.sources.files import shown_name
 from jamfor.seed.sources.xlsx import Sheet, read_workbook
 from jamfor.text import slug
@@ -55,31 +55,6 @@ SHORT_HEADERS = {"kortnamn", "kort namn", "kort titel", "förkortad titel", "kor
 VERKSAMHET_HEADERS = {"verksamhet", "verksamhetsområde", "område", "delområde"}
 SPECIFICITY = {"riket": 0, "lan": 1, "kommun": 2, "stadsdel": 3}
 _ANY_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """Columns of an indicator the catalogue does not know and no description sheet defines."""
-
-    file: str
-    sheet: str
-    cell: str
-    title: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: {self.sheet}!{self.cell}: unknown indicator skipped: {self.title!r}"
-
-
-@dataclass(frozen=True)
-class FormulaCell:
-    """A formula saved without its result, read as not answered because of --allow-formulas."""
-
-    file: str
-    sheet: str
-    cell: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: {self.sheet}!{self.cell}: formula without a stored result read as not answered"
 
 
 @dataclass(frozen=True)
@@ -110,15 +85,6 @@ class Header:
     year_column: int | None
     columns: list[DataColumn]
     indicator_column: int | None = None
-
-
-@dataclass
-class OjExcelRead:
-    """What reading the workbooks gave: the frames to load and the columns that were skipped."""
-
-    frames: SourceFrames
-    skipped: list[Skipped] = field(default_factory=list)
-    formulas: list[FormulaCell] = field(default_factory=list)
 
 
 AREA_WORDS = {
@@ -421,10 +387,10 @@ class WorkbookReader:
                  allow_formulas: bool = False) -> None:
         self.areas, self.catalogue, self.report = areas, catalogue, report
         self.allow_formulas = allow_formulas
-        self.formulas: list[FormulaCell] = []
+        self.formulas: list[Problem] = []
         self.files_with_values: set[str] = set()
         self.rows: dict[tuple[str, str, int], dict] = {}
-        self.skipped: dict[tuple[str, str, str], Skipped] = {}
+        self.skipped: dict[tuple[str, str, str], Problem] = {}
 
     def read_sheet(self, sheet: SheetReader, header: Header) -> None:
         sheet_year = None
@@ -447,7 +413,8 @@ class WorkbookReader:
         indicator_id = self.catalogue.lookup(title, sheet.file, sheet.name)
         if indicator_id is None:
             key = (sheet.file, sheet.name, normalise_title(title))
-            self.skipped.setdefault(key, Skipped(sheet.file, sheet.name, cell, title))
+            self.skipped.setdefault(key, Problem("unknown-indicator", f"unknown indicator skipped: {title!r}",
+                                                 file=sheet.file, sheet=sheet.name, cell=cell))
         return indicator_id
 
     def _targets(self, sheet: SheetReader, header: Header, row: int,
@@ -511,7 +478,8 @@ class WorkbookReader:
                             "workbook in Excel, or pass --allow-formulas to read it as not answered)",
                             **place)
             return False
-        self.formulas.append(FormulaCell(place["file"], place["sheet"], place["cell"]))
+        self.formulas.append(Problem("formula-without-result",
+                                     "formula without a stored result read as not answered", **place))
         return True
 
     def _area(self, sheet: SheetReader, header: Header, row: int, has_values: bool) -> str | None:
@@ -595,11 +563,11 @@ def _no_values(files: list[tuple[Path, str]], data_sheets: list[tuple[SheetReade
                    cell=sheet.coordinate(header.first_row, header.area_columns[0][0]))
 
 
-def read_oj_excel(paths: Sequence[str | Path], *, allow_formulas: bool = False) -> OjExcelRead:
+def read_oj_excel(paths: Sequence[str | Path], *, allow_formulas: bool = False) -> SourceRead:
     """Read ÖJ workbooks into frames for ``load.load``; raises ``BadInput`` listing every problem.
 
-    ``allow_formulas``: read formulas saved without their result as not answered (listed in the
-    result) instead of refusing them."""
+    ``allow_formulas``: read formulas saved without their result as not answered (listed among the
+    warnings) instead of refusing them."""
     files = [(Path(p), shown_name(Path(p))) for p in paths]
     report = Report()
     sheets = [SheetReader(sheet) for path, name in files for sheet in read_workbook(path, name, report)]
@@ -633,12 +601,7 @@ def read_oj_excel(paths: Sequence[str | Path], *, allow_formulas: bool = False) 
     frames = SourceFrames(source=SOURCE, source_ref=", ".join(name for _, name in files),
                           sha256=sha256_of_files([p for p, _ in files]), synthetic=False, tables=tables,
                           attribution=ATTRIBUTION)
-    return OjExcelRead(frames, list(reader.skipped.values()), reader.formulas)
-
-
-def oj_excel_frames(paths: Sequence[str | Path]) -> SourceFrames:
-    """The frames of ``read_oj_excel`` alone, for callers that do not report skipped columns."""
-    return read_oj_excel(paths).frames
+    return SourceRead(frames, [*reader.skipped.values(), *reader.formulas], (reference_frames,))
 
 
 class _AreaCache:

@@ -23,8 +23,8 @@ from openpyxl.utils import get_column_letter
 
 from jamfor.seed.catalog import catalog_path
 from jamfor.seed.errors import Report
-from jamfor.seed.frames import SourceFrames, sha256_of_files
-from jamfor.seed.reference import STOCKHOLM, area_frame
+from jamfor.seed.frames import SourceFrames, SourceRead, sha256_of_files
+from jamfor.seed.reference import STOCKHOLM, area_frame, reference_frames
 from jamfor.seed.schema import BESLUT, FORMS, REGIER, SURVEY_STATUSES, WISH_ANSWERS
 from jamfor.seed.sources.files import printable, read_csv_rows, shown_name
 from jamfor.seed.sources.xlsx import read_workbook
@@ -364,7 +364,7 @@ def _frames(checked: list[dict[str, str]]) -> dict[str, pd.DataFrame]:
             "wish_category": wishes.reset_index(drop=True)}
 
 
-def answer_frames(paths: Iterable[Path | str]) -> SourceFrames:
+def read_skr_answers(paths: Iterable[Path | str]) -> SourceRead:
     """Validated answers from long CSV and/or Excel files, as one batch; raises ``BadInput`` listing
     every problem, before anything is written."""
     files = [Path(p) for p in paths]
@@ -378,7 +378,7 @@ def answer_frames(paths: Iterable[Path | str]) -> SourceFrames:
     if report.valid and not checked:
         report.add("no-answers", "no answer rows", file=", ".join(printable(str(f)) for f in files))
     report.raise_if_invalid()
-    return SourceFrames(
+    frames = SourceFrames(
         source=SOURCE,
         source_ref="; ".join(shown_name(f) for f in files),
         sha256=sha256_of_files(files),
@@ -386,6 +386,7 @@ def answer_frames(paths: Iterable[Path | str]) -> SourceFrames:
         tables=_frames([c for _, c in checked]),
         attribution=ATTRIBUTION,
     )
+    return SourceRead(frames, [], (reference_frames, catalog_frames))
 
 
 

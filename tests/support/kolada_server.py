@@ -12,10 +12,12 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
+
+import pytest
 
 
 @dataclass
@@ -150,3 +152,15 @@ class KoladaHttpServer(ThreadingHTTPServer):
 
     def data_requests(self) -> list[str]:
         return [r for r in self.state.requests if r.startswith("/v3/data/")]
+
+
+@pytest.fixture
+def fresh_kolada(tmp_path, monkeypatch) -> Iterator[KoladaHttpServer]:
+    """A server of the test's own knowing KPI N00001 and no rows yet; the response cache in the
+    test's folder."""
+    server = KoladaHttpServer().start()
+    server.state.kpis = [{"id": "N00001", "title": "IBIC, andel (%)", "publ_period": "2021"}]
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("JAMFOR_KOLADA_URL", raising=False)
+    yield server
+    server.stop()

@@ -10,6 +10,7 @@ import textwrap
 
 import pandas as pd
 import pytest
+from sqlalchemy.exc import IntegrityError
 from support.tables import dump, read_table
 
 from jamfor.seed.db import engine_for
@@ -71,7 +72,7 @@ def test_a_bad_row_writes_nothing(seeded_db_url):
     before = dump(seeded_db_url)
     bad = _real_kommun_value(50.0)
     bad.tables["indicator_value"].loc[0, "area_code"] = "9999"  # no such area: FK violation
-    with pytest.raises(Exception):  # noqa: B017 - the driver's IntegrityError differs per dialect
+    with pytest.raises(IntegrityError):  # also from PostgreSQL's COPY, which bypasses SQLAlchemy
         load(engine, bad)
     assert dump(seeded_db_url) == before
 
@@ -121,10 +122,17 @@ def _defines(indicator_id: str, ref: str = "workbook.xlsx") -> SourceFrames:
                         {"indicator": indicator, "indicator_value": values})
 
 
-def test_reloading_an_input_that_defines_another_indicator_drops_the_old_one(seeded_db_url):
+def test_reloading_an_input_of_one_name_keeps_the_indicator_it_no_longer_defines(seeded_db_url):
     engine = engine_for(seeded_db_url)
     load(engine, _defines("oj_old"))
     load(engine, _defines("oj_new"))
+    assert {"oj_old", "oj_new"} <= set(read_table(seeded_db_url, "indicator").indicator_id)
+
+
+def test_replacing_an_input_that_defines_another_indicator_drops_the_old_one(seeded_db_url):
+    engine = engine_for(seeded_db_url)
+    load(engine, _defines("oj_old"))
+    load(engine, _defines("oj_new"), replace=True)
     ids = set(read_table(seeded_db_url, "indicator").indicator_id)
     assert "oj_new" in ids and "oj_old" not in ids
     assert set(read_table(seeded_db_url, "indicator_value").indicator_id) >= {"oj_new"}
@@ -136,5 +144,5 @@ def test_an_indicator_another_input_still_uses_is_kept(seeded_db_url):
     other = _defines("oj_old", ref="other.xlsx")
     other.tables = {"indicator_value": other.tables["indicator_value"].assign(area_code="1281")}
     load(engine, other)
-    load(engine, _defines("oj_new"))
+    load(engine, _defines("oj_new"), replace=True)
     assert {"oj_old", "oj_new"} <= set(read_table(seeded_db_url, "indicator").indicator_id)

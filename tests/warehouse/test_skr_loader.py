@@ -20,8 +20,8 @@ from jamfor.seed.schema import metadata
 from jamfor.seed.sources.skr_inventory import (
     ANSWER_COLUMNS,
     OMRADEN,
-    answer_frames,
     read_catalog,
+    read_skr_answers,
     write_templates,
 )
 
@@ -147,7 +147,7 @@ def test_every_problem_in_a_file_is_reported_at_once(tmp_path):
         ("1282", "funktionshinder", "onskad_kategori", "", "Allt möjligt", "ja"),
     ]
     with pytest.raises(BadInput) as caught:
-        answer_frames([write_csv(tmp_path / "svar.csv", rows)])
+        read_skr_answers([write_csv(tmp_path / "svar.csv", rows)])
     codes = [(p.code, p.row) for p in caught.value.problems]
     assert ("stockholm-whole", 2) in codes and ("unknown-area", 3) in codes
     assert ("unknown-omrade", 4) in codes and ("wrong-omrade", 6) in codes
@@ -165,7 +165,7 @@ def test_answers_must_fit_together(tmp_path):
         ("1282", "funktionshinder", "erbjuden", "fh_boendestod", "", "ja"),
     ]
     with pytest.raises(BadInput) as caught:
-        answer_frames([write_csv(tmp_path / "svar.csv", rows)])
+        read_skr_answers([write_csv(tmp_path / "svar.csv", rows)])
     codes = sorted((p.code, p.row) for p in caught.value.problems)
     assert codes == [("answer-not-started", 3), ("duplicate-answer", 7), ("no-status", 8),
                      ("not-offered", 6), ("not-offered", 7)]
@@ -178,7 +178,7 @@ def test_an_unreadable_or_wrong_file_is_named(tmp_path):
     wrong_columns.write_text("kommun,svar\n1280,ja\n")
     (tmp_path / "svar.txt").write_text("1280;ja")
     with pytest.raises(BadInput) as caught:
-        answer_frames([not_excel, wrong_columns, tmp_path / "svar.txt"])
+        read_skr_answers([not_excel, wrong_columns, tmp_path / "svar.txt"])
     text = str(caught.value)
     assert f"{not_excel}: cannot read as an Excel workbook" in text
     assert f"{wrong_columns}: columns missing: kommunkod, verksamhetsomrade, fraga" in text
