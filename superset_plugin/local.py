@@ -2,8 +2,12 @@
 
 The home holds everything the instance needs: ``superset_config.py``, a generated SECRET_KEY and admin
 password (files readable only by the owner), the SQLite metadata database and the server log. No
-Redis and no Celery: Superset's defaults (NullCache, metastore-backed filter state) suffice for one
-machine. Initialising a home costs ~25 s (``db upgrade``, ``init``, admin user); a home initialised for
+Celery. Chart data is cached in Redis at 127.0.0.1:6379 when it answers at start-up (keys prefixed per
+home, so instances sharing that Redis never read each other's results), else in the worker's memory:
+a dashboard opened a second time then renders from the cache. Numbers are formatted the Swedish way
+(``D3_FORMAT``: decimal comma, a space between thousands, "41 %").
+
+Initialising a home costs ~25 s (``db upgrade``, ``init``, admin user); a home initialised for
 the same Superset version is re-used without running any of that again.
 """
 
@@ -44,6 +48,25 @@ SQLALCHEMY_DATABASE_URI = "sqlite:///" + str(_HOME / "superset.db")
 PREVENT_UNSAFE_DB_CONNECTIONS = False
 FEATURE_FLAGS = {{"ENABLE_TEMPLATE_PROCESSING": True}}
 SUPERSET_WEBSERVER_TIMEOUT = 120
+# Swedish number formats on every chart: 7,4 · 98 385 · 41 % (no-break spaces).
+D3_FORMAT = {{"decimal": ",", "thousands": "\\u00a0", "grouping": [3], "currency": ["", "\\u00a0kr"],
+             "percent": "\\u00a0%"}}
+
+
+def _redis_answers() -> bool:
+    import socket
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
+_PREFIX = {cache_prefix!r}
+_CACHE = ({{"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": "redis://127.0.0.1:6379/0"}} if _redis_answers()
+          else {{"CACHE_TYPE": "SimpleCache"}})
+DATA_CACHE_CONFIG = {{**_CACHE, "CACHE_KEY_PREFIX": _PREFIX + "data_", "CACHE_DEFAULT_TIMEOUT": 3600}}
+CACHE_CONFIG = {{**_CACHE, "CACHE_KEY_PREFIX": _PREFIX + "meta_", "CACHE_DEFAULT_TIMEOUT": 3600}}
 {config_line}
 '''
 
@@ -88,8 +111,13 @@ def prepare_home(home: Path) -> Path:
     if not secret.exists():
         _write_private(secret, secrets.token_urlsafe(48))
     config = home / "superset_config.py"
-    config.write_text(_CONFIG_TEMPLATE.format(config_line=CONFIG_LINE))
+    config.write_text(_CONFIG_TEMPLATE.format(config_line=CONFIG_LINE, cache_prefix=cache_prefix(home)))
     return config
+
+
+def cache_prefix(home: Path) -> str:
+    """The prefix of this home's cache keys in a shared Redis (one per home, so instances never mix)."""
+    return f"jamfor_{_digest(str(home.resolve()))[:12]}_"
 
 
 def _admin_password(home: Path) -> str:

@@ -50,7 +50,7 @@ def test_both_oj_dashboards_register_with_every_chart_and_dataset(registered):
     assets = registered["assets"]
     assert {Path(a.source).parts[1] for a in assets.of("dashboard")} == set(OJ_DASHBOARDS)
     assert {Path(a.source).stem for a in assets.of("dataset")} == set(OJ_DATASETS)
-    assert len(assets.of("chart")) == 19
+    assert len(assets.of("chart")) == 20
     assert set(registered["result"].chart_rows) == {a.uuid for a in assets.of("chart")}
 
 
@@ -67,12 +67,23 @@ def test_riket_big_numbers_end_with_the_published_2021_figures(registered, share
         expected = text[text_key] if text_key else tabell[titles[indicator_id]][2021]
         series = rows_of(registered, "oj_lss_utveckling", chart)
         latest = max(series, key=lambda row: row["period"])
-        assert latest["varde"] == expected, chart
+        assert round(latest["andel"] * 100, 6) == expected, chart  # a share, shown with its unit: 41 %
 
 
 def test_ibic_at_all_investigations_2021_is_41_for_riket(registered):
     series = rows_of(registered, "oj_lss_utveckling", "riket_ibic_utredningar")
-    assert [row["varde"] for row in sorted(series, key=lambda row: row["period"])][-1] == 41
+    assert [row["andel"] for row in sorted(series, key=lambda row: row["period"])][-1] == 0.41
+
+
+def test_kompetensplan_trendline_leaves_the_years_without_data_empty(registered, shared):
+    """2016 → 2021 with no survey between: the trendline has empty years, not a line through them."""
+    text = text_figures(shared)
+    points = {datetime.fromtimestamp(row["period"] / 1000, tz=timezone.utc).year: row["andel"]
+              for row in rows_of(registered, "oj_lss_utveckling", "riket_kompetensplan")}
+    assert sorted(points) == list(range(2016, 2022))
+    assert [points[year] for year in range(2017, 2021)] == [None] * 4
+    assert (round(points[2016] * 100), round(points[2021] * 100)) == (text["kompetensplan_2016"],
+                                                                      text["kompetensplan_2021"])
 
 
 @pytest.mark.parametrize("table", ["Tabell 1", "Tabell 2"])
@@ -80,9 +91,13 @@ def test_pivot_tables_reproduce_the_published_table_cell_by_cell(registered, sha
     published = {(row.title, year): value for row in published_tables(shared) if row.table == table
                  for year, value in row.values.items()}
     chart = f"riket_{table.lower().replace(' ', '_')}_pivot"
-    shown = {(row["indicator_title"], row["year"]): row["varde"]
-             for row in rows_of(registered, "oj_lss_utveckling", chart)}
+    rows = rows_of(registered, "oj_lss_utveckling", chart)
+    shown = {(row["indicator_title"], int(year)): value for row in rows
+             for year, value in row.items() if year.isdigit()}
     assert shown == published
+    # one column per year, rows in the fact sheet's order
+    assert [row["indicator_title"] for row in rows] == [row.title for row in published_tables(shared)
+                                                        if row.table == table]
 
 
 @pytest.mark.parametrize("table", ["Tabell 1", "Tabell 2"])
@@ -121,7 +136,18 @@ def test_lan_table_lists_all_21_lan_with_riket_and_bortfall_without_value(regist
     bortfall = [row for row in rows if row["status_label"] == "Bortfall"]
     assert len(bortfall) == len(missing) == 3
     assert all(any(row["area_name"].startswith(m) for m in missing) for row in bortfall)
-    assert all(row["varde"] is None for row in bortfall)
+    assert all(row["varde_text"] == "bortfall" for row in bortfall)  # the reason, not "N/A"
+    assert all(row["varde_text"].isdigit() for row in rows if row not in bortfall)
+
+
+def test_spread_per_lan_marks_the_bortfall_lan_whose_kommuner_are_shown(registered, shared):
+    missing = bortfall_lan_names(shared)
+    rows = rows_of(registered, "jamfor_kommuner", "spridning_per_lan")
+    assert len(rows) == LAN_IN_SWEDEN  # one row per län, each with its kommuner's lowest to highest value
+    assert all(row["Lägst"] <= row["Medel"] <= row["Högst"] for row in rows)
+    marked = {row["lan_label"] for row in rows if row["lan_label"].endswith("– länet: bortfall")}
+    assert len(marked) == len(missing) == 3
+    assert all(any(label.startswith(m) for m in missing) for label in marked)
 
 
 def test_ranking_marks_min_kommun_once_among_every_kommun_of_its_lan_in_rank_order(registered):
@@ -153,3 +179,47 @@ def test_data_source_note_names_the_published_and_the_synthetic_batch(registered
         assert set(kinds) == {"Publicerade uppgifter", "Syntetiska demovärden"}
         assert "Socialstyrelsen" in kinds["Publicerade uppgifter"]
         assert "jamfor demo" in kinds["Syntetiska demovärden"]
+
+
+def test_response_rates_94_and_95_percent_are_on_the_utveckling_dashboard(registered, shared):
+    text = text_figures(shared)
+    rows = rows_of(registered, "oj_lss_utveckling", "riket_svarsfrekvens")
+    assert sorted(round(row["andel"] * 100) for row in rows) == sorted(
+        [text["svarsfrekvens_generell"], text["svarsfrekvens_lss"]]) == [94, 95]
+
+
+# --- every figure of the fact sheet ----------------------------------------------------------------
+
+def _numbers(rows: list[dict[str, Any]]) -> set[float]:
+    """Every number a chart's rows carry, with shares (0–1, from "andel") also as whole percent."""
+    found: set[float] = set()
+    for row in rows:
+        for key, value in row.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and key != "period":
+                found.add(round(value, 6))
+                if key == "andel":
+                    found.add(round(value * 100, 6))
+    return found
+
+
+def test_every_figure_of_the_fact_sheet_is_on_a_chart_of_the_oj_dashboards(registered, shared):
+    """The figure list is parsed from the fact sheet: both tables cell by cell and the running text."""
+    text = text_figures(shared)
+    tables = {"Tabell 1": "riket_tabell_1_pivot", "Tabell 2": "riket_tabell_2_pivot"}
+    wanted: list[tuple[str, int, str, str]] = [  # (what, figure, dashboard, chart)
+        (f"{row.table} {row.title} {year}", value, "oj_lss_utveckling", tables[row.table])
+        for row in published_tables(shared) for year, value in row.values.items()]
+    where = {"socionom_2021": ("oj_lss_utveckling", "riket_socionomexamen"),
+             "lan_min": ("jamfor_kommuner", "karta_lan"), "lan_max": ("jamfor_kommuner", "karta_lan"),
+             "kompetensplan_2016": ("oj_lss_utveckling", "riket_kompetensplan"),
+             "kompetensplan_2021": ("oj_lss_utveckling", "riket_kompetensplan"),
+             "fortbildning_2021": ("oj_lss_utveckling", "kommun_alla_indikatorer"),
+             "handledning_2021": ("oj_lss_utveckling", "kommun_alla_indikatorer"),
+             "svarsfrekvens_generell": ("oj_lss_utveckling", "riket_svarsfrekvens"),
+             "svarsfrekvens_lss": ("oj_lss_utveckling", "riket_svarsfrekvens")}
+    assert set(where) == set(text)  # a new figure in the parser needs a place here
+    wanted += [(key, text[key], *where[key]) for key in text]
+    missing = [(what, figure, chart) for what, figure, slug, chart in wanted
+               if figure not in _numbers(rows_of(registered, slug, chart))]
+    assert not missing
+    assert len(wanted) == 15 + 20 + 9

@@ -100,6 +100,7 @@ def test_data_source_note_marks_the_synthetic_demo_answers(registered):
     for slug in SKR_DASHBOARDS:
         kinds = {row["data_kind"] for row in rows_of(registered, slug, "data_sources")}
         assert "Syntetiska demovärden" in kinds, slug
+        assert "jamfor:s indelning" in kinds, slug  # the catalogue's split per område is ours, not SKR's
 
 
 # --- länsrapport: Skåne × funktionshinder ---------------------------------------------------------------
@@ -240,3 +241,106 @@ def test_nationell_bars_show_six_omraden_side_by_side(registered):
     for chart in ("svar_per_omrade", "medel_per_omrade", "ytterligare_per_omrade", "vill_per_omrade",
                   "form_per_omrade", "regi_per_omrade", "bistandsbeslut_per_omrade"):
         assert len(rows_of(registered, NATIONELL, chart)) == 6, chart
+
+
+# --- every figure of the report -------------------------------------------------------------------------
+
+def description(registered: dict[str, Any], slug: str, chart: str) -> str:
+    source = f"dashboards/{slug}/charts/{chart}.yaml"
+    return next(a for a in registered["assets"].of("chart") if a.source == source).data["description"]
+
+
+def explained(registered: dict[str, Any], slug: str, chart: str, printed: str) -> bool:
+    """The chart's description quotes the report's figure as printed and says what the dashboard shows."""
+    text = description(registered, slug, chart)
+    return printed in text and ("Rapporten" in text or "rapporten" in text)
+
+
+def test_every_figure_of_the_report_is_on_a_chart_or_explained_in_its_description(registered):
+    """The figure list is parsed from the report (tables, lists, totals, big numbers, national text)."""
+    text = report_text()
+    section = skane_fh_section()
+    missing: list[str] = []
+    counted = 0
+
+    def shown_rows(chart: str, rows: list[Row]) -> None:
+        nonlocal counted
+        data = rows_of(registered, LAN, chart)
+        if chart.startswith(("vanligaste", "minst")):
+            shown = set(as_rows(data, "insats_label", "antal_erbjuder", "antal_svarande"))
+        else:
+            shown = set()
+            for row in data:
+                label, answering = row["insats_label_n"].rsplit(" (", 1)
+                answering = int(answering.rstrip(")"))
+                shown.add(Row(label, round_half_up(row["antal"], answering), row["antal"], answering))
+        counted += 3 * len(rows)
+        missing.extend(f"{chart}: {row}" for row in rows if row not in shown)
+
+    def shown(figure: int, slug: str, chart: str, column: str, percent: bool = False) -> None:
+        nonlocal counted
+        counted += 1
+        values = [row[column] for row in rows_of(registered, slug, chart)]
+        if figure not in [round(100 * v) if percent else round(v) for v in values if v is not None]:
+            missing.append(f"{chart}.{column}: {figure} not in {values}")
+
+    def noted(printed: str, slug: str, chart: str) -> None:
+        nonlocal counted
+        counted += 1
+        if not explained(registered, slug, chart, printed):
+            missing.append(f"{chart}: no note on the report's {printed!r}")
+
+    shown_rows("vanligaste_10", offer_table("De tio vanligaste av de kartlagda insatserna"))
+    shown_rows("minst_vanliga_10", offer_table("De tio minst vanliga av de kartlagda insatserna"))
+    for title, chart in LIST_CHARTS.items():
+        shown_rows(chart, vanligast(title))
+    for (question, _category), total in instance_totals().items():
+        shown(total, LAN, f"{question}_fordelning", "antal_insatser")
+    noted("100 % = 413", LAN, "bistandsbeslut_fordelning")
+    mean, least, most, further = insatsutbud_figures()
+    shown(mean, LAN, "utbud_medel", "medelantal_insatser")
+    shown(least, LAN, "utbud_min", "min_antal_insatser")
+    shown(most, LAN, "utbud_max", "max_antal_insatser")
+    shown(further, LAN, "utbud_ytterligare", "andel_ger_ytterligare", percent=True)
+    mapped = number(r"utifrån den lista av de (\d+) insatser som ingick", section)
+    shown(mapped, LAN, "utbud_tabell", "antal_kartlagda")
+    printed_mapped = number(r"(?:\d+)\s+av de (\d+) kartlagda insatserna har i genomsnitt", section)
+    for chart in ("utbud_medel", "utbud_min", "utbud_max"):
+        noted(f"av de {printed_mapped} kartlagda insatserna", LAN, chart)
+    shown(number(r"(\d+)\s+Kommuner besvarade enkäten", section), LAN, "svar_besvarade", "antal_besvarade")
+    shown(number(r"(\d+)\s+Kommuner fullföljde hela enkäten", section), LAN, "svar_fullfoljde",
+          "antal_fullfoljda")
+    shown(number(r"100 % = (\d+)\s+kommuner i länet som besvarat frågan", section), LAN, "onskan_svar",
+          "antal_besvarat")
+    table = {row["omrade_name"]: row for row in rows_of(registered, NATIONELL, "omraden_tabell")}
+    fh = table["Funktionshinder"]
+    counted += 4
+    for figure, value in (
+            (number(r"Antal svarande kommuner i riket är (\d+)", section), fh["antal_besvarade"]),
+            (number(r"(\d+) procent av kommunerna uppger att de erbjuder insatser utöver", section),
+             round(100 * fh["andel_ger_ytterligare"])),
+            (number(r"med (\d+) slutförda enkäter", text), fh["antal_fullfoljda"]),
+            (number(r"där (\d+), eller \d+ procent", text), table["Äldre"]["antal_fullfoljda"])):
+        if figure != value:
+            missing.append(f"omraden_tabell: {figure} != {value}")
+    shown(number(r"där \d+, eller (\d+) procent", text), NATIONELL, "omraden_tabell", "andel_fullfoljda",
+          percent=True)
+    share_printed = number(r"slutförda enkäter, eller (\d+) procent", text)
+    noted(f"{share_printed} procent", NATIONELL, "omraden_tabell")
+    shown(number(r"totalt har (\d+) kommuner slutfört samtliga", text), NATIONELL, "slutfort_alla",
+          "antal_slutfort_alla")
+    shown(number(r"störst inom barn och unga \((\d+) %\)", text), NATIONELL, "omraden_tabell",
+          "andel_ger_ytterligare", percent=True)
+    shown(number(r"högst inom området barn och unga \((\d+) %\)", text), NATIONELL, "omraden_tabell",
+          "andel_vill_utan_beslut", percent=True)
+    shown(number(r"lägst inom området funktionshinder \((\d+) %\)", text), NATIONELL, "omraden_tabell",
+          "andel_vill_utan_beslut", percent=True)
+    total = number(r"100% = (\d+) insatser", text)
+    counted += 1
+    if sum(row["antal_kartlagda"] for row in table.values()) != total:
+        missing.append(f"the kartlagda insatser per område do not add up to {total}")
+    noted(f"{total} kartlagda insatser", NATIONELL, "omraden_tabell")
+    kommuner = number(r"Sveriges (\d+) kommuner", text)
+    noted(f"{kommuner} kommuner", NATIONELL, "omraden_tabell")
+    assert not missing
+    assert counted > 200

@@ -129,3 +129,25 @@ def screenshot(page: Any, path: Path) -> None:
     image = Image.open(io.BytesIO(page.screenshot(full_page=True))).convert("RGB")
     image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
         path, optimize=True)
+
+
+_FIRST_SCREEN_SETTLED_JS = """
+([errorTexts, height]) => {
+  const holders = [...document.querySelectorAll('[data-test="dashboard-component-chart-holder"]')]
+    .filter(h => h.querySelector('[data-test="slice-header"]') && h.getBoundingClientRect().top < height);
+  if (!holders.length) return false;
+  return holders.every(h => {
+    const container = h.querySelector('[data-test="chart-container"]');
+    const drawn = !!(container && container.querySelector('svg, canvas, table, .header-line'));
+    const failed = !!h.querySelector('.ant-alert-error, .ant-alert-warning, [role="alert"]')
+      || errorTexts.some(t => (container ? container.innerText : '').includes(t));
+    return !h.querySelector('[data-test="loading-indicator"]') && (drawn || failed);
+  });
+}
+"""
+
+
+def wait_for_first_screen(page: Any) -> None:
+    """Wait until every chart that starts within the first screen (the viewport) has drawn or failed."""
+    page.wait_for_function(_FIRST_SCREEN_SETTLED_JS, arg=[list(_ERROR_TEXTS), VIEWPORT["height"]],
+                           timeout=RENDER_TIMEOUT_MS, polling=100)
