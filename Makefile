@@ -66,12 +66,16 @@ clean:
 
 # make bench: the demo-sized loads and the national benchmark's 0.1 M case (CI's smoke run).
 # The national 3.1 M case runs by hand: make bench-national (minutes; see bench/README.md).
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed bench-dashboards
 	$(VENV)/bin/python bench/bench_load.py
 	$(VENV)/bin/python bench/bench_national.py --indicators 32
 
 bench-national: $(VENV)/.installed
 	$(VENV)/bin/python bench/bench_national.py --indicators 1000
+
+# Each dashboard's render time in Chromium, cold and warm, against a one-chart dashboard in the same run.
+bench-dashboards: $(VENV)/.installed system-deps
+	$(VENV)/bin/python bench/bench_dashboards.py
 
 # A local Superset on 127.0.0.1:8088 with every dashboard on a seeded demo warehouse; Ctrl-C stops it.
 # Another port: make demo DEMO_ARGS="--port 8089"

@@ -26,16 +26,21 @@ from support.browser import (
     big_number,
     chart,
     chart_states,
+    chart_texts,
     choose_filter_value,
     goto_dashboard,
     launch,
     log_in,
+    normalise_spaces,
     open_dashboard,
+    record_canvas_text,
     screenshot,
     table_rows,
 )
 from support.databases import REPO, unavailable
+from support.factsheet import bortfall_lan_names
 
+from jamfor.seed.reference import area_frame
 from jamfor.superset.assets import AssetSet, read_assets
 
 pytestmark = [pytest.mark.browser, pytest.mark.superset, pytest.mark.postgres]
@@ -105,6 +110,7 @@ def browser_context(superset, registered) -> Iterator[Any]:
     with sync_playwright() as playwright:
         browser = launch(playwright)
         context = browser.new_context(viewport=VIEWPORT)
+        record_canvas_text(context)
         page = context.new_page()
         log_in(page, superset.url, superset.username, superset.password)
         page.close()
@@ -140,9 +146,10 @@ def test_every_chart_of_the_dashboard_draws_without_an_error(page, superset, das
 def test_the_utveckling_dashboard_shows_ibic_41_and_82_percent_socionomer_for_riket_2021(page, superset):
     dashboard = by_slug(OJ_SLUG)
     open_dashboard(page, superset.url, dashboard.slug, dashboard.charts)
-    assert big_number(page, "IBIC vid alla utredningar – riket") == ("41", "2021")
+    number, year = big_number(page, "IBIC vid alla utredningar – riket")
+    assert (normalise_spaces(number), year) == ("41 %", "2021")
     number, year = big_number(page, "Socionomexamen (bakgrundsmått) – riket")
-    assert (re.sub(r"[\s%]", "", number), year) == ("82", "2021")
+    assert (normalise_spaces(number), year) == ("82 %", "2021")
 
 
 def test_choosing_a_kommun_in_the_native_filter_makes_the_charts_follow(page, superset):
@@ -188,3 +195,94 @@ def test_the_skr_lansrapport_lists_trygghetslarm_89_percent_17_of_19_for_skane_f
     rows = [" · ".join(cell.replace("\u00a0", " ").replace("\u202f", " ") for cell in row)
             for state in chart_states(page) for row in table_rows(page, state.title)]
     assert any(wanted.search(row) for row in rows), [r for r in rows if "Trygghetslarm" in r]
+
+
+# --- what a manager reads: Swedish formats, units, axes, no English words ----------------------------
+
+ENGLISH_WORDS = re.compile(r"\b(N/A|Metric|boxplot|outlier)\b")
+US_THOUSANDS = re.compile(r"\d,\d{3}(?!\d)")
+DECIMAL_POINT = re.compile(r"\d\.\d")
+SWEDISH_THOUSANDS = re.compile(r"\b\d{1,3}(?: \d{3})+\b")
+
+
+@pytest.fixture(scope="module")
+def shown(browser_context, superset) -> Any:
+    """Each dashboard opened once: per chart title, its visible text and the texts drawn on its canvases."""
+    seen: dict[str, dict[str, list[str]]] = {}
+
+    def texts(slug: str) -> dict[str, list[str]]:
+        if slug not in seen:
+            page = browser_context.new_page()
+            open_dashboard(page, superset.url, slug, by_slug(slug).charts)
+            page.wait_for_timeout(1500)  # ECharts' entry animation draws the labels last
+            seen[slug] = chart_texts(page)
+            page.close()
+        return seen[slug]
+
+    return texts
+
+
+@pytest.mark.parametrize("dashboard", DASHBOARDS, ids=[d.slug for d in DASHBOARDS])
+def test_numbers_on_the_dashboard_are_in_swedish_format(shown, dashboard):
+    texts = shown(dashboard.slug)
+    sources = next(text for title, text in texts.items() if title.startswith("Datakällor"))
+    assert SWEDISH_THOUSANDS.search(sources[0]), sources[0]  # rows loaded, e.g. "12 978"
+    for title, parts in texts.items():
+        for text in parts:
+            assert not US_THOUSANDS.search(text), (title, text)
+            assert not DECIMAL_POINT.search(text), (title, text)
+
+
+@pytest.mark.parametrize("dashboard", DASHBOARDS, ids=[d.slug for d in DASHBOARDS])
+def test_no_english_words_in_the_charts(shown, dashboard):
+    found = {title: ENGLISH_WORDS.findall(" ".join(parts)) for title, parts in shown(dashboard.slug).items()}
+    assert {title: words for title, words in found.items() if words} == {}
+
+
+def test_shares_on_big_numbers_carry_their_unit(shown):
+    texts = shown(OJ_SLUG)
+    big = [title for title in texts if title.endswith("– riket") and "Svarsfrekvens" not in title]
+    assert len(big) == 6
+    for title in big:
+        assert re.search(r"(^|\n)\d+ %(\n|$)", texts[title][0]), (title, texts[title][0])
+    lan = shown(_skr_dashboard().slug)
+    for title in ("Kommuner som ger ytterligare insatser",
+                  "Kommuner som vill ge insatser utan biståndsbeslut"):
+        assert re.search(r"(^|\n)\d+ %(\n|$)", lan[title][0]), (title, lan[title][0])
+
+
+@pytest.mark.parametrize("title_start, years", [("Riket 2019–2021", range(2019, 2022)),
+                                                ("Riket 2017–2021", range(2017, 2022)),
+                                                ("Min kommun jämfört", range(2019, 2022))])
+def test_line_charts_show_every_year_on_the_axis_including_the_first(shown, title_start, years):
+    texts = shown(OJ_SLUG)
+    title = next(t for t in texts if t.startswith(title_start))
+    drawn = set(texts[title][1:])
+    assert {str(year) for year in years} <= drawn, (title, sorted(drawn))
+
+
+def test_the_response_rates_94_and_95_percent_are_shown(shown):
+    text = shown(OJ_SLUG)["Svarsfrekvens 2021 – riket"][0]
+    assert "94 %" in text and "95 %" in text, text
+
+
+def test_the_sweden_map_has_a_colour_legend_that_sets_bortfall_apart(page, superset, shared):
+    dashboard = by_slug("jamfor-kommuner")
+    open_dashboard(page, superset.url, dashboard.slug, dashboard.charts)
+    legend = page.locator(".dashboard-markdown", has_text="Kartans färger")
+    assert legend.count() == 1
+    words = normalise_spaces(legend.inner_text())
+    assert "Ljusblå" in words and "mörkblå" in words and "bortfall" in words
+    rows = table_rows(page, "Länen: värde och status (procent)")
+    assert sorted(row[2] for row in rows if row[1] == "Bortfall") == ["bortfall"] * 3
+    # on the map the bortfall län (Figur 1's footnote) share one fill that no län with a value has
+    areas = area_frame()
+    missing = bortfall_lan_names(shared)
+    bortfall_iso = {row.iso_3166_2 for row in areas[areas.level == "lan"].itertuples()
+                    if any(row.name.startswith(m) for m in missing)}
+    fills = dict(chart(page, "Sverigekarta per län (procent)").evaluate(
+        """h => [...h.querySelectorAll('svg path')].filter(p => p.__data__ && p.__data__.properties)
+             .map(p => [p.__data__.properties.ISO, getComputedStyle(p).fill])"""))
+    assert len(bortfall_iso) == 3 and bortfall_iso <= set(fills), sorted(fills)
+    blank = {fills[iso] for iso in bortfall_iso}
+    assert len(blank) == 1 and not blank & {fill for iso, fill in fills.items() if iso not in bortfall_iso}

@@ -151,3 +151,38 @@ def wait_for_first_screen(page: Any) -> None:
     """Wait until every chart that starts within the first screen (the viewport) has drawn or failed."""
     page.wait_for_function(_FIRST_SCREEN_SETTLED_JS, arg=[list(_ERROR_TEXTS), VIEWPORT["height"]],
                            timeout=RENDER_TIMEOUT_MS, polling=100)
+
+
+# Charts drawn on a canvas (ECharts) keep their words out of the DOM: this init script records every text
+# the page draws on a canvas, per canvas, so a test can read axis labels and legends as drawn.
+_RECORD_CANVAS_TEXT_JS = """
+(() => {
+  const fillText = CanvasRenderingContext2D.prototype.fillText;
+  CanvasRenderingContext2D.prototype.fillText = function (text, ...rest) {
+    const canvas = this.canvas;
+    if (canvas) (canvas.__jamforTexts = canvas.__jamforTexts || new Set()).add(String(text));
+    return fillText.call(this, text, ...rest);
+  };
+})();
+"""
+
+
+def record_canvas_text(context: Any) -> None:
+    """Make every page of ``context`` remember the texts drawn on its canvases (see ``chart_texts``)."""
+    context.add_init_script(_RECORD_CANVAS_TEXT_JS)
+
+
+def chart_texts(page: Any) -> dict[str, list[str]]:
+    """Per chart title: its visible text (DOM) and every text drawn on its canvases, spaces normalised."""
+    texts = page.evaluate("""() => Object.fromEntries(
+      [...document.querySelectorAll('[data-test="dashboard-component-chart-holder"]')]
+        .filter(h => h.querySelector('[data-test="slice-header"]'))
+        .map(h => [(h.querySelector('.header-title') || {}).innerText || '',
+                   [h.querySelector('[data-test="chart-container"]')?.innerText || '',
+                    ...[...h.querySelectorAll('canvas')].flatMap(c => [...(c.__jamforTexts || [])])]]))""")
+    return {title.strip(): [normalise_spaces(text) for text in parts] for title, parts in texts.items()}
+
+
+def normalise_spaces(text: str) -> str:
+    """No-break and narrow no-break spaces (Swedish thousands, "41 %") as plain spaces."""
+    return text.replace("\u00a0", " ").replace("\u202f", " ")
