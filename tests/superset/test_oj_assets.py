@@ -110,9 +110,10 @@ def test_trend_lines_carry_each_years_published_values(registered, shared, table
     chart = f"riket_{table.lower().replace(' ', '_')}_trend"
     lines = rows_of(registered, "oj_lss_utveckling", chart)
     assert len(lines) == len(by_year)
+    assert [point["year_label"] for point in lines] == [str(year) for year in sorted(by_year)]  # every year
     for point in lines:
-        year = datetime.fromtimestamp(point["period"] / 1000, tz=timezone.utc).year
-        assert Counter(v for k, v in point.items() if k != "period") == by_year[year], year
+        year = int(point["year_label"])
+        assert Counter(v for k, v in point.items() if k != "year_label") == by_year[year], year
 
 
 def test_sweden_map_has_18_lan_with_values_and_the_bortfall_lan_missing_as_in_figur_1(registered, shared):
@@ -166,8 +167,8 @@ def test_ranking_marks_min_kommun_once_among_every_kommun_of_its_lan_in_rank_ord
 def test_min_kommun_over_time_sits_next_to_the_published_riket_series(registered, shared):
     title = indicator_frame().set_index("indicator_id").title["lss_ibic_alla_utredningar"]
     ibic = {row.title: row.values for row in published_tables(shared)}[title]
-    points = sorted(rows_of(registered, "oj_lss_utveckling", "kommun_jamfort_over_tid"),
-                    key=lambda row: row["period"])
+    points = rows_of(registered, "oj_lss_utveckling", "kommun_jamfort_over_tid")
+    assert [row["year_label"] for row in points] == [str(year) for year in sorted(ibic)]
     assert [row["riksvarde"] for row in points] == [ibic[year] for year in sorted(ibic)]
     assert all(row["Min kommun (procent)"] in (0, 100) for row in points)  # ja/nej at kommun level
 
@@ -223,3 +224,12 @@ def test_every_figure_of_the_fact_sheet_is_on_a_chart_of_the_oj_dashboards(regis
                if figure not in _numbers(rows_of(registered, slug, chart))]
     assert not missing
     assert len(wanted) == 15 + 20 + 9
+
+
+def test_a_charts_data_asked_for_again_comes_from_the_cache(registered):
+    """The demo's Superset caches chart data (Redis when it answers, else in memory): warm dashboards."""
+    client, ids = registered["client"], registered["ids"]
+    chart = next(a for a in registered["assets"].of("chart") if a.source.endswith("riket_svarsfrekvens.yaml"))
+    client.chart_data(ids[chart.uuid])
+    again = client.chart_data(ids[chart.uuid])
+    assert [result["is_cached"] for result in again["result"]] == [True]
