@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -48,9 +49,12 @@ from jamfor.seed.db import engine_for  # noqa: E402
 from jamfor.seed.seeding import run_seed  # noqa: E402
 from jamfor.superset.assets import load_assets  # noqa: E402
 from jamfor.superset.client import SupersetClient  # noqa: E402
-from jamfor.superset.local import cache_prefix, running  # noqa: E402
+from jamfor.superset.local import cache_prefix, running, superset_version  # noqa: E402
 from jamfor.superset.registry import register  # noqa: E402
 
+REPO = Path(__file__).resolve().parents[1]
+# The initialised Superset home the test suite keeps (tests/support/superset_env.py), re-used when present.
+TEST_TEMPLATE = REPO / ".pytest_cache" / "d" / "jamfor-superset"
 BASELINE_SLUG = "jamfor-bench-baseline"
 BASELINE_CHART = "IBIC vid alla utredningar – riket"
 FIRST_SCREEN_SLUGS = ("skr-insatser-lan",)
@@ -73,6 +77,18 @@ def warehouse(admin_url: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def reuse_initialised_home(home: Path) -> None:
+    """Start from the test suite's initialised home if there is one: skips ``db upgrade`` and ``init``,
+    which take minutes on a busy machine and are not what is measured."""
+    template = TEST_TEMPLATE / f"template-{superset_version()}"
+    if not (template / "superset.db").exists():
+        return
+    home.mkdir(parents=True, exist_ok=True)
+    for name in ("secret_key", "admin_password", "superset.db", "jamfor-initialised"):
+        if (template / name).exists():
+            shutil.copy2(template / name, home / name)
 
 
 def add_baseline(client: SupersetClient) -> None:
@@ -165,8 +181,9 @@ def main() -> None:
     for asset in assets.of("dashboard"):
         position = asset.data.get("position") or {}
         dashboards[str(asset.data["slug"])] = sum(1 for key in position if key.startswith("CHART-"))
-    with tempfile.TemporaryDirectory() as folder, warehouse(args.pg) as db_url, \
-            running(Path(folder) / "superset") as instance:
+    folder = tempfile.mkdtemp(prefix="jamfor-bench-")
+    reuse_initialised_home(Path(folder) / "superset")
+    with warehouse(args.pg) as db_url, running(Path(folder) / "superset") as instance:
         os.environ["XDG_STATE_HOME"] = folder  # the registry's state file stays in the throw-away folder
         client = SupersetClient.login(instance.url, instance.username, instance.password)
         register(client, assets, db_url, instance.url)
@@ -174,9 +191,13 @@ def main() -> None:
         with sync_playwright() as playwright:
             browser = launch(playwright)
             opener = Opener(browser, instance)
-            results = {slug: measure(opener, slug, charts, args.repeat)
-                       for slug, charts in dashboards.items()}
+            results = {}
+            for slug, charts in dashboards.items():
+                results[slug] = measure(opener, slug, charts, args.repeat)
+                print(f"measured {slug}: " + ", ".join(f"{k} {v:.1f} s" for k, v in results[slug].items()),
+                      flush=True)
             browser.close()
+    shutil.rmtree(folder, ignore_errors=True)
     base = results[BASELINE_SLUG]
     print(f"{'dashboard':<28}{'charts':>7}{'cold s':>9}{'× base':>8}{'warm s':>9}{'× base':>8}"
           f"{'1st screen cold s':>19}")

@@ -39,7 +39,7 @@ def launch(playwright: Any) -> Any:
 
 def log_in(page: Any, url: str, username: str, password: str) -> None:
     """Through the React login form (#username, #password, Enter), as a person would."""
-    page.goto(f"{url}/login/")
+    page.goto(f"{url}/login/", timeout=RENDER_TIMEOUT_MS)  # a busy machine serves the first page slowly
     page.fill("#username", username)
     page.fill("#password", password)
     page.press("#password", "Enter")
