@@ -82,7 +82,8 @@ def test_the_ibic_chart_shows_the_published_riket_values_2019_to_2021(registered
     uuid = next(a.uuid for a in read_assets().of("chart") if a.source == IBIC_CHART)
     rows = client.chart_data(client.find("chart", [uuid])[uuid]["id"])["result"][0]["data"]
     values = [row[key] for row in rows for key in row if key != "period"]
-    assert values[-3:] == [19, 36, 41]  # Öppna jämförelser LSS 2021, Tabell 1: 2019, 2020, 2021
+    # shares (0–1), shown as "41 %": Öppna jämförelser LSS 2021, Tabell 1: 2019, 2020, 2021
+    assert [round(100 * value) for value in values[-3:]] == [19, 36, 41]
 
 
 def test_plan_after_register_exits_0(registered):
