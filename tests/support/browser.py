@@ -49,7 +49,7 @@ def log_in(page: Any, url: str, username: str, password: str) -> None:
 
 def goto_dashboard(page: Any, url: str, slug: str) -> None:
     """Open a dashboard and wait for its layout (not for its charts)."""
-    page.goto(f"{url}/superset/dashboard/{slug}/")
+    page.goto(f"{url}/superset/dashboard/{slug}/", timeout=RENDER_TIMEOUT_MS)
     page.wait_for_selector('[data-test="dashboard-component-chart-holder"]', timeout=RENDER_TIMEOUT_MS)
 
 
