@@ -12,7 +12,7 @@ SYSTEM_PACKAGES := chromium chromium-driver poppler-utils
 # SQLite test files in memory when /dev/shm exists: the tests are the same, without waiting on fsync.
 FAST_TMP := $(shell [ -d /dev/shm ] && [ -w /dev/shm ] && echo /dev/shm || echo $${TMPDIR:-/tmp})
 
-.PHONY: check test lint test-main test-sa2 system-deps browser-deps clean docs bench bench-national demo \
+.PHONY: check test lint test-main test-sa2 system-deps browser-deps clean docs bench bench-national bench-dashboards demo \
         screenshots
 
 $(VENV)/.installed: pyproject.toml $(CONSTRAINTS)
