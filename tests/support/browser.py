@@ -149,7 +149,7 @@ _FIRST_SCREEN_SETTLED_JS = """
 
 def wait_for_first_screen(page: Any) -> None:
     """Wait until every chart that starts within the first screen (the viewport) has drawn or failed."""
-    page.wait_for_function(_FIRST_SCREEN_SETTLED_JS, arg=[list(_ERROR_TEXTS), VIEWPORT["height"]],
+    page.wait_for_function(_FIRST_SCREEN_SETTLED_JS, arg=[list(ERROR_TEXTS), VIEWPORT["height"]],
                            timeout=RENDER_TIMEOUT_MS, polling=100)
 
 
