@@ -51,7 +51,9 @@ def _merge(remote: Any, local: Any, key: str | None = None) -> Any:
             if name not in remote and name not in _INSTANCE_KEYS and _is_default(name, value):
                 merged[name] = copy.deepcopy(value)
         return merged
-    if isinstance(remote, list) and key in _IDENTITY and all(isinstance(i, dict) for i in remote):
+    # A chart's params also have "metrics": ad-hoc metrics without a metric_name; they stay in order.
+    if isinstance(remote, list) and key in _IDENTITY and all(
+            isinstance(i, dict) and _IDENTITY[key] in i for i in remote):
         return _merge_by_identity(remote, local if isinstance(local, list) else [], _IDENTITY[key])
     if isinstance(remote, list):
         mine = local if isinstance(local, list) and len(local) == len(remote) else [None] * len(remote)

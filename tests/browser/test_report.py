@@ -110,7 +110,7 @@ def chart_text(text: str, titles: dict[str, str], stem: str) -> str:
     """The text from the chart's title to the next chart title in the PDF."""
     start = text.index(titles[stem])
     later = [text.find(title, start + len(titles[stem])) for key, title in titles.items() if key != stem]
-    return text[start:min([i for i in later if i > start] or [len(text)])]
+    return text[start:min([i for i in later if i > start] or [len(text)])].replace("\u00a0", " ")
 
 
 def has_number(text: str, value: int, percent: bool = False) -> bool:
@@ -209,7 +209,7 @@ def test_skane_pdf_lists_the_reports_top_and_bottom_10_rows(skane, stem, title):
     rows = offer_table(title)
     assert len(rows) == 10
     shown = chart_text(skane["text"], skane["titles"], stem)
-    missing = [row for row in rows if f"{row.label} {row.percent}% {row.count} {row.answering}" not in shown]
+    missing = [row for row in rows if f"{row.label} {row.percent} % {row.count} {row.answering}" not in shown]
     assert not missing, shown[:2000]
 
 
@@ -218,7 +218,7 @@ def test_skane_pdf_lists_the_reports_vanligast_rows(skane, title):
     question, category = LISTS[title]
     shown = chart_text(skane["text"], skane["titles"], f"{question}_vanligast_{category}")
     missing = [row for row in vanligast(title)
-               if f"{row.label} ({row.answering}) {row.percent}% {row.count}" not in shown]
+               if f"{row.label} ({row.answering}) {row.percent} % {row.count}" not in shown]
     assert not missing, shown[:2000]
 
 
