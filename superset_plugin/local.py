@@ -116,8 +116,15 @@ def prepare_home(home: Path) -> Path:
 
 
 def cache_prefix(home: Path) -> str:
-    """The prefix of this home's cache keys in a shared Redis (one per home, so instances never mix)."""
-    return f"jamfor_{_digest(str(home.resolve()))[:12]}_"
+    """The prefix of this home's cache keys in a shared Redis (one per home, so instances never mix).
+
+    A random id kept in the home, not its path: a path can come back (a test's temporary folder after
+    /tmp is cleared) while Redis still holds another instance's results under it for an hour.
+    """
+    stored = home / "cache_id"
+    if not stored.exists():
+        _write_private(stored, secrets.token_hex(6))
+    return f"jamfor_{stored.read_text().strip()}_"
 
 
 def _admin_password(home: Path) -> str:

@@ -225,7 +225,10 @@ class Browser:
             await page.evaluate("""(inner) => { const el = document.createElement('section');
                 el.id = 'jamfor-title'; el.innerHTML = inner; document.body.prepend(el); }""",
                                 title_page_html(title))
-            await self._wait_for_charts(page, charts)
+            try:
+                await self._wait_for_charts(page, charts)
+            except RenderFailed as exc:
+                raise RenderFailed(f"{exc.reason} (the page as it was: {await _snapshot(page, path)})") from None
             await page.wait_for_timeout(ANIMATION_MS)
             tmp = path.with_name(path.name + ".part")
             if fmt == "png":
@@ -241,6 +244,7 @@ class Browser:
                 tmp.write_bytes(data)
                 pages = count_pdf_pages(data)
             tmp.replace(path)
+            path.with_name(f"{path.stem}.failed.png").unlink(missing_ok=True)
             return pages
         finally:
             await page.close()
@@ -273,6 +277,13 @@ class Browser:
                   for s in states if s["error"]]
         if failed:
             raise RenderFailed("charts in error: " + "; ".join(failed))
+
+
+async def _snapshot(page: Any, path: Path) -> Path:
+    """A screenshot of a page that did not render, beside where the report would have been."""
+    shot = path.with_name(f"{path.stem}.failed.png")
+    await page.screenshot(path=str(shot), full_page=True)
+    return shot
 
 
 async def gather_limited(limit: int, tasks: list[Any]) -> list[Any]:

@@ -10,7 +10,7 @@ pytest_plugins = ["support.databases", "support.kolada_server", "support.superse
 
 _NEEDS = {
     "postgres": {"pg_url", "seeded_pg_url", "demo_pg_url", "demo_pg_ro", "demo_warehouse_pg"},
-    "superset": {"superset", "superset_env"},
+    "superset": {"superset", "superset_env", "superset_template"},
 }
 
 

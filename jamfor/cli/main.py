@@ -7,24 +7,19 @@ stderr and an exit code: 0 ok, 1 bad input or a failed operation, 2 usage (click
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
-from jamfor.cli.output import shown
+from jamfor.cli.output import err, fail, out, shown
 from jamfor.seed.db import describe_db_error, engine_for
 from jamfor.seed.errors import JamforError
-
-err = Console(stderr=True)
-out = Console()
 
 DB_HELP = (
     "Warehouse SQLAlchemy URL, e.g. sqlite:///jamfor.db or postgresql://host:5432/db. "
@@ -35,11 +30,6 @@ DB_HELP = (
 
 def db_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--db", "db_url", metavar="URL", help=DB_HELP)(func)
-
-
-def fail(message: str, code: int) -> None:
-    err.print("[bold red]Error:[/]", shown(message, lines=True), highlight=False)
-    sys.exit(code)
 
 
 def reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:

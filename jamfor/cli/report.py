@@ -13,8 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -24,8 +22,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-err = Console(stderr=True)
-out = Console()
+from jamfor.cli.output import err, out, shown
 
 DEFAULT_DASHBOARD = "skr-insatser-lan"
 LAN_FILTER = "Län"
@@ -119,8 +116,8 @@ def add_report_command(main: click.Group, reports_errors: Any) -> None:
             def done(result: ReportResult) -> None:
                 bar.advance(task)
                 if result.status == "failed":
-                    bar.console.print(f"[red]Failed[/] {escape(result.job.file)}: {escape(result.error)}",
-                                      highlight=False)
+                    bar.console.print(f"[red]Failed[/] {shown(result.job.file)}: {shown(result.error)}",
+                                      highlight=False, soft_wrap=True)
 
             try:
                 run = make_reports(client, username, password, info, jobs_, out_dir, fmt, jobs, force, done)
@@ -128,10 +125,10 @@ def add_report_command(main: click.Group, reports_errors: Any) -> None:
                 run = exc.run
         rendered, unchanged, failed = run.of("rendered"), run.of("unchanged"), run.of("failed")
         out.print(f"{len(rendered)} rendered, {len(unchanged)} unchanged (skipped), {len(failed)} failed; "
-                  f"index: {escape(str(run.index_html))}", highlight=False)
+                  f"index: {shown(run.index_html)}", highlight=False)
         if failed:
             err.print("[bold red]Error:[/] these reports failed after a retry:", highlight=False)
             for result in failed:
                 values = ", ".join(f"{n}={v}" for n, v in result.job.filters)
-                err.print(f"  {escape(values)}: {escape(result.error)}", highlight=False)
+                err.print(f"  {shown(values)}: {shown(result.error)}", highlight=False, soft_wrap=True)
             sys.exit(1)

@@ -16,17 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from jamfor.cli.output import shown
+from jamfor.cli.output import err, out, shown
 from jamfor.redact import redact_url
 from jamfor.seed.db import default_db_path, engine_for
 from jamfor.seed.errors import BadInput, Report
-
-err = Console(stderr=True)
-out = Console()
 
 ACTIONS = {"create": "create", "update": "update", "unchanged": "unchanged",
            "removed": "removed from the repository", "conflict": "conflict"}

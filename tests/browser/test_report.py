@@ -160,6 +160,7 @@ def test_the_stockholm_report_shows_stockholms_figures_not_skanes(two_lan, lansr
 @pytest.fixture(scope="module")
 def skane(two_lan, lansrapport) -> dict[str, Any]:
     pdf = two_lan["out"] / SKANE_PDF
+    assert pdf.exists(), two_lan["result"].output
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for old in ARTIFACTS.glob("skane-funktionshinder-*.png"):
         old.unlink()

@@ -29,17 +29,26 @@ def _template(cache_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def superset(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-             ) -> Iterator[SupersetInstance]:
-    """A running Superset on 127.0.0.1:<free port>: ``.url``, ``.username``, ``.password`` (admin)."""
+def superset_template(request: pytest.FixtureRequest) -> Path:
+    """The initialised home every test Superset starts from (built once, kept between sessions)."""
     if importlib.util.find_spec("superset") is None:
         unavailable("Superset is not installed (pip install -e '.[superset]')")
-    template = _template(Path(request.config.cache.mkdir("jamfor-superset")))
-    home = tmp_path_factory.mktemp("superset-home")
+    return _template(Path(request.config.cache.mkdir("jamfor-superset")))
+
+
+def home_from_template(template: Path, home: Path) -> Path:
+    """A new Superset home holding a copy of the template's initialised metadata database."""
+    home.mkdir(parents=True, exist_ok=True)
     for name in _TEMPLATE_FILES:
         if (template / name).exists():
             shutil.copy2(template / name, home / name)
-    with running(home) as instance:
+    return home
+
+
+@pytest.fixture(scope="session")
+def superset(superset_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SupersetInstance]:
+    """A running Superset on 127.0.0.1:<free port>: ``.url``, ``.username``, ``.password`` (admin)."""
+    with running(home_from_template(superset_template, tmp_path_factory.mktemp("superset-home"))) as instance:
         yield instance
 
 
