@@ -43,16 +43,22 @@ browser-deps: system-deps
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check jamfor seed superset_plugin tests bench
 
+# Test workers for the tiers without Superset (pytest-xdist): one per core. The Superset and browser
+# tiers share one Superset per session and run in one process.
+WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+NO_SUPERSET := not superset and not browser
+
 # The loop to run after every change: no PostgreSQL, Superset or browser; under 2 minutes.
 check: lint
-	TMPDIR=$(FAST_TMP) $(VENV)/bin/pytest -q tests/unit tests/warehouse \
-	  -m "not postgres and not superset and not browser"
+	TMPDIR=$(FAST_TMP) $(VENV)/bin/pytest -q -n $(WORKERS) tests/unit tests/warehouse \
+	  -m "not postgres and $(NO_SUPERSET)"
 
 test-main: $(VENV)/.installed system-deps
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n $(WORKERS) -m "$(NO_SUPERSET)"
+	$(VENV)/bin/pytest -q -m "superset or browser"
 
 test-sa2: $(VENV_SA2)/.installed
-	$(VENV_SA2)/bin/pytest -q -m "not superset and not browser"
+	$(VENV_SA2)/bin/pytest -q -n $(WORKERS) -m "$(NO_SUPERSET)"
 
 test: lint test-main test-sa2
 

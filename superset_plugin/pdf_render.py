@@ -228,7 +228,8 @@ class Browser:
             try:
                 await self._wait_for_charts(page, charts)
             except RenderFailed as exc:
-                raise RenderFailed(f"{exc.reason} (the page as it was: {await _snapshot(page, path)})") from None
+                shot = await _snapshot(page, path)
+                raise RenderFailed(f"{exc.reason} (the page as it was: {shot})") from None
             await page.wait_for_timeout(ANIMATION_MS)
             tmp = path.with_name(path.name + ".part")
             if fmt == "png":
