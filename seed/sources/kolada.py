@@ -105,7 +105,8 @@ def _chunks(items: Sequence[str], size: int = MAX_IDS) -> list[list[str]]:
     return [list(items[i:i + size]) for i in range(0, len(items), size)] or [[]]
 
 
-def _kpi_metadata(http: KoladaHttp, base_url: str, kpis: list[str]) -> dict[str, dict]:
+def kpi_metadata(http: KoladaHttp, base_url: str, kpis: list[str]) -> dict[str, dict]:
+    """Kolada's records of these KPIs by id (``/kpi/{ids}``, 25 ids a request); unknown ids are absent."""
     found: dict[str, dict] = {}
     for chunk in _chunks(kpis):
         for _, page in http.pages(f"{base_url}/kpi/{quote(','.join(chunk), safe=',')}"):
@@ -119,9 +120,6 @@ def resolve_targets(options: Sequence[str], http: KoladaHttp, base_url: str) -> 
     known = set(indicator_frame().indicator_id)
     mappings = kolada_mappings()
     if not options:
-        if not mappings:
-            raise BadInput("no --kpi given and no catalogue indicator has a kolada_kpi; find KPI ids "
-                           "with `jamfor kolada search TEXT` and pass --kpi ID or --kpi ID=indicator_id")
         return [Target(m.kpi, m.indicator_id, mapping=m) for m in mappings.values()]
     report, pairs = Report(), []
     for option in options:
@@ -137,7 +135,7 @@ def resolve_targets(options: Sequence[str], http: KoladaHttp, base_url: str) -> 
             pairs.append((kpi, indicator_id or (mapped.indicator_id if mapped else None)))
     report.raise_if_invalid()
     new = sorted({k for k, i in pairs if i is None})
-    meta = _kpi_metadata(http, base_url, new) if new else {}
+    meta = kpi_metadata(http, base_url, new) if new else {}
     targets = []
     for kpi, indicator_id in pairs:
         if indicator_id is None and kpi not in meta:

@@ -14,7 +14,6 @@ from support.kolada_server import Answer, KoladaHttpServer
 from support.tables import dump, read_table
 
 from jamfor.cli.main import main
-from jamfor.seed.catalog import indicator_frame
 from jamfor.seed.sources.kolada import read_kolada
 from jamfor.seed.sources.kolada_http import KoladaError, KoladaHttp, ResponseCache
 
@@ -226,17 +225,6 @@ def test_bad_options_exit_1_with_a_message_and_write_nothing(kolada, tmp_path, a
     assert result.exit_code == 1
     assert message in flat(result.output)
     assert not db.exists()
-
-
-def test_without_kpi_options_the_catalogue_kolada_ids_are_loaded(kolada, tmp_path):
-    mapped = indicator_frame().dropna(subset=["kolada_kpi"])
-    result = run("load", "kolada", "--years", "2021", "--base-url", kolada.base_url,
-                 "--db", f"sqlite:///{tmp_path / 'w.db'}")
-    if mapped.empty:
-        assert result.exit_code == 1
-        assert "Error: no --kpi given and no catalogue indicator has a kolada_kpi" in flat(result.output)
-    else:
-        assert all(k in " ".join(kolada.data_requests()) for k in mapped.kolada_kpi)
 
 
 def test_search_lists_matching_kpis_with_their_publication_period_across_pages(kolada):
