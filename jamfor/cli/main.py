@@ -213,9 +213,9 @@ def load_kolada(kpis: tuple[str, ...], years: str | None, municipalities: str | 
                 base_url: str | None, refresh: bool, replace: bool, db_url: str | None) -> None:
     """Load KPI values from the Kolada API v3 into indicator_value (rows attributed to Kolada).
 
-    A coded KPI (a yes/no question) loads as 100 (ja) or 0 per kommun, the code kept in raw_value;
-    its län and riket are computed by jamfor as the share of answering kommuner with ja (only when
-    every kommun is loaded). A figure Socialstyrelsen published is never replaced.
+    A coded KPI (a yes/no question) loads as 100 (yes) or 0 per kommun, the code kept in raw_value;
+    its län and riket are computed by jamfor as the share of answering kommuner that said yes (only
+    when every kommun is loaded). A figure Socialstyrelsen published is never replaced.
     """
     from jamfor.seed.sources.kolada import read_kolada
 
