@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+from support.databases import REPO
 from support.factsheet import fact_sheet_text, published_tables
 
 from jamfor.seed.catalog import indicator_entries, indicator_frame
@@ -102,3 +103,28 @@ def test_indicators_beyond_lss_name_their_verksamhet():
     assert catalogue.verksamhet[["N20507", "U21546", "U31404", "U35548", "U28671"]].tolist() == [
         "Äldreomsorg", "Äldreomsorg", "Ekonomiskt bistånd", "Missbruk och beroende", "Socialpsykiatri"]
     assert set(catalogue.verksamhet[["U28456", "U28457", "U28462"]]) == {"LSS"}
+
+
+def _coding_cell(mapping) -> tuple[str, str]:
+    """How the loading guide writes a mapping's coding and its ja code."""
+    if not mapping.coded:
+        return "andel (%)", "–"
+
+    def period(coding) -> str:
+        return ("" if coding.first_year is None else f"from {coding.first_year}: ") + \
+            ("" if coding.last_year is None else f"until {coding.last_year}: ")
+
+    codes = " / ".join(period(c) + "; ".join(f"{label}={code}" for code, label in c.codes.items())
+                       for c in mapping.codings)
+    ja = ", ".join(f"{c.ja}{' ' + period(c).rstrip(': ') if period(c) else ''}" for c in mapping.codings)
+    return codes, ja
+
+
+def test_the_loading_guides_kolada_table_is_the_catalogue():
+    guide = (REPO / "docs" / "loading.md").read_text(encoding="utf-8")
+    table = guide.split("#### The mapping")[1].split("\n\n")[2]
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in table.splitlines()[2:]]
+    verksamhet = dict(zip(indicator_frame().indicator_id, indicator_frame().verksamhet))
+    expected = [[m.indicator_id, verksamhet[m.indicator_id], m.kpi, *_coding_cell(m)]
+                for m in kolada_mappings().values()]
+    assert sorted(rows) == sorted(expected)
