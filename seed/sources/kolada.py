@@ -255,20 +255,10 @@ class _Rows:
         if number is None:
             record = {"value": None, "status": _status(status), "raw_value": status or None}
         else:
-            problem = _number_problem(number, self.unit_of.get(indicator_id))
-            mapping = self.coded.get(indicator_id)
-            if problem is None and mapping is not None:
-                try:
-                    answer, raw = read_code(mapping, year, number)
-                except ValueError as exc:
-                    problem = str(exc)
-                else:
-                    record = {"value": answer, "status": "ok", "raw_value": raw}
-            elif problem is None:
-                record = {"value": float(number), "status": "ok",
-                          "raw_value": f"{number} ({status})" if status else str(number)}
-            if problem:
-                self.report.add("bad-value", problem, file=url, row=index, column="value",
+            try:
+                record = self._reading(indicator_id, year, number, status)
+            except ValueError as exc:
+                self.report.add("bad-value", str(exc), file=url, row=index, column="value",
                                 value=_shown(number))
                 return
         key = (indicator_id, area_code, year)
@@ -279,6 +269,19 @@ class _Rows:
                             "with different values", file=url, row=index, value=_shown(number))
         self.rows.setdefault(key, {"indicator_id": indicator_id, "area_code": area_code,
                                    "year": year, **record})
+
+    def _reading(self, indicator_id: str, year: int, number: object, status: str | None) -> dict:
+        """What a number is stored as: a code read through the catalogue's coding, else the number
+        itself; ValueError saying why it cannot be stored."""
+        problem = _number_problem(number, self.unit_of.get(indicator_id))
+        if problem:
+            raise ValueError(problem)
+        mapping = self.coded.get(indicator_id)
+        if mapping is not None:
+            answer, raw = read_code(mapping, year, float(number))
+            return {"value": answer, "status": "ok", "raw_value": raw}
+        return {"value": float(number), "status": "ok",
+                "raw_value": f"{number} ({status})" if status else str(number)}
 
     def frame(self, computed: pd.DataFrame | None = None) -> pd.DataFrame:
         """The rows read, with ``computed`` rows (län and riket of coded KPIs) added."""

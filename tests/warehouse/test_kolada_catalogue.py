@@ -23,6 +23,7 @@ from support.kolada_server import KoladaHttpServer
 from support.tables import read_table
 
 from jamfor.cli.main import main
+from jamfor.seed.errors import BadInput
 from jamfor.seed.reference import area_frame
 from jamfor.seed.sources.demo import round_half_up
 from jamfor.seed.sources.kolada import read_kolada
@@ -282,3 +283,11 @@ def test_search_names_the_catalogue_indicators_kolada_does_not_publish(kolada_v3
             "id found for it; load it from Socialstyrelsen's ÖJ workbook (jamfor load oj-excel).")
     assert note in flat(result.output)
     assert "lss_kompetensplan_fortbildning" not in result.output
+
+
+def test_a_value_that_is_not_one_of_the_kpis_codes_is_an_error_naming_page_row_and_value(fresh_kolada):
+    fresh_kolada.state.rows = [_row("U28451", "0114", 2021, 1), _row("U28451", "1280", 2021, 3)]
+    with pytest.raises(BadInput) as caught:
+        read_kolada(KoladaHttp(), kpis=["U28451"], years="2021", base_url=fresh_kolada.base_url)
+    assert str(caught.value) == (f"{fresh_kolada.base_url}/data/kpi/U28451/year/2021: row 1, column value: "
+                                 "not a code of U28451 in 2021 (1 Ja, 0 Nej) (value '3')")
