@@ -38,6 +38,7 @@ SILENT_2021 = set(JONKOPING[:3])  # 3 of Jönköping's 13 kommuner give no answe
 MATCHES_PUBLISHED = ("U28451", 2021)  # lss_overenskommelse_bup: the served codes reproduce the 32 %
 RETIRED, RENAMED, STALE = "U28550", "N20507", "U28545"  # absent from /kpi; its 2024 title; data until 2021
 RECENT = str(date.today().year - 1)
+LOAD = ("load", "kolada", "--years", "2016-2022")  # no --kpi: every KPI the catalogue maps
 
 
 def _code(kpi: str, kommun: int, year: int, codes: list[int]) -> int:
@@ -124,7 +125,7 @@ class Loaded:
 
 
 def _load(url: str, server: KoladaHttpServer) -> Loaded:
-    result = run("load", "kolada", "--years", "2016-2022", "--base-url", server.base_url, "--db", url)
+    result = run(*LOAD, "--base-url", server.base_url, "--db", url)
     assert result.exit_code == 0, result.output
     values = read_table(url, "indicator_value").merge(
         read_table(url, "load_batch")[["batch_id", "source", "synthetic"]], on="batch_id")
@@ -291,3 +292,10 @@ def test_a_value_that_is_not_one_of_the_kpis_codes_is_an_error_naming_page_row_a
         read_kolada(KoladaHttp(), kpis=["U28451"], years="2021", base_url=fresh_kolada.base_url)
     assert str(caught.value) == (f"{fresh_kolada.base_url}/data/kpi/U28451/year/2021: row 1, column value: "
                                  "not a code of U28451 in 2021 (1 Ja, 0 Nej) (value '3')")
+
+
+def test_loading_the_same_answers_again_changes_nothing(loaded, kolada_v3):
+    again = run(*LOAD, "--base-url", kolada_v3.base_url, "--db", loaded.url)
+    assert again.exit_code == 0, again.output
+    assert "Unchanged: Kolada" in flat(again.output)
+    assert len(read_table(loaded.url, "indicator_value")) == len(loaded.values)
