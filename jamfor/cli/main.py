@@ -148,9 +148,9 @@ def _report_load(result: Any, frames: Any) -> None:
         out.print(f"Loaded {result.rows} rows from {shown(frames.source_ref)} "
                   f"(batch {result.batch_id}).", highlight=False)
     if result.skipped and frames.yields_to:
-        out.print(f"Kept {result.skipped} values loaded from {shown(', '.join(frames.yields_to))} (this load "
-                  "never replaces them); `jamfor status` lists the published figures that differ from "
-                  "jamfor's computed share by more than rounding.", highlight=False)
+        out.print(f"Kept {result.skipped} values held by the sources {shown(', '.join(frames.yields_to))} "
+                  "(this load never replaces them); `jamfor status` lists the published figures that differ "
+                  "from jamfor's computed share by more than rounding.", highlight=False)
 
 
 def _read_and_load(reading: str, read: Callable[[Callable[[str], None]], Any], db_url: str | None,
@@ -215,7 +215,8 @@ def load_kolada(kpis: tuple[str, ...], years: str | None, municipalities: str | 
 
     A coded KPI (a yes/no question) loads as 100 (yes) or 0 per kommun, the code kept in raw_value;
     its län and riket are computed by jamfor as the share of answering kommuner that said yes (only
-    when every kommun is loaded). A figure Socialstyrelsen published is never replaced.
+    when every kommun is loaded). Socialstyrelsen's own figures (the published ones, a loaded ÖJ
+    workbook) are never replaced.
     """
     from jamfor.seed.sources.kolada import read_kolada
 

@@ -8,7 +8,8 @@ are kommunkoder. Rows marked ``isdeleted`` are dropped.
 A KPI the catalogue maps (``jamfor.seed.sources.kolada_coding``) loads into its indicator; a coded KPI's
 kommun answers become 100 or 0 and its län and riket values are computed by jamfor as shares of the
 kommuner that answered ja, not taken from Kolada, and only when every kommun was asked. A Kolada load
-never replaces a figure Socialstyrelsen published (the ``published`` source).
+never replaces a figure Socialstyrelsen published (the fact sheet's ``published`` figures, its
+workbooks loaded by ``jamfor load oj-excel``).
 
 Gender: only the total ("T") is stored. The warehouse has no gender dimension and the ÖJ indicators
 we compare are answered per kommun, not per person; K/M rows are read and ignored.
@@ -38,11 +39,14 @@ from jamfor.seed.frames import SourceFrames, SourceRead
 from jamfor.seed.reference import area_frame, reference_frames
 from jamfor.seed.sources.kolada_coding import KoladaMapping, coded_shares, kolada_mappings, read_code
 from jamfor.seed.sources.kolada_http import KoladaHttp
+from jamfor.seed.sources.oj_excel import SOURCE as OJ_EXCEL_SOURCE
 from jamfor.seed.sources.published import SOURCE as PUBLISHED_SOURCE
 
 DEFAULT_BASE_URL = "https://api.kolada.se/v3"
 ENV_BASE_URL = "JAMFOR_KOLADA_URL"
 SOURCE = "kolada"
+# Socialstyrelsen's own figures (the fact sheet, its workbooks): a Kolada load never replaces them.
+SOCIALSTYRELSEN_SOURCES = (PUBLISHED_SOURCE, OJ_EXCEL_SOURCE)
 ATTRIBUTION = "Källa: Kolada"
 MAX_IDS = 25
 GENDER = "T"
@@ -358,7 +362,7 @@ def read_kolada(http: KoladaHttp, *, kpis: Sequence[str] = (), years: str | None
                   f"år {years or 'alla'}; område {','.join(municipality_list) or 'alla'}")
     frames = SourceFrames(source=SOURCE, source_ref=source_ref, sha256=digest.hexdigest(),
                           synthetic=False, tables=tables, attribution=ATTRIBUTION,
-                          yields_to=(PUBLISHED_SOURCE,))
+                          yields_to=SOCIALSTYRELSEN_SOURCES)
     if rows.unknown:
         warnings.insert(0, Problem("unknown-municipality", "unknown kommunkoder from Kolada were skipped: "
                                    f"{', '.join(sorted(rows.unknown))}"))

@@ -20,6 +20,7 @@ import pytest
 from click.testing import CliRunner
 from support.databases import BOTH, pg_database
 from support.kolada_server import KoladaHttpServer
+from support.oj_workbooks import wide_by_year
 from support.tables import read_table
 
 from jamfor.cli.main import main
@@ -225,7 +226,8 @@ def test_a_published_riket_figure_is_kept_and_status_lists_where_the_computed_sh
     assert (kept.source, kept.value) == ("published", 41.0)
     kept = sum(published_figures().year.isin(YEARS) & published_figures().indicator_id.isin(
         [m.indicator_id for m in kolada_mappings().values()]))
-    assert f"Kept {kept} values loaded from published (this load never replaces them)" in flat(loaded.output)
+    assert f"Kept {kept} values held by the sources published, oj_excel (this load never replaces them)" \
+        in flat(loaded.output)
     ja, answered = _share("U28544", 2021, KOMMUNER)
     status = run("status", "--db", loaded.url)
     assert status.exit_code == 0, status.output
@@ -299,3 +301,20 @@ def test_loading_the_same_answers_again_changes_nothing(loaded, kolada_v3):
     assert again.exit_code == 0, again.output
     assert "Unchanged: Kolada" in flat(again.output)
     assert len(read_table(loaded.url, "indicator_value")) == len(loaded.values)
+
+
+def test_a_kolada_load_keeps_what_socialstyrelsens_workbook_gave(kolada_v3, seeded_sqlite_url, tmp_path):
+    path = tmp_path / "oj_lss_2021.xlsx"
+    workbook = wide_by_year(path)
+    assert run("load", "oj-excel", str(path), "--db", seeded_sqlite_url).exit_code == 0
+    result = run("load", "kolada", "--kpi", "U28544", "--years", "2021", "--base-url", kolada_v3.base_url,
+                 "--db", seeded_sqlite_url)
+    assert result.exit_code == 0, result.output
+    values = read_table(seeded_sqlite_url, "indicator_value").merge(
+        read_table(seeded_sqlite_url, "load_batch")[["batch_id", "source"]], on="batch_id")
+    ibic = values[(values.indicator_id == "lss_ibic_alla_utredningar") & (values.year == 2021)].set_index(
+        "area_code")
+    for area_code in ("00", "01", "0114", "0180", "2584"):  # riket, län and kommuner the workbook gives
+        assert (ibic.value[area_code], ibic.source[area_code]) == (workbook[
+            "lss_ibic_alla_utredningar", area_code, 2021][0], "oj_excel"), area_code
+    assert ibic.source["03"] == "kolada" and ibic.source["0380"] == "kolada"  # what the workbook lacks
