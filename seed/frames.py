@@ -27,6 +27,9 @@ class SourceFrames:
     synthetic: bool
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     attribution: str | None = None
+    # Sources whose rows this load leaves in place where it has a row with the same key: a Kolada load
+    # never replaces a figure Socialstyrelsen published.
+    yields_to: tuple[str, ...] = ()
 
     def fingerprint(self) -> str:
         """A checksum of the rows themselves, so an unchanged re-load can be recognised and skipped.

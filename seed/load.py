@@ -9,7 +9,8 @@ An input is what it holds, not what it is called: Socialstyrelsen and SKR reuse 
 years and kommuner, so two files named ``oj_lss.xlsx`` are two inputs. Replacement rules, so
 re-running is safe and nothing is lost:
 - a row whose primary key the warehouse already holds is replaced by the newer one, except that
-  synthetic (demo) rows never replace real rows; every other row stays;
+  synthetic (demo) rows never replace real rows, and a source never replaces the rows of the sources it
+  yields to (``SourceFrames.yields_to``: Kolada yields to the published figures); every other row stays;
 - only with ``replace=True`` (the CLI's ``--replace``) are rows removed that earlier batches of the
   same (source, source_ref) supplied and this load no longer does;
 - a load whose rows are identical to a batch that still holds them all is skipped, leaving every
@@ -99,14 +100,15 @@ def _existing_keys(conn: Connection, table, pk: list[str], frame: pd.DataFrame |
     """Keys the warehouse holds; given the batch's frame, only those sharing its values of the first
     key column (its indicators, say), not every key of a national warehouse."""
     query = (
-        select(*[table.c[c] for c in pk], table.c.batch_id, load_batch.c.synthetic)
+        select(*[table.c[c] for c in pk], table.c.batch_id, load_batch.c.synthetic,
+               load_batch.c.source.label("batch_source"))
         .select_from(table.join(load_batch, table.c.batch_id == load_batch.c.batch_id))
     )
     first = None if frame is None else frame[pk[0]].drop_duplicates()
     if first is not None and len(first) <= 1000:
         query = query.where(table.c[pk[0]].in_([v.item() if hasattr(v, "item") else v for v in first]))
     rows = conn.execute(query).fetchall()
-    frame = pd.DataFrame(rows, columns=[*pk, "batch_id", "synthetic"])
+    frame = pd.DataFrame(rows, columns=[*pk, "batch_id", "synthetic", "batch_source"])
     frame["synthetic"] = frame["synthetic"].astype(bool)
     return frame
 
@@ -116,8 +118,10 @@ def _pk_where(table, pk: list[str]):
 
 
 def _write_table(conn: Connection, name: str, frame: pd.DataFrame, batch_id: int,
-                 synthetic: bool, earlier: list[int]) -> tuple[int, int, pd.DataFrame]:
-    """Write one table's rows; returns (rows written, rows skipped because real data holds them,
+                 synthetic: bool, earlier: list[int], yields_to: tuple[str, ...] = ()
+                 ) -> tuple[int, int, pd.DataFrame]:
+    """Write one table's rows; returns (rows written, rows skipped because real data or a source this
+    one yields to holds them,
     keys of parent rows the earlier load had and this one lacks, to delete once children are done)."""
     table = metadata.tables[name]
     pk = [c.name for c in table.primary_key.columns]
@@ -134,7 +138,8 @@ def _write_table(conn: Connection, name: str, frame: pd.DataFrame, batch_id: int
     existing = _existing_keys(conn, table, pk, None if referenced else frame)
     merged = frame.merge(existing, on=pk, how="left", indicator=True)
     held = (merged["_merge"] == "both").to_numpy()
-    protected = held & merged["synthetic"].eq(False).to_numpy() & synthetic
+    protected = held & ((merged["synthetic"].eq(False).to_numpy() & synthetic)
+                        | merged["batch_source"].isin(yields_to).to_numpy())
     incoming = frame[~protected].assign(batch_id=batch_id)
     replacing = held[~protected]
     replace_rows, new_rows = incoming[replacing], incoming[~replacing]
@@ -201,7 +206,7 @@ def load(engine: Engine, frames: SourceFrames, *, force: bool = False, replace: 
         stale: dict[str, pd.DataFrame] = {}
         for name in _write_order(frames):
             done, protected, stale[name] = _write_table(conn, name, frames.tables[name], batch_id,
-                                                        frames.synthetic, earlier)
+                                                        frames.synthetic, earlier, frames.yields_to)
             written += done
             skipped += protected
         for name in reversed(_write_order(frames)):

@@ -79,16 +79,18 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
                   "workbooks define).", {
         "title": "Swedish title, worded as Socialstyrelsen words it",
         "short_title": "short Swedish title for charts and filters",
-        "verksamhet": "e.g. LSS",
+        "verksamhet": "LSS, Äldreomsorg, Ekonomiskt bistånd, Missbruk och beroende, Socialpsykiatri; "
+                      "Socialtjänst for the survey as a whole",
         "measure_type": "`struktur`, `process`, `resultat` where known",
         "source": "who publishes it",
         "publication": "the publication it comes from",
-        "kolada_kpi": "the Kolada KPI id, where the indicator is published there",
+        "kolada_kpi": "the Kolada KPI id `jamfor load kolada` reads it from (the catalogue's mapping)",
         "description": "plain Swedish: what the figure means",
     }),
     "indicator_value": ("One value per indicator, area and year.", {
         "raw_value": "the source cell's text as read (\"Ja\", \"82,5 %\", \"-\", \"17/21\" for a "
-                     "derived share)",
+                     "derived share); a Kolada code with its label (\"2 (Ja, för alla)\"); for a län or "
+                     "riket jamfor computed from Kolada's kommun answers \"beräknad av jamfor: …\"",
         "numerator": "count behind a share where known (ja answers; socionomer)",
         "denominator": "count behind a share where known (answering units; handläggare)",
     }),

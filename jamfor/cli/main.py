@@ -17,6 +17,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
+from jamfor.cli.kolada import BASE_URL_HELP, add_kolada_commands, kolada_http
 from jamfor.cli.output import err, fail, out, shown
 from jamfor.seed.db import describe_db_error, engine_for
 from jamfor.seed.errors import JamforError
@@ -97,9 +98,10 @@ def say_waiting() -> None:
 @reports_errors
 def status(db_url: str | None, superset_url: str | None) -> None:
     """Show what is loaded: batches, sources, rows held, synthetic or not."""
-    from jamfor.seed.status import batch_status
+    from jamfor.seed.status import batch_status, published_differences
 
-    rows = batch_status(engine_for(db_url))
+    engine = engine_for(db_url)
+    rows = batch_status(engine)
     if not rows:
         out.print("Nothing is loaded. Run `jamfor seed`.")
         if superset_url:
@@ -111,8 +113,21 @@ def status(db_url: str | None, superset_url: str | None) -> None:
         table.add_row(str(r.batch_id), shown(r.source), finished, str(r.rows_held),
                       "yes" if r.synthetic else "no", shown(r.jamfor_version), shown(r.source_ref))
     out.print(table)
+    _print_published_differences(published_differences(engine))
     if superset_url:
         print_superset_status(superset_url)
+
+
+def _print_published_differences(differences: list[Any]) -> None:
+    if not differences:
+        return
+    table = Table("indicator", "area", "year", "published", "computed by jamfor", "kommuner ja / answering",
+                  title="Published figures kept where jamfor's share from Kolada's kommun answers differs "
+                  "by more than rounding")
+    for d in differences:
+        table.add_row(shown(d.indicator_id), shown(d.area_code), str(d.year), f"{d.published:g}",
+                      f"{d.computed:.1f}", f"{d.ja} / {d.answered}")
+    out.print(table)
 
 
 @main.group()
@@ -132,6 +147,10 @@ def _report_load(result: Any, frames: Any) -> None:
     else:
         out.print(f"Loaded {result.rows} rows from {shown(frames.source_ref)} "
                   f"(batch {result.batch_id}).", highlight=False)
+    if result.skipped and frames.yields_to:
+        out.print(f"Kept {result.skipped} values held by the sources {shown(', '.join(frames.yields_to))} "
+                  "(this load never replaces them); `jamfor status` lists the published figures that differ "
+                  "from jamfor's computed share by more than rounding.", highlight=False)
 
 
 def _read_and_load(reading: str, read: Callable[[Callable[[str], None]], Any], db_url: str | None,
@@ -176,21 +195,13 @@ def load_oj_excel(files: tuple[str, ...], allow_formulas: bool, replace: bool, d
                    db_url, replace)
 
 
-def _kolada_http(refresh: bool) -> Any:
-    from jamfor.seed.sources.kolada_http import KoladaHttp, KoladaLimits, ResponseCache, default_cache_dir
-
-    return KoladaHttp(cache=ResponseCache(default_cache_dir()), refresh=refresh,
-                      limits=KoladaLimits.from_env())
-
-
-BASE_URL_HELP = "Kolada API base URL. Default: $JAMFOR_KOLADA_URL, else https://api.kolada.se/v3."
-
-
 @load.command("kolada")
 @click.option("--kpi", "kpis", multiple=True, metavar="ID[=INDICATOR]",
-              help="Kolada KPI id, optionally mapped to a catalogue indicator; repeatable. Without "
-              "a mapping it loads as kolada_ID. Default: the catalogue's kolada_kpi ids.")
-@click.option("--years", metavar="YEARS", help="Years, e.g. 2017-2021 or 2019,2021.")
+              help="Kolada KPI id, optionally mapped to a catalogue indicator; repeatable. An id "
+              "alone loads into the catalogue indicator that maps it, else as kolada_ID. Default: "
+              "every KPI the catalogue maps (see docs/loading.md).")
+@click.option("--years", metavar="YEARS",
+              help="Years, e.g. 2017-2021 or 2019,2021. Default: 2016 to this year.")
 @click.option("--municipalities", metavar="CODES",
               help="Comma-separated kommunkoder, länskoder or 00 (riket). Default: all.")
 @click.option("--base-url", metavar="URL", help=BASE_URL_HELP)
@@ -200,11 +211,17 @@ BASE_URL_HELP = "Kolada API base URL. Default: $JAMFOR_KOLADA_URL, else https://
 @reports_errors
 def load_kolada(kpis: tuple[str, ...], years: str | None, municipalities: str | None,
                 base_url: str | None, refresh: bool, replace: bool, db_url: str | None) -> None:
-    """Load KPI values from the Kolada API v3 into indicator_value (rows attributed to Kolada)."""
+    """Load KPI values from the Kolada API v3 into indicator_value (rows attributed to Kolada).
+
+    A coded KPI (a yes/no question) loads as 100 (yes) or 0 per kommun, the code kept in raw_value;
+    its län and riket are computed by jamfor as the share of answering kommuner that said yes (only
+    when every kommun is loaded). Socialstyrelsen's own figures (the published ones, a loaded ÖJ
+    workbook) are never replaced.
+    """
     from jamfor.seed.sources.kolada import read_kolada
 
     _read_and_load("Fetching from Kolada", lambda step: read_kolada(
-        _kolada_http(refresh), kpis=kpis, years=years, municipalities=municipalities, base_url=base_url,
+        kolada_http(refresh), kpis=kpis, years=years, municipalities=municipalities, base_url=base_url,
         on_page=lambda url: step(f"Fetching {url}")), db_url, replace)
 
 
@@ -224,30 +241,6 @@ def load_skr(files: tuple[str, ...], replace: bool, db_url: str | None) -> None:
     from jamfor.seed.sources.skr_inventory import read_skr_answers
 
     _read_and_load("Reading answer files", lambda step: read_skr_answers(files), db_url, replace)
-
-
-@main.group()
-def kolada() -> None:
-    """Find Kolada KPIs to load."""
-
-
-@kolada.command("search")
-@click.argument("text")
-@click.option("--base-url", metavar="URL", help=BASE_URL_HELP)
-@click.option("--refresh", is_flag=True, help="Ask Kolada again even where the response cache is fresh.")
-@reports_errors
-def kolada_search(text: str, base_url: str | None, refresh: bool) -> None:
-    """List KPIs whose title contains TEXT: id, title, publication period."""
-    from jamfor.seed.sources.kolada import search_kpis
-
-    hits = search_kpis(_kolada_http(refresh), text, base_url)
-    if not hits:
-        out.print(f"No Kolada KPI matches {escape(text)!r}.", highlight=False)
-        return
-    table = Table("id", "title", "publication period", "published")
-    for hit in hits:
-        table.add_row(*(escape(text) for text in (hit.id, hit.title, hit.publ_period, hit.publication_date)))
-    out.print(table)
 
 
 @main.command()
@@ -301,6 +294,9 @@ def _print_demo_login(ready: Any) -> None:
         out.print("  password: the one you set in $JAMFOR_SUPERSET_ADMIN_PASSWORD", highlight=False)
     out.print("Press Ctrl-C to stop.\n")
 
+
+# kolada search / check (jamfor/cli/kolada.py)
+add_kolada_commands(main, reports_errors)
 
 # validate / plan / register / pull (jamfor/cli/superset.py)
 from jamfor.cli.superset import add_superset_commands, print_superset_status  # noqa: E402

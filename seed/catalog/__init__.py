@@ -21,9 +21,14 @@ def catalog_path(name: str) -> Path:
     return Path(str(files("jamfor.seed.catalog") / name))
 
 
+def indicator_entries() -> list[dict]:
+    """Every catalogue entry as written, defaults filled in: the table's columns and the keys that
+    say how to read the indicator from a source (``kolada``, ``kolada_note``)."""
+    doc = yaml.safe_load(catalog_path("indicators.yaml").read_text(encoding="utf-8"))
+    return [{**doc["defaults"], **entry} for entry in doc["indicators"]]
+
+
 def indicator_frame() -> pd.DataFrame:
     """The catalogue as rows of the ``indicator`` table, defaults filled in."""
-    doc = yaml.safe_load(catalog_path("indicators.yaml").read_text(encoding="utf-8"))
-    rows = [{**doc["defaults"], **entry} for entry in doc["indicators"]]
-    frame = pd.DataFrame(rows).reindex(columns=INDICATOR_COLUMNS)
+    frame = pd.DataFrame(indicator_entries()).reindex(columns=INDICATOR_COLUMNS)
     return frame.astype(object).where(frame.notna(), None)

@@ -5,6 +5,12 @@ Data rows look like ``{"kpi", "municipality", "period", "values": [{"gender", "c
 segment, so longer lists are split. Municipality "0000" is riket and "00"+länskod a region; the rest
 are kommunkoder. Rows marked ``isdeleted`` are dropped.
 
+A KPI the catalogue maps (``jamfor.seed.sources.kolada_coding``) loads into its indicator; a coded KPI's
+kommun answers become 100 or 0 and its län and riket values are computed by jamfor as shares of the
+kommuner that answered ja, not taken from Kolada, and only when every kommun was asked. A Kolada load
+never replaces a figure Socialstyrelsen published (the fact sheet's ``published`` figures, its
+workbooks loaded by ``jamfor load oj-excel``).
+
 Gender: only the total ("T") is stored. The warehouse has no gender dimension and the ÖJ indicators
 we compare are answered per kommun, not per person; K/M rows are read and ignored.
 
@@ -31,11 +37,16 @@ from jamfor.seed.cells import FIRST_YEAR, AreaIndex, last_year, value_problem, y
 from jamfor.seed.errors import BadInput, Problem, Report
 from jamfor.seed.frames import SourceFrames, SourceRead
 from jamfor.seed.reference import area_frame, reference_frames
+from jamfor.seed.sources.kolada_coding import KoladaMapping, coded_shares, kolada_mappings, read_code
 from jamfor.seed.sources.kolada_http import KoladaHttp
+from jamfor.seed.sources.oj_excel import SOURCE as OJ_EXCEL_SOURCE
+from jamfor.seed.sources.published import SOURCE as PUBLISHED_SOURCE
 
 DEFAULT_BASE_URL = "https://api.kolada.se/v3"
 ENV_BASE_URL = "JAMFOR_KOLADA_URL"
 SOURCE = "kolada"
+# Socialstyrelsen's own figures (the fact sheet, its workbooks): a Kolada load never replaces them.
+SOCIALSTYRELSEN_SOURCES = (PUBLISHED_SOURCE, OJ_EXCEL_SOURCE)
 ATTRIBUTION = "Källa: Kolada"
 MAX_IDS = 25
 GENDER = "T"
@@ -81,18 +92,25 @@ def parse_municipalities(text: str | None, areas: AreaIndex) -> list[str]:
 
 @dataclass(frozen=True)
 class Target:
-    """One KPI to load and the indicator it lands in; ``meta`` is Kolada's KPI record for new ones."""
+    """One KPI to load and the indicator it lands in; ``meta`` is Kolada's KPI record for new ones,
+    ``mapping`` the catalogue's reading of a KPI it knows (its coding)."""
 
     kpi: str
     indicator_id: str
     meta: dict | None = None
+    mapping: KoladaMapping | None = None
+
+    @property
+    def coded(self) -> bool:
+        return self.mapping is not None and self.mapping.coded
 
 
 def _chunks(items: Sequence[str], size: int = MAX_IDS) -> list[list[str]]:
     return [list(items[i:i + size]) for i in range(0, len(items), size)] or [[]]
 
 
-def _kpi_metadata(http: KoladaHttp, base_url: str, kpis: list[str]) -> dict[str, dict]:
+def kpi_metadata(http: KoladaHttp, base_url: str, kpis: list[str]) -> dict[str, dict]:
+    """Kolada's records of these KPIs by id (``/kpi/{ids}``, 25 ids a request); unknown ids are absent."""
     found: dict[str, dict] = {}
     for chunk in _chunks(kpis):
         for _, page in http.pages(f"{base_url}/kpi/{quote(','.join(chunk), safe=',')}"):
@@ -101,15 +119,12 @@ def _kpi_metadata(http: KoladaHttp, base_url: str, kpis: list[str]) -> dict[str,
 
 
 def resolve_targets(options: Sequence[str], http: KoladaHttp, base_url: str) -> list[Target]:
-    """``--kpi ID=indicator_id`` / ``--kpi ID`` (-> kolada_ID), or the catalogue's kolada_kpi ids."""
-    catalogue = indicator_frame()
-    known = set(catalogue.indicator_id)
+    """``--kpi ID=indicator_id``, ``--kpi ID`` (the catalogue's indicator for a KPI it maps, else
+    kolada_ID), or without options every KPI the catalogue maps."""
+    known = set(indicator_frame().indicator_id)
+    mappings = kolada_mappings()
     if not options:
-        mapped = catalogue[catalogue.kolada_kpi.notna()]
-        if mapped.empty:
-            raise BadInput("no --kpi given and no catalogue indicator has a kolada_kpi; find KPI ids "
-                           "with `jamfor kolada search TEXT` and pass --kpi ID or --kpi ID=indicator_id")
-        return [Target(str(k), i) for k, i in zip(mapped.kolada_kpi, mapped.indicator_id)]
+        return [Target(m.kpi, m.indicator_id, mapping=m) for m in mappings.values()]
     report, pairs = Report(), []
     for option in options:
         kpi, _, indicator_id = (part.strip() for part in option.partition("="))
@@ -120,17 +135,18 @@ def resolve_targets(options: Sequence[str], http: KoladaHttp, base_url: str) -> 
             report.add("unknown-indicator", "no catalogue indicator has this id", column="--kpi",
                        value=indicator_id)
         else:
-            pairs.append((kpi, indicator_id or None))
+            mapped = mappings.get(kpi)
+            pairs.append((kpi, indicator_id or (mapped.indicator_id if mapped else None)))
     report.raise_if_invalid()
     new = sorted({k for k, i in pairs if i is None})
-    meta = _kpi_metadata(http, base_url, new) if new else {}
+    meta = kpi_metadata(http, base_url, new) if new else {}
     targets = []
     for kpi, indicator_id in pairs:
         if indicator_id is None and kpi not in meta:
             report.add("unknown-kpi", "Kolada has no KPI with this id", column="--kpi", value=kpi)
             continue
         targets.append(Target(kpi, indicator_id or f"kolada_{kpi}", meta.get(kpi) if not indicator_id
-                              else None))
+                              else None, mappings.get(kpi)))
     for kind, values in (("KPI", [t.kpi for t in targets]), ("indicator", [t.indicator_id for t in targets])):
         twice = sorted({v for v in values if values.count(v) > 1})
         if twice:
@@ -201,6 +217,7 @@ class _Rows:
 
     def __init__(self, targets: list[Target], areas: AreaIndex, report: Report) -> None:
         self.indicator_of = {t.kpi: t.indicator_id for t in targets}
+        self.coded = {t.indicator_id: t.mapping for t in targets if t.coded}
         catalogue = indicator_frame()
         units = dict(zip(catalogue.indicator_id, catalogue.unit))
         self.unit_of = {t.indicator_id: _new_indicator(t)["unit"] if t.meta is not None
@@ -230,6 +247,8 @@ class _Rows:
             if area_code is None:
                 self.unknown.add(municipality)
                 continue
+            if self.indicator_of[kpi] in self.coded and self.areas.level[area_code] != "kommun":
+                continue  # an average of codes, not a share: jamfor computes län and riket itself
             for value in values:
                 if isinstance(value, dict) and value.get("gender") == GENDER and not value.get("isdeleted"):
                     self._add(url, index, self.indicator_of[kpi], area_code, year, value)
@@ -240,13 +259,12 @@ class _Rows:
         if number is None:
             record = {"value": None, "status": _status(status), "raw_value": status or None}
         else:
-            problem = _number_problem(number, self.unit_of.get(indicator_id))
-            if problem:
-                self.report.add("bad-value", problem, file=url, row=index, column="value",
+            try:
+                record = self._reading(indicator_id, year, number, status)
+            except ValueError as exc:
+                self.report.add("bad-value", str(exc), file=url, row=index, column="value",
                                 value=_shown(number))
                 return
-            record = {"value": float(number), "status": "ok",
-                      "raw_value": f"{number} ({status})" if status else str(number)}
         key = (indicator_id, area_code, year)
         earlier = self.rows.get(key)
         same = earlier is None or (earlier["value"], earlier["status"]) == (record["value"], record["status"])
@@ -256,13 +274,34 @@ class _Rows:
         self.rows.setdefault(key, {"indicator_id": indicator_id, "area_code": area_code,
                                    "year": year, **record})
 
-    def frame(self) -> pd.DataFrame:
+    def _reading(self, indicator_id: str, year: int, number: object, status: str | None) -> dict:
+        """What a number is stored as: a code read through the catalogue's coding, else the number
+        itself; ValueError saying why it cannot be stored."""
+        problem = _number_problem(number, self.unit_of.get(indicator_id))
+        if problem:
+            raise ValueError(problem)
+        mapping = self.coded.get(indicator_id)
+        if mapping is not None:
+            answer, raw = read_code(mapping, year, float(number))
+            return {"value": answer, "status": "ok", "raw_value": raw}
+        return {"value": float(number), "status": "ok",
+                "raw_value": f"{number} ({status})" if status else str(number)}
+
+    def frame(self, computed: pd.DataFrame | None = None) -> pd.DataFrame:
+        """The rows read, with ``computed`` rows (län and riket of coded KPIs) added."""
         columns = ["indicator_id", "area_code", "year", "value", "status", "raw_value"]
         frame = pd.DataFrame(list(self.rows.values()), columns=columns)
+        if computed is not None and len(computed):
+            frame = pd.concat([frame.astype({"value": float}), computed], ignore_index=True)
         frame = frame.sort_values(columns[:3]).reset_index(drop=True)
         frame["year"] = frame["year"].astype(int)
         frame["value"] = frame["value"].astype(float)
         return frame
+
+    def computed_shares(self) -> pd.DataFrame:
+        """Län and riket of the coded KPIs, from the kommun answers read."""
+        frame = self.frame()
+        return coded_shares(frame[frame.indicator_id.isin(list(self.coded))], area_frame())
 
 
 def data_urls(base_url: str, kpis: list[str], municipalities: list[str], years: list[int]) -> list[str]:
@@ -306,7 +345,15 @@ def read_kolada(http: KoladaHttp, *, kpis: Sequence[str] = (), years: str | None
             digest.update(json.dumps(page, sort_keys=True, ensure_ascii=False).encode())
             rows.add_page(page_url, page)
     report.raise_if_invalid()
-    tables = {"indicator_value": rows.frame()}
+    warnings = []
+    computed = None
+    if rows.coded and not municipality_list:
+        computed = rows.computed_shares()
+    elif rows.coded:
+        warnings.append(Problem("no-computed-shares", "län and riket of coded KPIs are computed only when "
+                                "every kommun is loaded (no --municipalities); none were computed for "
+                                f"{', '.join(sorted(rows.coded))}"))
+    tables = {"indicator_value": rows.frame(computed)}
     new = [_new_indicator(t) for t in targets if t.meta is not None]
     if new:
         indicators = pd.DataFrame(new).reindex(columns=INDICATOR_COLUMNS)
@@ -314,9 +361,11 @@ def read_kolada(http: KoladaHttp, *, kpis: Sequence[str] = (), years: str | None
     source_ref = (f"Kolada {redact_url(base)}: kpi {','.join(sorted(t.kpi for t in targets))}; "
                   f"år {years or 'alla'}; område {','.join(municipality_list) or 'alla'}")
     frames = SourceFrames(source=SOURCE, source_ref=source_ref, sha256=digest.hexdigest(),
-                          synthetic=False, tables=tables, attribution=ATTRIBUTION)
-    warnings = [Problem("unknown-municipality", "unknown kommunkoder from Kolada were skipped: "
-                        f"{', '.join(sorted(rows.unknown))}")] if rows.unknown else []
+                          synthetic=False, tables=tables, attribution=ATTRIBUTION,
+                          yields_to=SOCIALSTYRELSEN_SOURCES)
+    if rows.unknown:
+        warnings.insert(0, Problem("unknown-municipality", "unknown kommunkoder from Kolada were skipped: "
+                                   f"{', '.join(sorted(rows.unknown))}"))
     return SourceRead(frames, warnings, (reference_frames,))
 
 

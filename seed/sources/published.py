@@ -17,6 +17,7 @@ PUBLICATION = (
     "(faktablad). Källa: Enkät Öppna jämförelser Socialtjänst, kommunundersökning 2016–2021."
 )
 FIGURES_FILE = "published_oj_lss_2021.csv"
+SOURCE = "published"
 
 
 def published_figures() -> pd.DataFrame:
@@ -36,7 +37,7 @@ def published_frames() -> SourceFrames:
         "raw_value": [f"{v:g} ({w})" for v, w in zip(figures.value, figures["where"])],
     })
     return SourceFrames(
-        source="published",
+        source=SOURCE,
         source_ref=PUBLICATION,
         sha256=sha256_of_files([catalog_path(FIGURES_FILE)]),
         synthetic=False,

@@ -14,7 +14,6 @@ from support.kolada_server import Answer, KoladaHttpServer
 from support.tables import dump, read_table
 
 from jamfor.cli.main import main
-from jamfor.seed.catalog import indicator_frame
 from jamfor.seed.sources.kolada import read_kolada
 from jamfor.seed.sources.kolada_http import KoladaError, KoladaHttp, ResponseCache
 
@@ -228,17 +227,6 @@ def test_bad_options_exit_1_with_a_message_and_write_nothing(kolada, tmp_path, a
     assert not db.exists()
 
 
-def test_without_kpi_options_the_catalogue_kolada_ids_are_loaded(kolada, tmp_path):
-    mapped = indicator_frame().dropna(subset=["kolada_kpi"])
-    result = run("load", "kolada", "--years", "2021", "--base-url", kolada.base_url,
-                 "--db", f"sqlite:///{tmp_path / 'w.db'}")
-    if mapped.empty:
-        assert result.exit_code == 1
-        assert "Error: no --kpi given and no catalogue indicator has a kolada_kpi" in flat(result.output)
-    else:
-        assert all(k in " ".join(kolada.data_requests()) for k in mapped.kolada_kpi)
-
-
 def test_search_lists_matching_kpis_with_their_publication_period_across_pages(kolada):
     kolada.state.per_page = 1
     result = run("kolada", "search", "andel", "--base-url", kolada.base_url)
@@ -255,9 +243,11 @@ def test_search_without_hits_says_so(kolada):
 
 
 def _readme_commands() -> list[list[str]]:
-    """The `jamfor` commands of the loading guide's Kolada example, continuations joined, comments cut."""
+    """The `jamfor` commands of the loading guide's Kolada example for other KPIs (the block with the
+    search), continuations joined, comments cut."""
     readme = (Path(__file__).resolve().parents[2] / "docs" / "loading.md").read_text(encoding="utf-8")
-    block = readme.split("### Kolada:")[1].split("```")[1]
+    blocks = readme.split("### Kolada:")[1].split("## SKR")[0].split("```")[1::2]
+    block = next(b for b in blocks if "jamfor kolada search" in b)
     joined = block.replace("\\\n", " ")
     return [shlex.split(line.split("#")[0])[1:] for line in joined.splitlines()
             if line.startswith("jamfor ")]
@@ -267,11 +257,11 @@ def test_the_loading_guides_kolada_examples_run_against_a_kolada_shaped_server(k
     kolada.state.kpis += [
         {"id": "N01951", "title": "Invånare totalt, antal", "description": "Antal invånare 31/12.",
          "publ_period": "2021", "publication_date": "2022-02-20", "operating_area": "Befolkning"},
-        {"id": "U12345", "title": "Handläggare med socionomexamen, andel (%)", "description": "ÖJ.",
-         "publ_period": "2021", "publication_date": "2022-03-01", "operating_area": "LSS"},
+        {"id": "U35548", "title": "Handläggare inom skadligt bruk- och beroendevården som har "
+         "socionomexamen, andel (%)", "publ_period": "2021", "publication_date": "2022-03-01"},
     ]
-    kolada.state.rows += [_row("N01951", "0180", 2021, 984748), _row("U12345", "1280", 2021, 71),
-                          _row("U12345", "0000", 2021, 82)]
+    kolada.state.rows += [_row("N01951", "0180", 2021, 984748), _row("U28544", "1280", 2021, 2),
+                          _row("U28544", "0000", 2021, 1.2)]
     url = f"sqlite:///{tmp_path / 'jamfor.db'}"
     commands = _readme_commands()
     assert [c[:2] for c in commands] == [["kolada", "search"], ["load", "kolada"], ["load", "kolada"]]
@@ -281,8 +271,8 @@ def test_the_loading_guides_kolada_examples_run_against_a_kolada_shaped_server(k
         result = run(*command, "--base-url", kolada.base_url)
         assert result.exit_code == 0, result.output
     assert values_of(url, "kolada_N01951") == {("0180", 2021): (984748.0, "ok", "984748")}
-    assert values_of(url, "lss_handlaggare_socionomexamen") == {("1280", 2021): (71.0, "ok", "71"),
-                                                                ("00", 2021): (82.0, "ok", "82")}
+    # A catalogue KPI, coded: 2 is "Ja, för alla"; Kolada's riket average of codes is not loaded.
+    assert values_of(url, "lss_ibic_alla_utredningar") == {("1280", 2021): (100.0, "ok", "2 (Ja, för alla)")}
 
 
 def test_a_relative_next_url_is_followed_from_the_page_it_came_from(kolada, tmp_path):
