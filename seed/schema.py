@@ -26,6 +26,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine.reflection import Inspector
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import DropTable
 from sqlalchemy.sql import Select
@@ -458,7 +459,7 @@ def comparison_view() -> Select:
         select(
             c.indicator_id, c.area_code, c.year, year_start(c.year).label("period"),
             i.c.title.label("indicator_title"), i.c.short_title.label("indicator_short_title"),
-            i.c.kind, i.c.unit, i.c.higher_is_better, a.c.name.label("area_name"), a.c.level,
+            i.c.kind, i.c.unit, i.c.higher_is_better, i.c.verksamhet, a.c.name.label("area_name"), a.c.level,
             a.c.lan_code, lan.c.name.label("lan_name"), lan.c.iso_3166_2, a.c.kommungrupp, c.value,
             c.status, c.riket_value, c.lan_value, c.kommungrupp_mean, c.rank, c.n_ranked,
             c.percentile, c.colour, c.diff_riket_pp, c.prev_year, c.change_since_prev, c.synthetic,
@@ -477,21 +478,26 @@ def create_all(bind: Engine | Connection) -> None:
     engine or inside the caller's transaction.
 
     A warehouse from before the view held indicator_comparison as a table: it is dropped (derived data,
-    computed again) and its builder's record cleared, so the next load recomputes the numbers."""
+    computed again) and its builder's record cleared, so the next load recomputes the numbers. A view
+    from an older jamfor that lacks a column is replaced (a view holds no data)."""
     metadata.create_all(bind, checkfirst=True)
     found = inspect(bind)
     if COMPARISON_VIEW in found.get_view_names():
-        return
+        have = {column["name"] for column in found.get_columns(COMPARISON_VIEW)}
+        if have >= set(comparison_view().selected_columns.keys()):
+            return
     if isinstance(bind, Engine):
         with bind.begin() as conn:
-            _create_view(conn, COMPARISON_VIEW in found.get_table_names())
+            _create_view(conn, found)
     else:
-        _create_view(bind, COMPARISON_VIEW in found.get_table_names())
+        _create_view(bind, found)
 
 
-def _create_view(conn: Connection, old_table: bool) -> None:
-    if old_table:
+def _create_view(conn: Connection, found: Inspector) -> None:
+    if COMPARISON_VIEW in found.get_table_names():
         conn.execute(DropTable(Table(COMPARISON_VIEW, MetaData())))
         conn.execute(derived_source.delete())
+    elif COMPARISON_VIEW in found.get_view_names():
+        conn.exec_driver_sql(f"DROP VIEW {COMPARISON_VIEW}")
     body = comparison_view().compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
     conn.exec_driver_sql(f"CREATE VIEW {COMPARISON_VIEW} AS {body}")

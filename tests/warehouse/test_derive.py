@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from sqlalchemy import select
 from sqlalchemy.dialects import mysql
 from support.tables import read_table
 
@@ -190,3 +191,21 @@ def test_batch_rows_count_each_batchs_rows_per_table_as_a_full_count_does(demo_d
         for batch_id, n in read_table(demo_db_url, table.name).batch_id.value_counts().items():
             expected[(int(batch_id), table.name)] = int(n)
     assert stored == expected and len(expected) > 5
+
+
+def test_a_view_from_an_older_jamfor_without_verksamhet_is_replaced_and_keeps_every_row(demo_db_url):
+    from jamfor.seed.schema import COMPARISON_VIEW, create_all
+
+    engine = engine_for(demo_db_url)
+    rows = len(read_table(demo_db_url, COMPARISON_VIEW))
+    current = comparison_view().subquery()
+    older = select(*[c for c in current.c if c.key != "verksamhet"])
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"DROP VIEW {COMPARISON_VIEW}")
+        body = older.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+        conn.exec_driver_sql(f"CREATE VIEW {COMPARISON_VIEW} AS {body}")
+    assert "verksamhet" not in read_table(demo_db_url, COMPARISON_VIEW).columns
+    create_all(engine)
+    table = read_table(demo_db_url, COMPARISON_VIEW)
+    assert len(table) == rows
+    assert set(table.verksamhet) >= {"LSS"} and table.verksamhet.notna().all()
