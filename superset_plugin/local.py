@@ -46,7 +46,9 @@ SECRET_KEY = (_HOME / "secret_key").read_text().strip()
 SQLALCHEMY_DATABASE_URI = "sqlite:///" + str(_HOME / "superset.db")
 # The jamfor warehouse may be a SQLite file (the embedded default).
 PREVENT_UNSAFE_DB_CONNECTIONS = False
-FEATURE_FLAGS = {{"ENABLE_TEMPLATE_PROCESSING": True}}
+# ALERT_REPORTS: the report API, so jamfor registers its alerts and report schedules (they run only
+# with Celery worker and beat: `jamfor demo --with-reports`).
+FEATURE_FLAGS = {{"ENABLE_TEMPLATE_PROCESSING": True, "ALERT_REPORTS": True}}
 SUPERSET_WEBSERVER_TIMEOUT = 120
 # Swedish number formats on every chart: 7,4 · 98 385 · 41 % (no-break spaces).
 D3_FORMAT = {{"decimal": ",", "thousands": "\\u00a0", "grouping": [3], "currency": ["", "\\u00a0kr"],
