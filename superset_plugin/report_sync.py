@@ -63,8 +63,8 @@ def fetch_reports(client: SupersetClient) -> RemoteReports:
     found = RemoteReports()
     page = 0
     while True:
-        query = f"(columns:!(id,name,description,type),order_column:created_on,order_direction:asc,page:{page}," \
-                f"page_size:{_PAGE})"
+        query = (f"(columns:!(id,name,description,type),order_column:created_on,order_direction:asc,"
+                 f"page:{page},page_size:{_PAGE})")
         try:
             body = client.request("GET", "/api/v1/report/", "list reports", params={"q": query}).json()
         except SupersetError as exc:
