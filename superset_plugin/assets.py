@@ -53,7 +53,8 @@ class Asset:
 
     @property
     def title(self) -> str:
-        key = {"dataset": "table_name", "chart": "slice_name", "dashboard": "dashboard_title"}[self.kind]
+        key = {"dataset": "table_name", "chart": "slice_name", "dashboard": "dashboard_title",
+               "report": "name"}[self.kind]
         return str(self.data.get(key, self.source))
 
     @property
@@ -65,10 +66,12 @@ class Asset:
 
 @dataclass
 class AssetSet:
-    """Every asset found under one root folder holding datasets/ and dashboards/."""
+    """Every asset found under one root folder holding datasets/ and dashboards/, and the report
+    schedules of its reports/ (kept apart: they are no part of Superset's import bundle)."""
 
     root: Path
     assets: list[Asset] = field(default_factory=list)
+    reports: list[Asset] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
     def of(self, kind: str) -> list[Asset]:
@@ -82,8 +85,8 @@ class AssetSet:
 
 
 def assets_root(override: str | Path | None = None) -> Path:
-    """Where datasets/ and dashboards/ are: ``override``, $JAMFOR_ASSETS_DIR, the source checkout next
-    to this package, else the copy installed with the package (jamfor/superset/bundled)."""
+    """Where datasets/, dashboards/ and reports/ are: ``override``, $JAMFOR_ASSETS_DIR, the source
+    checkout next to this package, else the copy installed with the package (jamfor/superset/bundled)."""
     chosen = override or os.environ.get(ENV_ASSETS)
     if chosen:
         root = Path(chosen)
@@ -124,10 +127,11 @@ def read_assets(root: str | Path | None = None) -> AssetSet:
     for folder in sorted(p for p in (base / "dashboards").glob("*") if p.is_dir()):
         wanted += [("dashboard", p) for p in _yaml_files(folder, "dashboard.y*ml")]
         wanted += [("chart", p) for p in _yaml_files(folder / "charts", "*.y*ml")]
+    wanted += [("report", p) for p in _yaml_files(base / "reports", "*.y*ml")]
     for kind, path in wanted:
         asset = _read(base, path, kind, found.problems)
         if asset is not None:
-            found.assets.append(asset)
+            (found.reports if kind == "report" else found.assets).append(asset)
     return found
 
 

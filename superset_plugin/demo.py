@@ -8,19 +8,25 @@ Three steps, each skipping what is already done so that a second run starts in s
 3. register every asset, unless exactly this set of asset files was already registered into exactly this
    Superset metadata database for this warehouse (a fingerprint kept in the home).
 
+With ``with_reports`` (`jamfor demo --with-reports`) the alerts and report schedules run for real: a mail
+sink on 127.0.0.1 stores what Superset sends under ``<home>/mail``, and a Celery worker and beat
+(``jamfor.superset.report_runtime``) execute the schedules; recipients default to a demo address.
+
 The Superset process runs in its own session; ``serve`` stops it on Ctrl-C or SIGTERM, so no gunicorn is
 left behind.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import os
 import signal
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -36,9 +42,13 @@ from jamfor.seed.errors import JamforError
 from jamfor.seed.seeding import run_seed
 from jamfor.superset.assets import AssetSet, load_assets
 from jamfor.superset.local import SupersetInstance, running
+from jamfor.superset.mail_sink import MailSink
 from jamfor.superset.merge import fingerprint
+from jamfor.superset.report_runtime import celery_running, check_prerequisites, config_block
+from jamfor.superset.reports import ReportSettings, recipients_variable
 
 DEFAULT_PORT = 8088
+DEMO_RECIPIENT = "socialchef@jamfor.localhost"
 _REGISTERED_MARKER = "jamfor-registered"
 
 Step = Callable[[str], None]
@@ -55,6 +65,7 @@ class DemoSettings:
     port: int = DEFAULT_PORT
     home: Path | None = None
     db_url: str | None = None
+    with_reports: bool = False
 
     @property
     def resolved_home(self) -> Path:
@@ -78,6 +89,7 @@ class DemoReady:
     warehouse: str
     seeded: tuple[str, ...]
     registered: bool
+    mail: Path | None = None  # where the mail sink stores what alerts and reports send
 
     @property
     def password_file(self) -> Path | None:
@@ -116,7 +128,7 @@ def warehouse_uri_for_superset(db_url: str) -> str:
     return db_url
 
 
-def asset_fingerprint(assets: AssetSet, database_uri: str) -> str:
+def asset_fingerprint(assets: AssetSet, database_uri: str, with_reports: bool = False) -> str:
     """A digest of every asset's content, the jamfor version and the warehouse URI (without password).
 
     Kept in the Superset home beside the metadata DB it describes: a fresh home registers again.
@@ -124,12 +136,24 @@ def asset_fingerprint(assets: AssetSet, database_uri: str) -> str:
     digest = hashlib.sha256()
     digest.update(__version__.encode())
     digest.update(redact_url(database_uri).encode())
-    for asset in sorted(assets, key=lambda a: a.source):
+    for asset in sorted([*assets, *assets.reports], key=lambda a: a.source):
         digest.update(f"{asset.source}\0{fingerprint(asset.data)}\0".encode())
+    digest.update(b"with-reports" if with_reports else b"")
     return digest.hexdigest()
 
 
-def register_assets(instance: SupersetInstance, assets: AssetSet, database_uri: str, on_step: Step) -> None:
+def demo_report_settings(assets: AssetSet) -> ReportSettings:
+    """The environment, with the demo address for every recipients variable it leaves unset."""
+    environ = dict(os.environ)
+    for asset in assets.reports:
+        name = recipients_variable(asset)
+        if name and not environ.get(name):
+            environ[name] = DEMO_RECIPIENT
+    return ReportSettings(environ=environ)
+
+
+def register_assets(instance: SupersetInstance, assets: AssetSet, database_uri: str, on_step: Step,
+                    settings: ReportSettings | None = None) -> None:
     """Register every dataset, chart and dashboard into ``instance`` by the one registration rule
     (``registry.register``: validate, with the SQL checks against the demo warehouse, import what
     changed, verify that every chart answers with rows, record the state)."""
@@ -139,7 +163,8 @@ def register_assets(instance: SupersetInstance, assets: AssetSet, database_uri: 
     client = SupersetClient.login(instance.url, instance.username, instance.password)
     engine = engine_for(database_uri)  # the demo warehouse: jamfor reaches it as Superset does
     try:
-        register(client, assets, database_uri, instance.url, engine=engine, on_step=on_step)
+        register(client, assets, database_uri, instance.url, engine=engine, on_step=on_step,
+                 settings=settings)
     finally:
         engine.dispose()
 
@@ -162,20 +187,32 @@ def demo(settings: DemoSettings, on_step: Step | None = None,
         database_uri = warehouse_uri_for_superset(db_url)
         assets = load_assets()
         home = settings.resolved_home
-        step("Starting Superset")
-        with running(home, settings.port) as instance:
+        with ExitStack() as services:
+            extra, mail = "", None
+            if settings.with_reports:
+                check_prerequisites()
+                mail = home / "mail"
+                sink = services.enter_context(MailSink(mail))
+                extra = config_block(home, f"http://127.0.0.1:{settings.port}", sink.port)
+                if register is register_assets:
+                    register = functools.partial(register_assets, settings=demo_report_settings(assets))
+            step("Starting Superset")
+            instance = services.enter_context(running(home, settings.port, extra_config=extra))
             try:
                 marker = home / _REGISTERED_MARKER
-                digest = asset_fingerprint(assets, database_uri)
+                digest = asset_fingerprint(assets, database_uri, settings.with_reports)
                 registered = not (marker.exists() and marker.read_text() == digest)
                 if registered:
                     step("Registering datasets, charts and dashboards")
                     marker.unlink(missing_ok=True)
                     register(instance, assets, database_uri, step)
                     marker.write_text(digest)
+                if settings.with_reports:
+                    step("Starting the Celery worker and beat")
+                    services.enter_context(celery_running(home))
                 # Ctrl-C is how a person ends the demo: a normal end, whenever it comes.
                 with suppress(KeyboardInterrupt):
-                    yield DemoReady(instance, redact_url(db_url), seeded, registered)
+                    yield DemoReady(instance, redact_url(db_url), seeded, registered, mail)
             finally:
                 _set_handlers(signal.SIG_IGN, signal.SIG_IGN)
 

@@ -46,7 +46,9 @@ SECRET_KEY = (_HOME / "secret_key").read_text().strip()
 SQLALCHEMY_DATABASE_URI = "sqlite:///" + str(_HOME / "superset.db")
 # The jamfor warehouse may be a SQLite file (the embedded default).
 PREVENT_UNSAFE_DB_CONNECTIONS = False
-FEATURE_FLAGS = {{"ENABLE_TEMPLATE_PROCESSING": True}}
+# ALERT_REPORTS: the report API, so jamfor registers its alerts and report schedules (they run only
+# with Celery worker and beat: `jamfor demo --with-reports`).
+FEATURE_FLAGS = {{"ENABLE_TEMPLATE_PROCESSING": True, "ALERT_REPORTS": True}}
 SUPERSET_WEBSERVER_TIMEOUT = 120
 # Swedish number formats on every chart: 7,4 · 98 385 · 41 % (no-break spaces).
 D3_FORMAT = {{"decimal": ",", "thousands": "\\u00a0", "grouping": [3], "currency": ["", "\\u00a0kr"],
@@ -104,14 +106,17 @@ def _write_private(path: Path, text: str) -> None:
         handle.write(text)
 
 
-def prepare_home(home: Path) -> Path:
-    """Write ``superset_config.py`` (always: it is ours) and, once, the secret key into ``home``."""
+def prepare_home(home: Path, extra_config: str = "") -> Path:
+    """Write ``superset_config.py`` (always: it is ours) and, once, the secret key into ``home``.
+
+    ``extra_config`` is appended (e.g. ``report_runtime.config_block`` for alerts and reports)."""
     home.mkdir(parents=True, exist_ok=True)
     secret = home / "secret_key"
     if not secret.exists():
         _write_private(secret, secrets.token_urlsafe(48))
     config = home / "superset_config.py"
-    config.write_text(_CONFIG_TEMPLATE.format(config_line=CONFIG_LINE, cache_prefix=cache_prefix(home)))
+    config.write_text(_CONFIG_TEMPLATE.format(config_line=CONFIG_LINE, cache_prefix=cache_prefix(home))
+                      + extra_config)
     return config
 
 
@@ -140,7 +145,9 @@ def _admin_password(home: Path) -> str:
     return password
 
 
-def _env(home: Path, **extra: str) -> dict[str, str]:
+def process_env(home: Path, **extra: str) -> dict[str, str]:
+    """The environment of every process serving ``home`` (gunicorn, setup, Celery): its config, no
+    Superset password."""
     env = dict(os.environ)
     env["SUPERSET_CONFIG_PATH"] = str(home / "superset_config.py")
     env["FLASK_APP"] = "superset.app:create_app()"
@@ -182,20 +189,20 @@ def _run(home: Path, args: list[str], log: Path, **env: str) -> None:
     with log.open("a") as handle:
         handle.write(f"\n$ {' '.join(args[-3:])}\n")
         handle.flush()
-        done = subprocess.run(args, env=_env(home, **env), stdout=handle, stderr=subprocess.STDOUT,
+        done = subprocess.run(args, env=process_env(home, **env), stdout=handle, stderr=subprocess.STDOUT,
                               cwd=home, check=False)
     if done.returncode != 0:
         raise LocalSupersetError(
             f"Superset setup step {args[1:3]} failed (exit {done.returncode}); see {log}")
 
 
-def initialise(home: Path, username: str = ADMIN_USERNAME) -> str:
+def initialise(home: Path, username: str = ADMIN_USERNAME, extra_config: str = "") -> str:
     """Make ``home`` a ready Superset home and return the admin password.
 
     Runs ``superset db upgrade``, ``superset init`` and creates the admin user, unless this home was
     already initialised for the installed Superset version with the same admin password.
     """
-    prepare_home(home)
+    prepare_home(home, extra_config)
     password = _admin_password(home)
     marker = home / _MARKER
     fingerprint = f"{superset_version()} {username} {_digest(password)}"
@@ -247,7 +254,7 @@ def start(home: Path, port: int, workers: int = 1) -> subprocess.Popen:
             "--worker-class", "gthread", "--threads", "8", "--timeout", "120",
             "--limit-request-line", "0", "--limit-request-field_size", "0", "superset.app:create_app()"]
     try:
-        return subprocess.Popen(args, env=_env(home), cwd=home, stdout=log, stderr=subprocess.STDOUT,
+        return subprocess.Popen(args, env=process_env(home), cwd=home, stdout=log, stderr=subprocess.STDOUT,
                                 start_new_session=True)
     finally:
         log.close()
@@ -267,9 +274,9 @@ def stop(process: subprocess.Popen, timeout: float = 20.0) -> None:
 
 @contextmanager
 def running(home: Path, port: int | None = None, username: str = ADMIN_USERNAME,
-            workers: int = 1) -> Iterator[SupersetInstance]:
+            workers: int = 1, extra_config: str = "") -> Iterator[SupersetInstance]:
     """Initialise ``home`` if needed, serve Superset until the block ends, then stop it."""
-    password = initialise(home, username)
+    password = initialise(home, username, extra_config)
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     process = start(home, port, workers)

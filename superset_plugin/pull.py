@@ -1,4 +1,4 @@
-"""`jamfor pull`: write Superset's version of our assets back into datasets/ and dashboards/.
+"""`jamfor pull`: write Superset's version of our assets back into datasets/, dashboards/ and reports/.
 
 What Superset exports is merged with the repository's own file (``jamfor.superset.merge``), so a file
 whose meaning did not change stays byte-identical and a UI edit becomes a small git diff. That diff is
@@ -17,6 +17,8 @@ from jamfor.superset.assets import ENV_ASSETS, AssetSet, dump
 from jamfor.superset.client import SupersetClient
 from jamfor.superset.merge import merge_export
 from jamfor.superset.registry import Remote, fetch_remote, uuids_by_kind
+from jamfor.superset.report_sync import ReportsDisabled, fetch_reports
+from jamfor.superset.reports import pulled
 from jamfor.text import slug
 
 _INSTALL_FOLDERS = {"site-packages", "dist-packages"}
@@ -43,7 +45,7 @@ def check_writable_root(root: Path) -> None:
 @dataclass(frozen=True)
 class Pulled:
     source: str
-    action: str  # "updated", "added", "unchanged", "missing"
+    action: str  # "updated", "added", "unchanged", "missing", "unavailable" (no report API)
 
 
 def _header(path: Path) -> str:
@@ -81,6 +83,31 @@ def pull(client: SupersetClient, assets: AssetSet) -> list[Pulled]:
         path.write_text(_header(path) + dump(clean), encoding="utf-8")
         results.append(Pulled(asset.source, "updated"))
     results += _pull_new_charts(assets, remote)
+    return results + _pull_reports(client, assets)
+
+
+def _pull_reports(client: SupersetClient, assets: AssetSet) -> list[Pulled]:
+    """Schedule files get Superset's name, description, crontab, timezone, format, validator and
+    timings; recipients and an alert's SQL (it holds filled-in variables) stay as the file has them."""
+    if not assets.reports:
+        return []
+    try:
+        remote = fetch_reports(client)
+    except ReportsDisabled:
+        return [Pulled(asset.source, "unavailable") for asset in assets.reports]
+    results = []
+    for asset in assets.reports:
+        held = remote.ours.get(asset.uuid)
+        if held is None:
+            results.append(Pulled(asset.source, "missing"))
+            continue
+        data = pulled(asset, held)
+        if data == asset.data:
+            results.append(Pulled(asset.source, "unchanged"))
+            continue
+        path = assets.root / asset.source
+        path.write_text(_header(path) + dump(data), encoding="utf-8")
+        results.append(Pulled(asset.source, "updated"))
     return results
 
 

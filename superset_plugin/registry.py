@@ -42,12 +42,21 @@ from jamfor.superset.assets import (
     render_database,
     version_stamp,
 )
+from jamfor.superset.changes import Change
 from jamfor.superset.client import SupersetClient
 from jamfor.superset.merge import fingerprint
+from jamfor.superset.report_sync import (
+    ReportsDisabled,
+    apply_reports,
+    fetch_reports,
+    plan_reports,
+    resolver,
+)
+from jamfor.superset.reports import ReportSettings, recipients_variable
 from jamfor.superset.validate import validate
 
 _EXPORT_ORDER = ("dashboard", "chart", "dataset", "database")
-_DELETE_ORDER = ("dashboard", "chart", "dataset")
+_DELETE_ORDER = ("report", "dashboard", "chart", "dataset")
 
 
 # --- state -------------------------------------------------------------------------------------
@@ -109,29 +118,21 @@ def fetch_remote(client: SupersetClient, uuids_by_kind: dict[str, set[str]]) -> 
 
 # --- plan --------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Change:
-    """What register would do to one asset: create, update, unchanged, removed (from the repo) or
-    conflict (creating it would take over an object someone else made; register refuses)."""
-
-    kind: str
-    uuid: str
-    title: str
-    source: str
-    action: str
-    drift: bool = False
-    reason: str = ""
-
-
 @dataclass
 class Plan:
     changes: list[Change]
     remote: Remote
     bundle: Bundle | None  # None when planned without a database URI (status)
+    reports_unavailable: str | None = None  # why report schedules were left out (ReportsDisabled)
 
     @property
     def has_changes(self) -> bool:
         return any(c.action in ("create", "update", "conflict") for c in self.changes)
+
+    @property
+    def imports(self) -> bool:
+        """Whether the import bundle must be sent (report schedules are not part of it)."""
+        return any(c.action in ("create", "update") and c.kind != "report" for c in self.changes)
 
     def of(self, action: str) -> list[Change]:
         return [c for c in self.changes if c.action == action]
@@ -199,9 +200,26 @@ def _conflict(client: SupersetClient, change: Change, assets: dict[str, Asset], 
                   "jamfor did not create")
 
 
+def _report_plan(client: SupersetClient, assets: AssetSet, remote: Remote, state: dict[str, Any],
+                 settings: ReportSettings) -> tuple[list[Change], str | None]:
+    """The schedules' changes, or none and the reason when Superset has no report API."""
+    if not assets.reports and not any(e["kind"] == "report" for e in state.get("assets", {}).values()):
+        return [], None
+    try:
+        found = fetch_reports(client)
+    except ReportsDisabled as exc:
+        return [], str(exc)
+    remote.ids["report"] = found.ids
+    id_of = resolver(client, assets.reports, remote.id_of)
+    pending = {DATABASE_UUID, *(a.uuid for a in assets)}
+    return plan_reports(assets.reports, found, settings, id_of, pending, state), None
+
+
 def make_plan(client: SupersetClient, assets: AssetSet, database_uri: str | None, url: str,
-              version: str = __version__) -> Plan:
-    """Compare the repository's assets with what Superset holds now (read-only)."""
+              version: str = __version__, settings: ReportSettings | None = None) -> Plan:
+    """Compare the repository's assets and report schedules with what Superset holds now (read-only).
+
+    ``settings`` fill in the schedules' recipients and variables (default: the environment)."""
     state = load_state(url)
     bundle = build_bundle(assets, database_uri, version) if database_uri else None
     remote = fetch_remote(client, uuids_by_kind(assets, state))
@@ -209,12 +227,14 @@ def make_plan(client: SupersetClient, assets: AssetSet, database_uri: str | None
     changes += [_asset_change(asset, remote, state, version) for asset in assets]
     by_uuid = assets.by_uuid()
     changes = [_conflict(client, c, by_uuid, remote) if c.action == "create" else c for c in changes]
-    local = {a.uuid for a in assets}
+    reports, unavailable = _report_plan(client, assets, remote, state, settings or ReportSettings())
+    changes += reports
+    local = {a.uuid for a in [*assets, *assets.reports]}
     for uuid, entry in sorted(state.get("assets", {}).items()):
         if uuid not in local and remote.id_of(entry["kind"], uuid) is not None:
             changes.append(Change(entry["kind"], uuid, entry.get("title", uuid), entry.get("source", ""),
                                   "removed"))
-    return Plan(changes, remote, bundle)
+    return Plan(changes, remote, bundle, unavailable)
 
 
 # --- register ----------------------------------------------------------------------------------
@@ -226,6 +246,7 @@ class RegisterResult:
     pruned: list[Change]
     chart_data: dict[str, list[dict[str, Any]]]  # chart uuid -> the rows its data endpoint returned
     state_file: Path
+    inactive: dict[str, str] = field(default_factory=dict)  # schedule name -> its recipients variable
 
     @property
     def chart_rows(self) -> dict[str, int]:
@@ -283,8 +304,9 @@ def verify(client: SupersetClient, assets: AssetSet) -> tuple[dict[str, list[dic
 
 
 def _record(url: str, assets: AssetSet, remote: Remote, previous: dict[str, Any], version: str,
-            pruned: set[str]) -> Path:
+            pruned: set[str], reports: dict[str, dict[str, Any]]) -> Path:
     entries = {uuid: entry for uuid, entry in previous.get("assets", {}).items() if uuid not in pruned}
+    entries.update(reports)
     for asset in assets:
         exported = remote.exported.get(asset.uuid)
         entries[asset.uuid] = {"kind": asset.kind, "title": asset.title, "source": asset.source,
@@ -308,8 +330,8 @@ def prune(client: SupersetClient, plan: Plan) -> list[Change]:
 
 def register(client: SupersetClient, assets: AssetSet, database_uri: str, url: str, *,
              engine: Engine | None = None, superset_schemas: bool = True, prune_removed: bool = False,
-             version: str = __version__, on_step: Callable[[str], None] = lambda _step: None
-             ) -> RegisterResult:
+             version: str = __version__, on_step: Callable[[str], None] = lambda _step: None,
+             settings: ReportSettings | None = None) -> RegisterResult:
     """The one registration rule, for `jamfor register`, `jamfor demo` and `superset jamfor register`:
     validate -> import what changed (nothing if nothing did) -> verify -> record state.
 
@@ -318,7 +340,11 @@ def register(client: SupersetClient, assets: AssetSet, database_uri: str, url: s
     REST (``SupersetClient``) or the Superset app this process runs in (``jamfor.superset.in_app``).
     The state is recorded once the import ran, even when verification then fails (``RegistrationFailed``),
     so drift and --prune know what Superset now holds. ``on_step`` hears each phase's name.
+    Report schedules (reports/) are created or updated last, once their dashboards and charts exist;
+    ``settings`` fill in their recipients and variables. Without Superset's report API they are left
+    out and ``plan.reports_unavailable`` says why.
     """
+    settings = settings or ReportSettings()
     on_step("Validating the assets")
     _check(assets, engine, superset_schemas)
     _, passwords = render_database(database_uri)
@@ -326,21 +352,29 @@ def register(client: SupersetClient, assets: AssetSet, database_uri: str, url: s
         client.add_secret(secret)
     previous = load_state(url)
     on_step("Comparing with Superset")
-    plan = make_plan(client, assets, database_uri, url, version)
+    plan = make_plan(client, assets, database_uri, url, version, settings)
     if plan.of("conflict"):
         raise BadInput([Problem("takeover", f"{c.kind} {c.title}: {c.reason}; rename or remove it first",
                                 file=c.source) for c in plan.of("conflict")])
-    if plan.has_changes and plan.bundle is not None:
+    if plan.imports and plan.bundle is not None:
         on_step("Importing")
         client.import_assets(plan.bundle.zip(), plan.bundle.passwords)
     pruned = prune(client, plan) if prune_removed else []
     on_step("Verifying every chart's data")
     data, problems = verify(client, assets)
     remote = fetch_remote(client, uuids_by_kind(assets, {}))
-    path = _record(url, assets, remote, previous, version, {c.uuid for c in pruned})
+    schedules: dict[str, dict[str, Any]] = {}
+    if assets.reports and plan.reports_unavailable is None:
+        on_step("Registering alerts and reports")
+        id_of = resolver(client, assets.reports, remote.id_of)
+        schedules = apply_reports(client, assets.reports, plan.changes, plan.remote.ids.get("report", {}),
+                                  settings, id_of)
+    path = _record(url, assets, remote, previous, version, {c.uuid for c in pruned}, schedules)
     if problems:
         raise RegistrationFailed(problems)
-    return RegisterResult(plan, plan.has_changes, pruned, data, path)
+    inactive = {str(a.data["name"]): str(recipients_variable(a)) for a in assets.reports
+                if schedules and not settings.recipients(a)}
+    return RegisterResult(plan, plan.imports, pruned, data, path, inactive)
 
 
 # --- status ------------------------------------------------------------------------------------
@@ -353,14 +387,16 @@ class SupersetStatus:
     counts: dict[str, int]  # action -> number of assets
     drifted: list[Change]
     removed: list[Change]
+    reports_unavailable: str | None = None
 
 
-def superset_status(client: SupersetClient, assets: AssetSet, url: str) -> SupersetStatus:
+def superset_status(client: SupersetClient, assets: AssetSet, url: str,
+                    settings: ReportSettings | None = None) -> SupersetStatus:
     """The Superset side of `jamfor status`: what we registered last, and what differs now."""
     state = load_state(url)
-    plan = make_plan(client, assets, None, url)
+    plan = make_plan(client, assets, None, url, settings=settings)
     counts: dict[str, int] = {}
     for change in plan.changes:
         counts[change.action] = counts.get(change.action, 0) + 1
     return SupersetStatus(url, state.get("version"), state.get("registered_at"), counts, plan.drifted,
-                          plan.of("removed"))
+                          plan.of("removed"), plan.reports_unavailable)

@@ -10,7 +10,8 @@
   targets[].datasetUuid);
 - ``unknown-column``, ``unknown-metric``: a chart uses something its dataset does not define;
 - ``bad-query-context``, ``missing-query-context``: the chart cannot answer /api/v1/chart/{id}/data/;
-- ``sql-failed``, ``missing-column``: with a warehouse, a dataset's SQL fails or lacks a column.
+- ``sql-failed``, ``missing-column``: with a warehouse, a dataset's SQL fails or lacks a column;
+- ``report-*``: a file in reports/ (``jamfor.superset.reports.check_reports``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sqlalchemy.engine import Engine
 
 from jamfor.seed.errors import Report
 from jamfor.superset.assets import DATABASE_UUID, IMPORT_VERSION, Asset, AssetSet
+from jamfor.superset.reports import check_reports
 from jamfor.superset.schemas import check_with_superset
 
 # Form-data keys whose values name dataset columns, and those naming metrics.
@@ -100,7 +102,7 @@ def chart_references(chart: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
 
 def _check_uuids(assets: AssetSet, report: Report) -> None:
     seen: dict[str, str] = {DATABASE_UUID: "databases/jamfor.yaml (rendered)"}
-    for asset in assets:
+    for asset in [*assets, *assets.reports]:
         if not asset.data.get("uuid"):
             report.add("missing-uuid", "uuid: every asset needs a fixed uuid", file=asset.source)
             continue
@@ -108,7 +110,7 @@ def _check_uuids(assets: AssetSet, report: Report) -> None:
             report.add("duplicate-uuid", f"uuid: {asset.uuid} is also used by {seen[asset.uuid]}",
                        file=asset.source)
         seen.setdefault(asset.uuid, asset.source)
-        if str(asset.data.get("version")) != IMPORT_VERSION:
+        if asset.kind != "report" and str(asset.data.get("version")) != IMPORT_VERSION:
             report.add("wrong-version", f"version: must be {IMPORT_VERSION}", file=asset.source,
                        value=asset.data.get("version"))
 
@@ -243,4 +245,5 @@ def validate(assets: AssetSet, engine: Engine | None = None, superset_schemas: b
     _check_datasets(assets, report, engine)
     _check_charts(assets, report)
     _check_dashboards(assets, report)
+    check_reports(assets.reports, {DATABASE_UUID: "database", **{a.uuid: a.kind for a in assets}}, report)
     return report

@@ -251,8 +251,12 @@ def load_skr(files: tuple[str, ...], replace: bool, db_url: str | None) -> None:
               "Default: superset-demo/ beside the default warehouse.")
 @click.option("--db", "db_url", metavar="URL",
               help="Warehouse SQLAlchemy URL. Default: the SQLite file demo.db beside the default warehouse.")
+@click.option("--with-reports", is_flag=True,
+              help="Also run the alerts and report schedules: a Celery worker and beat on Redis "
+              "127.0.0.1:6379, Chromium for PDF/PNG, and a local SMTP sink that stores every mail under "
+              "<home>/mail. Recipients default to a demo address.")
 @reports_errors
-def demo(port: int, home: Path | None, db_url: str | None) -> None:
+def demo(port: int, home: Path | None, db_url: str | None, with_reports: bool) -> None:
     """Seed a demo warehouse, start a local Superset with every jamfor dashboard; Ctrl-C stops it.
 
     A second run re-uses the seeded warehouse, the initialised Superset and the registered assets,
@@ -265,7 +269,7 @@ def demo(port: int, home: Path | None, db_url: str | None) -> None:
     task = bar.add_task("Preparing", total=None)
     bar.start()
     try:
-        with run_demo(DemoSettings(port, home, db_url),
+        with run_demo(DemoSettings(port, home, db_url, with_reports),
                       on_step=lambda name: bar.update(task, description=name)) as ready:
             bar.update(task, description="Done")
             bar.stop()
@@ -292,6 +296,9 @@ def _print_demo_login(ready: Any) -> None:
                   f"(kept in {escape(str(ready.password_file))})", highlight=False)
     else:
         out.print("  password: the one you set in $JAMFOR_SUPERSET_ADMIN_PASSWORD", highlight=False)
+    if ready.mail:
+        out.print(f"Alerts and reports run (Celery worker and beat); mails land in {escape(str(ready.mail))}",
+                  highlight=False)
     out.print("Press Ctrl-C to stop.\n")
 
 

@@ -43,6 +43,26 @@ _DATABASE_URI = click.option("--database-uri", envvar="JAMFOR_SUPERSET_DB_URI", 
                              "Default: $JAMFOR_SUPERSET_DB_URI. Its password is sent only in the import's "
                              "passwords field.")
 
+_REPORT_VAR = click.option("--report-var", "report_vars", multiple=True, metavar="NAME=VALUE",
+                           help="A variable of the alerts in reports/, e.g. watch_list=0180,1280 or "
+                           "rank_drop=5 (repeatable). Default: the variable's environment variable, else "
+                           "the file's default. Recipients come from the environment variables the files "
+                           "name (e.g. $JAMFOR_REPORT_RECIPIENTS).")
+
+
+def _report_settings(report_vars: tuple[str, ...]) -> Any:
+    from jamfor.superset.reports import ReportSettings
+
+    pairs = [item.split("=", 1) for item in report_vars]
+    if any(len(pair) != 2 or not pair[0].strip() for pair in pairs):
+        raise click.BadParameter("expected NAME=VALUE", param_hint="--report-var")
+    return ReportSettings(variables={name.strip(): value for name, value in pairs})
+
+
+def _print_reports_unavailable(plan: Any) -> None:
+    if plan.reports_unavailable:
+        err.print(escape(plan.reports_unavailable), highlight=False)
+
 
 def _stack(*options: Decorator) -> Decorator:
     def apply(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -115,7 +135,7 @@ def _print_plan(plan: Any) -> None:
 
 def add_superset_commands(main: click.Group, reports_errors: Decorator, db_option: Decorator) -> None:
     """Attach validate / plan / register / pull to the `jamfor` group."""
-    superset_options = _stack(_URL, _USERNAME, _ASSETS, _DATABASE_URI, db_option)
+    superset_options = _stack(_URL, _USERNAME, _ASSETS, _DATABASE_URI, db_option, _REPORT_VAR)
 
     @main.command()
     @_ASSETS
@@ -124,8 +144,9 @@ def add_superset_commands(main: click.Group, reports_errors: Decorator, db_optio
                   help="Skip the check against Superset's own import schemas (it needs Superset installed).")
     @reports_errors
     def validate(assets_dir: Path | None, db_url: str | None, no_superset_schemas: bool) -> None:
-        """Check datasets/ and dashboards/ offline: Superset's schemas, UUIDs, references, columns and
-        metrics each chart uses, and every dataset's SQL against the warehouse (--db)."""
+        """Check datasets/, dashboards/ and reports/ offline: Superset's schemas, UUIDs, references,
+        columns and metrics each chart uses, every dataset's SQL against the warehouse (--db), and the
+        alert and report schedule files."""
         from jamfor.superset.assets import read_assets
         from jamfor.superset.validate import validate as run_validate
 
@@ -134,14 +155,14 @@ def add_superset_commands(main: click.Group, reports_errors: Decorator, db_optio
         report = run_validate(assets, engine, superset_schemas=not no_superset_schemas)
         if not report.valid:
             raise _invalid(report, assets.root)
-        err.print(f"{len(assets.assets)} files in {escape(str(assets.root))} are valid "
+        err.print(f"{len(assets.assets) + len(assets.reports)} files in {escape(str(assets.root))} are valid "
                   f"({escape(_checks_done(engine, not no_superset_schemas))}).", highlight=False)
 
     @main.command()
     @superset_options
     @reports_errors
     def plan(url: str | None, username: str | None, assets_dir: Path | None, database_uri: str | None,
-             db_url: str | None) -> None:
+             db_url: str | None, report_vars: tuple[str, ...]) -> None:
         """Show what `register` with the same options would create, update or leave alone, and drift.
 
         Without --database-uri the warehouse database entry is compared as Superset has it. --db is
@@ -155,8 +176,10 @@ def add_superset_commands(main: click.Group, reports_errors: Decorator, db_optio
         target = _require_url(url)
         uri = resolve_uri(database_uri) if database_uri else None
         assets = load_assets(assets_dir)
-        result = make_plan(connect(target, username), assets, uri, target)
+        settings = _report_settings(report_vars)
+        result = make_plan(connect(target, username), assets, uri, target, settings=settings)
         _print_plan(result)
+        _print_reports_unavailable(result)
         if result.has_changes or result.of("removed"):
             sys.exit(EXIT_CHANGES)
 
@@ -166,8 +189,9 @@ def add_superset_commands(main: click.Group, reports_errors: Decorator, db_optio
                   "repository no longer has (never anything jamfor did not create).")
     @reports_errors
     def register(url: str | None, username: str | None, assets_dir: Path | None, database_uri: str | None,
-                 db_url: str | None, prune: bool) -> None:
-        """Validate, import what changed, verify every asset and every chart's data, record the state."""
+                 db_url: str | None, report_vars: tuple[str, ...], prune: bool) -> None:
+        """Validate, import what changed, verify every asset and every chart's data, create or update the
+        alerts and report schedules of reports/ (inactive without recipients), record the state."""
         from jamfor.superset.assets import database_uri as resolve_uri
         from jamfor.superset.assets import load_assets
         from jamfor.superset.registry import InvalidAssets
@@ -176,14 +200,22 @@ def add_superset_commands(main: click.Group, reports_errors: Decorator, db_optio
         target = _require_url(url)
         uri = resolve_uri(database_uri)
         assets = load_assets(assets_dir)
+        settings = _report_settings(report_vars)
         client = connect(target, username)
         try:
             with err.status("Registering") as status:
                 result = run_register(client, assets, uri, target, engine=_warehouse_engine(db_url),
-                                      prune_removed=prune, on_step=lambda step: status.update(step))
+                                      prune_removed=prune, on_step=lambda step: status.update(step),
+                                      settings=settings)
         except InvalidAssets as exc:
             raise _invalid(exc.report, assets.root) from None
         _print_plan(result.plan)
+        _print_reports_unavailable(result.plan)
+        if result.inactive:
+            listed = ", ".join(f"{name} (${variable})" for name, variable in result.inactive.items())
+            out.print(f"Registered inactive, no recipients configured: {escape(listed)}. Set those "
+                      "environment variables to comma-separated e-mail addresses and register again to "
+                      "activate them.", highlight=False)
         if not result.imported:
             out.print("Nothing to import: Superset already has this version.")
         for change in result.pruned:
@@ -199,17 +231,18 @@ def add_superset_commands(main: click.Group, reports_errors: Decorator, db_optio
     @superset_options
     @reports_errors
     def pull(url: str | None, username: str | None, assets_dir: Path | None, database_uri: str | None,
-             db_url: str | None) -> None:
-        """Write Superset's version of our assets back into datasets/ and dashboards/ of a checkout.
+             db_url: str | None, report_vars: tuple[str, ...]) -> None:
+        """Write Superset's version of our assets back into datasets/, dashboards/ and reports/ of a
+        checkout (never recipients, nor an alert's SQL, which holds filled-in variables).
 
         Refuses to write into the copy installed with jamfor: point --assets or $JAMFOR_ASSETS_DIR at a
-        git checkout. --database-uri and --db are accepted so that one command line serves plan,
-        register and pull; pull does not use them."""
+        git checkout. --database-uri, --db and --report-var are accepted so that one command line serves
+        plan, register and pull; pull does not use them."""
         from jamfor.superset.assets import load_assets
         from jamfor.superset.pull import check_writable_root
         from jamfor.superset.pull import pull as run_pull
 
-        del database_uri, db_url
+        del database_uri, db_url, report_vars
         target = _require_url(url)
         assets = load_assets(assets_dir)
         check_writable_root(assets.root)
@@ -232,6 +265,8 @@ def print_superset_status(url: str, assets_dir: Path | None = None) -> None:
     out.print(f"\nSuperset {shown(target)}: registered version {state.registered_version or '–'} "
               f"({state.registered_at or 'never registered from here'})", highlight=False)
     out.print(", ".join(f"{n} {ACTIONS.get(a, a)}" for a, n in sorted(state.counts.items())), highlight=False)
+    if state.reports_unavailable:
+        err.print(escape(state.reports_unavailable), highlight=False)
     if state.drifted:
         out.print("Drift (changed in Superset since registration): "
                   + ", ".join(escape(c.title) for c in state.drifted), highlight=False)

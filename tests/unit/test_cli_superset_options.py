@@ -20,7 +20,7 @@ def options(name: str) -> set[str]:
 
 
 def test_plan_register_and_pull_take_the_same_superset_options():
-    shared = {"url", "username", "assets_dir", "database_uri", "db_url"}
+    shared = {"url", "username", "assets_dir", "database_uri", "db_url", "report_vars"}
     assert options("plan") == shared
     assert options("pull") == shared
     assert options("register") == shared | {"prune"}
