@@ -14,6 +14,15 @@ _NEEDS = {
 }
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cli_output_of_a_wide_terminal() -> None:
+    """What a test reads from the CLI must not depend on where it runs: an xdist worker has no terminal
+    (rich then assumes 80 columns and shortens table cells), a developer's shell has its own width."""
+    from jamfor.cli.output import err, out
+
+    err.width = out.width = 200
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         names = set(getattr(item, "fixturenames", ()))
