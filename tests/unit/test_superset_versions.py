@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from click.testing import CliRunner
 
 from jamfor.cli.main import main
 from jamfor.superset.assets import build_bundle, parse, read_assets
+from jamfor.superset.client import SupersetClient
 from jamfor.superset.validate import validate
 from jamfor.superset.versions import (
     SOURCE,
@@ -130,9 +133,9 @@ def test_the_shipped_assets_render_and_check_clean_for_every_supported_version()
     for release in TESTED.values():
         report = validate(assets, superset_schemas=False, target=supported(release))
         assert report.problems == [], (release, report.problems[:3])
-        bundle = build_bundle(assets, "postgresql://u:pw@h/db", target=supported(release))
-        datasets = [parse(text) for path, text in bundle.files.items() if path.startswith("datasets/")]
-        assert datasets and all(check_keys("dataset", d, supported(release)) == [] for d in datasets)
+    bundle = build_bundle(assets, "postgresql://u:pw@h/db", target=OLDER[0])
+    datasets = [parse(text) for path, text in bundle.files.items() if path.startswith("datasets/")]
+    assert datasets and all(check_keys("dataset", d, OLDER[0]) == [] for d in datasets)
 
 
 def test_validate_superset_version_names_the_version_and_refuses_an_unsupported_one(tmp_path):
@@ -143,3 +146,44 @@ def test_validate_superset_version_names_the_version_and_refuses_an_unsupported_
     refused = runner.invoke(main, ["validate", "--superset-version", "3.1.0", "--no-superset-schemas"])
     assert refused.exit_code != 0
     assert "Superset 3.1.0 is not supported" in refused.output
+
+
+class _OldSuperset(BaseHTTPRequestHandler):
+    """Just enough of a Superset 3.1 to log in to: it reports its version like 4.1 to 6.1 do."""
+
+    def _json(self, body: dict) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self._json({"access_token": "t"})
+
+    def do_GET(self) -> None:  # noqa: N802
+        if self.path.startswith("/api/v1/security/csrf_token/"):
+            self._json({"result": "c"})
+        elif self.path == "/static/version_info.json":
+            self._json({"GIT_SHA": "", "version": "3.1.3"})
+        else:
+            self.send_response(404)
+            self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_login_refuses_a_superset_of_an_unsupported_line_by_name():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _OldSuperset)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        refused = r"Superset 3\.1\.3 is not supported.*4\.1, 5\.0, 6\.0, 6\.1"
+        with pytest.raises(UnsupportedVersion, match=refused):
+            SupersetClient.login(f"http://127.0.0.1:{server.server_port}", "admin", "pw")
+    finally:
+        server.shutdown()
+        server.server_close()
