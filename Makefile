@@ -13,7 +13,7 @@ SYSTEM_PACKAGES := chromium chromium-driver poppler-utils
 FAST_TMP := $(shell [ -d /dev/shm ] && [ -w /dev/shm ] && echo /dev/shm || echo $${TMPDIR:-/tmp})
 
 .PHONY: check test lint test-main test-sa2 system-deps browser-deps clean docs bench bench-national bench-dashboards demo \
-        screenshots
+        screenshots test-compat
 
 $(VENV)/.installed: pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
@@ -68,7 +68,32 @@ docs: $(VENV)/.installed
 	$(VENV)/bin/python -m jamfor.reference_docs docs
 
 clean:
-	rm -rf $(VENV) $(VENV_SA2) .pytest_cache
+	rm -rf $(VENV) $(VENV_SA2) $(COMPAT_VENVS) .pytest_cache
+
+# The compatibility tier (not part of `make test`): the shipped assets against each supported Superset,
+# each older version in its own venv built from its constraints file (about 1 GB each), 6.1.0 in $(VENV).
+# One version: make test-compat COMPAT_VERSIONS=5.0.0. Prints the seconds each venv and each run took.
+COMPAT_VERSIONS ?= 4.1.4 5.0.0 6.0.0 6.1.0
+COMPAT_VENVS = $(patsubst %,.venv-ss-%,$(filter-out 6.1.0,$(COMPAT_VERSIONS)))
+
+# Superset's CLI imports cachetools from 6.0 on without declaring it (rich comes with jamfor).
+.venv-ss-%/.installed: constraints/superset-%.txt pyproject.toml
+	rm -rf .venv-ss-$*
+	$(PYTHON) -m venv .venv-ss-$*
+	.venv-ss-$*/bin/pip install $(PIP_FLAGS) -U pip
+	.venv-ss-$*/bin/pip install $(PIP_FLAGS) -c constraints/superset-$*.txt apache-superset==$* \
+	  $(if $(filter 6.%,$*),cachetools) -e '.[dev,postgres]'
+	.venv-ss-$*/bin/pip check
+	touch $@
+
+test-compat: $(VENV)/.installed system-deps
+	@for v in $(COMPAT_VERSIONS); do \
+	  if [ $$v = 6.1.0 ]; then env=$(VENV); else env=.venv-ss-$$v; fi; \
+	  start=$$(date +%s); $(MAKE) --no-print-directory $$env/.installed || exit 1; built=$$(date +%s); \
+	  JAMFOR_COMPAT_VERSION=$$v TMPDIR=$(FAST_TMP) $$env/bin/pytest -q tests/compat; code=$$?; \
+	  echo "Superset $$v: venv $$((built - start)) s, tests $$(($$(date +%s) - built)) s, exit $$code"; \
+	  [ $$code = 0 ] || failed="$$failed $$v"; done; \
+	if [ -n "$$failed" ]; then echo "compatibility tier failed for:$$failed"; exit 1; fi
 
 # make bench: the demo-sized loads and the national benchmark's 0.1 M case (CI's smoke run).
 # The national 3.1 M case runs by hand: make bench-national (minutes; see bench/README.md).

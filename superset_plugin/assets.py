@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 from jamfor import __version__
 from jamfor.redact import redact_url
 from jamfor.seed.errors import BadInput, JamforError, Problem
+from jamfor.superset.versions import SOURCE, SupersetVersion, render
 
 DATABASE_UUID = "50d120d6-74b4-4333-93ab-fdbbba8868b0"
 DATABASE_NAME = "jamfor"
@@ -249,8 +250,9 @@ class Bundle:
 
 
 def build_bundle(assets: AssetSet | list[Asset], uri: str, version: str = __version__,
-                 now: datetime | None = None) -> Bundle:
-    """Everything an import needs: metadata, the database, and every asset stamped with ``version``."""
+                 now: datetime | None = None, target: SupersetVersion = SOURCE) -> Bundle:
+    """Everything an import needs: metadata, the database, and every asset stamped with ``version`` and
+    rendered for the ``target`` Superset (``NotRenderable`` when a value cannot be expressed there)."""
     database, passwords = render_database(uri)
     moment = (now or datetime.now(timezone.utc)).isoformat()
     files_: dict[str, str] = {
@@ -260,7 +262,7 @@ def build_bundle(assets: AssetSet | list[Asset], uri: str, version: str = __vers
     uuids = {DATABASE_PATH: DATABASE_UUID}
     for asset in assets:
         path = bundle_path(asset)
-        files_[path] = dump(stamped(asset, version))
+        files_[path] = dump(render(asset.kind, stamped(asset, version), target, asset.source))
         uuids[path] = asset.uuid
     return Bundle(files_, passwords, uuids)
 

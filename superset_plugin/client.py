@@ -1,4 +1,5 @@
-"""A small REST client for Superset 6.1: login, CSRF, import, export, lookup by UUID, chart data, delete.
+"""A small REST client for Superset 4.1 to 6.1: login, CSRF, version, import, export, lookup by UUID,
+chart data, delete.
 
 Every response goes through one checker, ``_check``, which raises ``SupersetError`` with the HTTP status
 and Superset's own message. Credentials never reach an error, a log or ``repr``: the client redacts the
@@ -17,8 +18,16 @@ import requests
 
 from jamfor.redact import redact_url, url_secrets
 from jamfor.seed.errors import JamforError
+from jamfor.superset.versions import (
+    VERSION_PATH,
+    SupersetVersion,
+    UnsupportedVersion,
+    parse_version_info,
+    supported,
+)
 
 _PAGE = 100
+_NAME_COLUMN = {"chart": "slice_name", "dataset": "table_name", "dashboard": "dashboard_title"}
 
 
 class SupersetError(JamforError):
@@ -68,6 +77,7 @@ class SupersetClient:
         self.session = requests.Session()
         self.session.headers["Accept"] = "application/json"
         self._secrets = {s for s in [*secrets, *url_secrets(url)] if s}
+        self.version: SupersetVersion | None = None  # set by ``login``: what the server said it runs
 
     def __repr__(self) -> str:
         return f"SupersetClient(url={redact_url(self.url)!r})"
@@ -84,7 +94,17 @@ class SupersetClient:
         csrf = client.request("GET", "/api/v1/security/csrf_token/", "CSRF token").json()["result"]
         client.session.headers["X-CSRFToken"] = csrf
         client.session.headers["Referer"] = client.url
+        client.version = client.detect_version()
         return client
+
+    def detect_version(self) -> SupersetVersion:
+        """The version this Superset runs (its ``static/version_info.json``); ``UnsupportedVersion`` for a
+        line jamfor does not support, before anything is sent to it."""
+        try:
+            text = self.request("GET", VERSION_PATH, "version").text
+        except SupersetError:
+            raise UnsupportedVersion(None) from None
+        return supported(parse_version_info(text))
 
     def add_secret(self, secret: str | None) -> None:
         """Also redact ``secret`` (e.g. the warehouse password) from every error this client raises."""
@@ -124,6 +144,10 @@ class SupersetClient:
         ``columns`` are list columns of that kind's REST API (``changed_on_utc`` for charts …)."""
         wanted_columns = ",".join(dict.fromkeys(["id", "uuid", *columns]))
         wanted = sorted(set(uuids))
+        if not wanted:
+            return {}
+        if self.version is not None and not self.version.filters_by_uuid and kind != "database":
+            return self._find_by_listing(kind, set(wanted), wanted_columns)
         found: dict[str, dict[str, Any]] = {}
         for start in range(0, len(wanted), _PAGE):
             chunk = wanted[start:start + _PAGE]
@@ -133,6 +157,21 @@ class SupersetClient:
             for item in body["result"]:
                 found[str(item["uuid"])] = item
         return found
+
+    def _find_by_listing(self, kind: str, wanted: set[str], columns: str) -> dict[str, dict[str, Any]]:
+        """Before 6.0 the list endpoints name each object's uuid but cannot filter on it: page through,
+        in name order (they cannot order by id either; names keep the pages stable during an import)."""
+        found: dict[str, dict[str, Any]] = {}
+        page = 0
+        while True:
+            query = (f"(columns:!({columns}),order_column:{_NAME_COLUMN[kind]},order_direction:asc,"
+                     f"page:{page},page_size:{_PAGE})")
+            answer = self.request("GET", f"/api/v1/{kind}/", f"list {kind}s", params={"q": query})
+            result = answer.json()["result"]
+            found.update({str(item["uuid"]): item for item in result if str(item.get("uuid")) in wanted})
+            if len(result) < _PAGE or len(found) == len(wanted):
+                return found
+            page += 1
 
     def search(self, kind: str, column: str, value: str | int, columns: Iterable[str] = ("id", "uuid")
                ) -> list[dict[str, Any]]:

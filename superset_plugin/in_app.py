@@ -76,6 +76,7 @@ class InAppSuperset(SupersetClient):
         client.session.headers["Authorization"] = f"Bearer {create_access_token(identity=str(user.id))}"
         csrf = client.request("GET", "/api/v1/security/csrf_token/", "CSRF token").json()["result"]
         client.session.headers["X-CSRFToken"] = csrf
+        client.version = client.detect_version()
         return client
 
     def import_assets(self, bundle: bytes, passwords: dict[str, str] | None = None) -> None:

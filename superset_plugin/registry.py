@@ -54,6 +54,7 @@ from jamfor.superset.report_sync import (
 )
 from jamfor.superset.reports import ReportSettings, recipients_variable
 from jamfor.superset.validate import validate
+from jamfor.superset.versions import SOURCE, read_export
 
 _EXPORT_ORDER = ("dashboard", "chart", "dataset", "database")
 _DELETE_ORDER = ("report", "dashboard", "chart", "dataset")
@@ -102,7 +103,9 @@ class Remote:
 
 
 def fetch_remote(client: SupersetClient, uuids_by_kind: dict[str, set[str]]) -> Remote:
-    """Look up our UUIDs and export those present (three export calls, whatever the number)."""
+    """Look up our UUIDs and export those present (three export calls, whatever the number), read back
+    into the files' format from the version the client talks to."""
+    target = client.version or SOURCE
     remote = Remote()
     for kind in _EXPORT_ORDER:
         found = client.find(kind, uuids_by_kind.get(kind, set()))
@@ -110,7 +113,7 @@ def fetch_remote(client: SupersetClient, uuids_by_kind: dict[str, set[str]]) -> 
     for kind in _EXPORT_ORDER:
         for path, text in client.export(kind, remote.ids[kind].values()).items():
             if path.endswith((".yaml", ".yml")) and not path.startswith("metadata"):
-                data = parse(text)
+                data = read_export(parse(text), target)
                 if isinstance(data, dict) and data.get("uuid"):
                     remote.exported[str(data["uuid"])] = data
     return remote
@@ -221,7 +224,8 @@ def make_plan(client: SupersetClient, assets: AssetSet, database_uri: str | None
 
     ``settings`` fill in the schedules' recipients and variables (default: the environment)."""
     state = load_state(url)
-    bundle = build_bundle(assets, database_uri, version) if database_uri else None
+    target = client.version or SOURCE
+    bundle = build_bundle(assets, database_uri, version, target=target) if database_uri else None
     remote = fetch_remote(client, uuids_by_kind(assets, state))
     changes = [_database_change(remote, bundle)]
     changes += [_asset_change(asset, remote, state, version) for asset in assets]
@@ -258,9 +262,10 @@ class RegistrationFailed(BadInput):
     """Superset holds the assets but some are missing or a chart answered with no data."""
 
 
-def _check(assets: AssetSet, engine: Engine | None, superset_schemas: bool) -> None:
-    """The first step of every registration: the offline validation of ``jamfor validate``."""
-    report = validate(assets, engine, superset_schemas=superset_schemas)
+def _check(client: SupersetClient, assets: AssetSet, engine: Engine | None, superset_schemas: bool) -> None:
+    """The first step of every registration: the offline validation of ``jamfor validate``, for the
+    version ``client`` talks to."""
+    report = validate(assets, engine, superset_schemas=superset_schemas, target=client.version or SOURCE)
     if not report.valid:
         raise InvalidAssets(report)
 
@@ -346,7 +351,7 @@ def register(client: SupersetClient, assets: AssetSet, database_uri: str, url: s
     """
     settings = settings or ReportSettings()
     on_step("Validating the assets")
-    _check(assets, engine, superset_schemas)
+    _check(client, assets, engine, superset_schemas)
     _, passwords = render_database(database_uri)
     for secret in passwords.values():
         client.add_secret(secret)

@@ -16,10 +16,13 @@ import secrets
 import subprocess
 import sys
 import tempfile
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from types import FunctionType
 from typing import Any
 
 from jamfor.seed.errors import JamforError, Problem
+from jamfor.superset.versions import SupersetVersion, UnsupportedVersion, supported
 
 _SCHEMAS = {
     "dataset": ("superset.datasets.schemas", "ImportV1DatasetSchema"),
@@ -31,6 +34,14 @@ _CONFIG = 'SECRET_KEY = {key!r}\nSQLALCHEMY_DATABASE_URI = "sqlite://"\n'
 
 def superset_available() -> bool:
     return importlib.util.find_spec("superset") is not None
+
+
+def installed_version() -> SupersetVersion | None:
+    """The supported Superset installed in this environment, if any."""
+    try:
+        return supported(version("apache-superset"))
+    except (PackageNotFoundError, UnsupportedVersion):
+        return None
 
 
 def _flatten(messages: Any, prefix: str = "") -> list[tuple[str, str]]:
@@ -109,17 +120,47 @@ def _problems(found: list[dict[str, str]]) -> list[Problem]:
             for item in found]
 
 
+def _field(field: Any) -> dict[str, Any]:
+    """One marshmallow field as plain data: its type, whether required/nullable, and what it nests."""
+    from marshmallow import fields
+
+    described: dict[str, Any] = {"type": type(field).__name__}
+    if field.required:
+        described["required"] = True
+    if field.allow_none:
+        described["allow_none"] = True
+    if isinstance(field, fields.List):
+        described["items"] = _field(field.inner)
+    elif isinstance(field, fields.Nested) and not isinstance(field.nested, FunctionType):  # a lambda
+        # nests a schema in itself (dataset folders): its own fields are enough
+        described["fields"] = _describe(field.schema)
+    return described
+
+
+def _describe(schema: Any) -> dict[str, Any]:
+    return {name: _field(field) for name, field in sorted(schema.fields.items())}
+
+
+def describe_in_app() -> dict[str, Any]:
+    """Inside a Superset app context: every import schema's fields (``superset_keys/<version>.json``)."""
+    from importlib import import_module
+
+    return {kind: _describe(getattr(import_module(module), name)())
+            for kind, (module, name) in _SCHEMAS.items()}
+
+
 def _main() -> None:
     import logging
 
     logging.disable(logging.CRITICAL)
-    files = json.load(sys.stdin)
+    describing = sys.argv[1:] == ["--describe"]
+    files = None if describing else json.load(sys.stdin)
     from superset.app import create_app
 
     app = create_app()
     with app.app_context():
-        found = check_in_app(files)
-    sys.stdout.write("\n" + json.dumps(found) + "\n")
+        found = describe_in_app() if describing else check_in_app(files)
+    sys.stdout.write("\n" + json.dumps(found, sort_keys=True) + "\n")
 
 
 if __name__ == "__main__":

@@ -64,6 +64,7 @@ def register_command(database_uri: str, assets_dir: Path | None, db_url: str | N
     except JamforError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(exc.exit_code)
-    click.echo(f"Registered {len(assets.assets)} assets against {redact_url(database_uri)}; "
+    click.echo(f"Registered {len(assets.assets)} assets in Superset {client.version} against "
+               f"{redact_url(database_uri)}; "
                f"{len(result.chart_data)} charts answer with data ({sum(result.chart_rows.values())} rows). "
                f"State: {result.state_file}")

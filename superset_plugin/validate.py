@@ -3,7 +3,10 @@
 ``validate`` returns a ``Report`` of ``Problem``s with stable codes, each naming the file and the key:
 
 - ``yaml-syntax``, ``not-a-mapping``: the file cannot be read;
-- ``superset-schema``: Superset's own ImportV1*Schema rejects it (only when Superset is installed);
+- ``superset-schema``: the target version's ImportV1*Schema rejects the file as rendered for that
+  version (``jamfor.superset.versions``): Superset's own schema code when that version is installed here,
+  else the keys recorded for it (unknown and missing keys);
+- ``unsupported-key``: the target version has no such key and the value would be lost;
 - ``missing-uuid``, ``duplicate-uuid``, ``wrong-version``;
 - ``unknown-database``, ``unknown-dataset``, ``unknown-chart``: a reference by UUID that resolves to
   nothing (dataset.database_uuid, chart.dataset_uuid, dashboard position meta.uuid, native filter
@@ -26,7 +29,8 @@ from sqlalchemy.engine import Engine
 from jamfor.seed.errors import Report
 from jamfor.superset.assets import DATABASE_UUID, IMPORT_VERSION, Asset, AssetSet
 from jamfor.superset.reports import check_reports
-from jamfor.superset.schemas import check_with_superset
+from jamfor.superset.schemas import check_with_superset, installed_version
+from jamfor.superset.versions import SOURCE, SupersetVersion, check_keys, render_with_problems
 
 # Form-data keys whose values name dataset columns, and those naming metrics.
 _COLUMN_KEYS = ("groupby", "columns", "all_columns", "x_axis", "series", "entity", "granularity_sqla",
@@ -235,12 +239,34 @@ def _first_line(exc: Exception) -> str:
     return message.strip().splitlines()[0][:300] if message.strip() else type(exc).__name__
 
 
-def validate(assets: AssetSet, engine: Engine | None = None, superset_schemas: bool = True) -> Report:
-    """Every problem in the asset files; the warehouse checks run only when ``engine`` is given."""
+def schema_target(target: SupersetVersion | None = None) -> SupersetVersion:
+    """The version files are checked for: ``target``, else the Superset installed here, else 6.1."""
+    return target or installed_version() or SOURCE
+
+
+def _check_schemas(assets: AssetSet, report: Report, target: SupersetVersion, superset_code: bool) -> None:
+    """Render every file for ``target`` and check it with that version's import schemas: Superset's own
+    code when ``superset_code`` and that version is installed here, else the keys recorded for it."""
+    rendered = []
+    for asset in assets:
+        data, lost = render_with_problems(asset.kind, asset.data, target, asset.source)
+        report.problems.extend(lost)
+        rendered.append((asset.source, asset.kind, data))
+    installed = installed_version()
+    if superset_code and installed is not None and installed.tested == target.tested:
+        report.problems.extend(check_with_superset(rendered) or [])
+        return
+    for source, kind, data in rendered:
+        report.problems.extend(check_keys(kind, data, target, source))
+
+
+def validate(assets: AssetSet, engine: Engine | None = None, superset_schemas: bool = True,
+             target: SupersetVersion | None = None) -> Report:
+    """Every problem in the asset files, as ``target``'s importer would see them (see ``schema_target``);
+    the warehouse checks run only when ``engine`` is given. ``superset_schemas=False`` skips running
+    Superset's own schema code (seconds) and checks the recorded keys only."""
     report = Report(list(assets.problems))
-    if superset_schemas:
-        found = check_with_superset([(a.source, a.kind, a.data) for a in assets])
-        report.problems.extend(found or [])
+    _check_schemas(assets, report, schema_target(target), superset_schemas)
     _check_uuids(assets, report)
     _check_datasets(assets, report, engine)
     _check_charts(assets, report)

@@ -1,10 +1,17 @@
 """Fixtures live in the support package; the tiers are folders: unit, warehouse, superset, browser.
 
+tests/compat (each supported Superset version in its own venv) runs only under `make test-compat`, which
+sets JAMFOR_COMPAT_VERSION; a plain `pytest` leaves it out.
+
 A test is marked by what its fixtures need, so ``-m "not postgres"`` (``make check``) never starts one
 that would open a PostgreSQL database, and ``-m "not superset"`` none that starts Superset.
 """
 
+import os
+
 import pytest
+
+collect_ignore = [] if os.environ.get("JAMFOR_COMPAT_VERSION") else ["compat"]
 
 pytest_plugins = ["support.databases", "support.kolada_server", "support.superset_env"]
 

@@ -84,7 +84,9 @@ def connect(url: str, username: str | None) -> Any:
 
     name = username or click.prompt("Superset user", err=True)
     password = os.environ.get("SUPERSET_PASSWORD") or click.prompt("Password", hide_input=True, err=True)
-    return SupersetClient.login(url, name, password)
+    client = SupersetClient.login(url, name, password)
+    err.print(f"Superset {shown(str(client.version))} at {shown(url)}", highlight=False)
+    return client
 
 
 def _warehouse_engine(db_url: str | None) -> Any:
@@ -111,10 +113,13 @@ def _invalid(report: Report, root: Path) -> BadInput:
     return BadInput(f"{count} problem{'' if count == 1 else 's'} in {root}")
 
 
-def _checks_done(engine: Any, superset_schemas: bool) -> str:
-    from jamfor.superset.schemas import superset_available
+def _checks_done(engine: Any, superset_schemas: bool, target: Any) -> str:
+    from jamfor.superset.schemas import installed_version
 
-    checks = ("Superset's schemas, " if superset_schemas and superset_available() else "") + "references"
+    installed = installed_version()
+    own = superset_schemas and installed is not None and installed.tested == target.tested
+    checks = (f"Superset {target}'s schemas" if own else f"the keys Superset {target.tested} accepts")
+    checks += ", references"
     return checks + (f", SQL against {redact_url(str(engine.url))}" if engine
                      else ", no SQL check (give --db)")
 
@@ -140,23 +145,32 @@ def add_superset_commands(main: click.Group, reports_errors: Decorator, db_optio
     @main.command()
     @_ASSETS
     @db_option
+    @click.option("--superset-version", metavar="X.Y.Z",
+                  help="Check the files as this Superset version imports them (4.1, 5.0, 6.0 or 6.1; "
+                  "offline). Default: the Superset installed here, else 6.1.")
     @click.option("--no-superset-schemas", is_flag=True,
-                  help="Skip the check against Superset's own import schemas (it needs Superset installed).")
+                  help="Skip running Superset's own import schemas (they need that Superset installed and "
+                  "take seconds); the keys recorded for the version are still checked.")
     @reports_errors
-    def validate(assets_dir: Path | None, db_url: str | None, no_superset_schemas: bool) -> None:
+    def validate(assets_dir: Path | None, db_url: str | None, superset_version: str | None,
+                 no_superset_schemas: bool) -> None:
         """Check datasets/, dashboards/ and reports/ offline: Superset's schemas, UUIDs, references,
         columns and metrics each chart uses, every dataset's SQL against the warehouse (--db), and the
         alert and report schedule files."""
         from jamfor.superset.assets import read_assets
+        from jamfor.superset.validate import schema_target
         from jamfor.superset.validate import validate as run_validate
+        from jamfor.superset.versions import supported
 
+        target = schema_target(supported(superset_version) if superset_version else None)
         assets = read_assets(assets_dir)
         engine = _warehouse_engine(db_url)
-        report = run_validate(assets, engine, superset_schemas=not no_superset_schemas)
+        report = run_validate(assets, engine, superset_schemas=not no_superset_schemas, target=target)
         if not report.valid:
             raise _invalid(report, assets.root)
         err.print(f"{len(assets.assets) + len(assets.reports)} files in {escape(str(assets.root))} are valid "
-                  f"({escape(_checks_done(engine, not no_superset_schemas))}).", highlight=False)
+                  f"for Superset {escape(str(target))} "
+                  f"({escape(_checks_done(engine, not no_superset_schemas, target))}).", highlight=False)
 
     @main.command()
     @superset_options

@@ -41,6 +41,9 @@ def test_the_wheel_carries_every_dataset_and_dashboard_file(wheel):
                for top in ("datasets", "dashboards", "reports") for p in (REPO / top).rglob("*.yaml")}
     assert shipped, "the repository has no asset YAML"
     assert shipped <= names, sorted(shipped - names)[:5]
+    recorded = (REPO / "superset_plugin" / "superset_keys").glob("*.json")
+    schemas = {f"jamfor/superset/superset_keys/{p.name}" for p in recorded}
+    assert len(schemas) == 4 and schemas <= names  # validate --superset-version needs them installed
 
 
 def test_a_clean_venv_gains_only_jamfor_entries_in_site_packages(wheel, tmp_path):

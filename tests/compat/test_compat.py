@@ -1,0 +1,203 @@
+"""The compatibility tier: the shipped assets against the Superset installed in this venv (4.1 to 6.1).
+
+`make test-compat` runs this module once per supported version, each in its own venv built from
+constraints/superset-<version>.txt (.venv-ss-<version>; 6.1.0 in .venv), with JAMFOR_COMPAT_VERSION set
+to the version wanted. The story is one operator's on a fresh Superset: `jamfor register` (which names the
+version it detected), every chart's data endpoint answering with rows, a second `plan` with no changes,
+`pull` leaving every file byte-identical, `superset jamfor register` in-process, the recorded import
+schemas matching this version's own, and every dashboard opened in Chromium without an error (one
+screenshot per version and dashboard under tests/artifacts/compat/<version>/). It is not part of
+`make test`; without the venv, Superset, PostgreSQL or Chromium it skips locally and fails when CI=true.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from support.assets import superset_jamfor_register
+from support.browser import CHROMIUM, RENDER_TIMEOUT_MS, launch, log_in
+from support.databases import REPO, unavailable
+
+from jamfor.cli.main import main
+from jamfor.superset.assets import read_assets
+from jamfor.superset.client import SupersetClient
+from jamfor.superset.pdf_render import ERROR_TEXTS
+from jamfor.superset.schemas import installed_version
+from jamfor.superset.versions import import_schemas
+
+pytestmark = [pytest.mark.superset, pytest.mark.postgres, pytest.mark.browser]
+
+WANTED = os.environ.get("JAMFOR_COMPAT_VERSION", "")
+ARTIFACTS = REPO / "tests" / "artifacts" / "compat"
+DASHBOARDS = read_assets().of("dashboard")
+
+
+@pytest.fixture(scope="module")
+def version() -> str:
+    """The Superset of this venv, which must be the one the tier was asked to test."""
+    installed = installed_version()
+    if installed is None or installed.release != WANTED:
+        unavailable(f"this venv runs Superset {installed or 'none'}, not {WANTED or '(unset)'}: "
+                    f"make .venv-ss-{WANTED or 'X.Y.Z'}/.installed and run make test-compat")
+    return installed.release
+
+
+@pytest.fixture(scope="module")
+def operator(version, superset, demo_warehouse_pg, tmp_path_factory) -> Iterator[dict[str, Any]]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SUPERSET_URL", superset.url)
+        patch.setenv("SUPERSET_USERNAME", superset.username)
+        patch.setenv("SUPERSET_PASSWORD", superset.password)
+        patch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+        patch.setenv("COLUMNS", "250")
+        patch.delenv("JAMFOR_ASSETS_DIR", raising=False)
+        patch.setenv("JAMFOR_SUPERSET_DB_URI", demo_warehouse_pg)
+        yield {"version": version, "url": superset.url, "warehouse": demo_warehouse_pg, "superset": superset}
+
+
+def jamfor(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+@pytest.fixture(scope="module")
+def registered(operator) -> str:
+    code, output = jamfor("register", "--db", operator["warehouse"])
+    assert code == 0, output
+    return output
+
+
+@pytest.fixture(scope="module")
+def client(operator, registered) -> SupersetClient:
+    superset = operator["superset"]
+    return SupersetClient.login(superset.url, superset.username, superset.password)
+
+
+def test_register_names_the_version_it_detected(registered, operator):
+    assert f"Superset {operator['version']} at {operator['url']}" in registered
+
+
+def test_every_dashboard_and_chart_is_there_and_every_chart_answers_with_rows(registered, client):
+    assets = read_assets()
+    for kind in ("dataset", "chart", "dashboard"):
+        wanted = {a.uuid for a in assets.of(kind)}
+        assert set(client.find(kind, wanted)) == wanted, kind
+    assert len(assets.of("dashboard")) == 4
+    empty = []
+    for uuid, item in client.find("chart", {a.uuid for a in assets.of("chart")}).items():
+        rows = [row for result in client.chart_data(item["id"])["result"] for row in result["data"] or []]
+        if not rows:
+            empty.append(uuid)
+    assert empty == []
+    assert f"{len(assets.of('chart'))} charts answer with data" in registered
+
+
+def test_a_second_plan_reports_no_changes(registered, operator):
+    code, output = jamfor("plan")
+    assert code == 0, output
+    assert "0 to create, 0 to update" in output
+    assert f"Superset {operator['version']}" in output
+
+
+def test_pull_leaves_every_shipped_file_byte_identical(registered, tmp_path):
+    root = tmp_path / "assets"
+    for top in ("datasets", "dashboards"):
+        shutil.copytree(REPO / top, root / top)
+    before = {p: p.read_bytes() for p in root.rglob("*.yaml")}
+    code, output = jamfor("pull", "--assets", str(root))
+    assert code == 0, output
+    assert [p.name for p, content in before.items() if p.read_bytes() != content] == []
+    assert "0 files changed" in output
+
+
+def test_superset_jamfor_register_runs_in_process_and_changes_nothing(registered, operator, tmp_path):
+    done = superset_jamfor_register(operator["superset"], "--database-uri", operator["warehouse"],
+                                    state=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    charts = len(read_assets().of("chart"))
+    assert f"in Superset {operator['version']} against" in done.stdout
+    assert f"{charts} charts answer with data" in done.stdout
+    assert jamfor("plan")[0] == 0
+
+
+def test_the_recorded_import_schemas_are_this_versions_own(version, tmp_path):
+    config = tmp_path / "superset_config.py"
+    config.write_text('SECRET_KEY = "compat-tier-only-not-a-secret-0123456789"\n'
+                      'SQLALCHEMY_DATABASE_URI = "sqlite://"\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SUPERSET_")}
+    done = subprocess.run([sys.executable, "-m", "jamfor.superset.schemas", "--describe"], cwd=tmp_path,
+                          env={**env, "SUPERSET_CONFIG_PATH": str(config)}, capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    described = json.loads(done.stdout.strip().splitlines()[-1])
+    assert described == import_schemas(installed_version().tested)
+
+
+# Superset before 6.0 strips data-test attributes from its production build: these states use the class
+# names all four versions share. A viewport taller than any dashboard puts every chart in view at once.
+VIEWPORT = {"width": 1600, "height": 9000}
+_STATES_JS = """
+(errorTexts) => [...document.querySelectorAll('.dashboard-component-chart-holder')]
+  .filter(holder => holder.querySelector('.chart-slice'))
+  .map(holder => {
+    const container = holder.querySelector('.chart-container');
+    const alert = holder.querySelector('.ant-alert-error, .ant-alert-warning, [role="alert"]');
+    const text = container ? container.textContent : '';
+    return {title: ((holder.querySelector('.header-title') || {}).textContent || '').trim(),
+            loading: !!holder.querySelector('.loading, [data-test="loading-indicator"]'),
+            drawn: !!(container && container.querySelector('svg, canvas, table, .header-line')),
+            error: alert ? alert.textContent : (errorTexts.find(t => text.includes(t)) || '')};
+  })
+"""
+_SETTLED_JS = """([expected, errorTexts]) => {
+  const states = (STATES)(errorTexts);
+  return states.length >= expected && states.every(s => !s.loading && (s.drawn || s.error));
+}""".replace("STATES", _STATES_JS.strip())
+
+
+@pytest.fixture(scope="module")
+def browser(operator, registered) -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        unavailable(f"{CHROMIUM} is missing (apt-get install chromium chromium-driver)")
+    if importlib.util.find_spec("playwright") is None:
+        unavailable("Playwright for Python is missing (pip install -e '.[dev]')")
+    from playwright.sync_api import sync_playwright
+
+    superset = operator["superset"]
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        context = chromium.new_context(viewport=VIEWPORT)
+        page = context.new_page()
+        log_in(page, superset.url, superset.username, superset.password)
+        yield page
+        context.close()
+        chromium.close()
+
+
+@pytest.mark.parametrize("dashboard", DASHBOARDS, ids=[d.slug or d.uuid for d in DASHBOARDS])
+def test_every_dashboard_draws_every_chart_without_an_error(browser, operator, dashboard):
+    position = dashboard.data.get("position") or {}
+    charts = sum(1 for node in position.values() if isinstance(node, dict) and node.get("type") == "CHART")
+    browser.goto(f"{operator['url']}/superset/dashboard/{dashboard.data['slug']}/", timeout=RENDER_TIMEOUT_MS)
+    browser.wait_for_function(_SETTLED_JS, arg=[charts, list(ERROR_TEXTS)], timeout=RENDER_TIMEOUT_MS,
+                              polling=500)
+    shot = ARTIFACTS / operator["version"] / f"{dashboard.data['slug']}.png"
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    browser.wait_for_timeout(1500)  # ECharts' entry animations
+    # The viewport holds the whole dashboard: a full-page shot would resize it and redraw every chart.
+    # (Pillow, which support.browser.screenshot uses, is not among 4.1's packages.)
+    browser.screenshot(path=str(shot))
+    states = browser.evaluate(_STATES_JS, list(ERROR_TEXTS))  # what the screenshot shows
+    assert [(s["title"], s["error"]) for s in states if s["error"] or not s["drawn"]] == []
+    assert len(states) == charts
+    page_text = browser.inner_text("body")
+    assert [text for text in ERROR_TEXTS if text in page_text] == []
