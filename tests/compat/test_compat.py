@@ -6,8 +6,8 @@ to the version wanted. The story is one operator's on a fresh Superset: `jamfor 
 version it detected), every chart's data endpoint answering with rows, a second `plan` with no changes,
 `pull` leaving every file byte-identical, `superset jamfor register` in-process, the recorded import
 schemas matching this version's own, and every dashboard opened in Chromium without an error (one
-screenshot per version and dashboard under tests/artifacts/compat/<version>/). It is not part of
-`make test`; without the venv, Superset, PostgreSQL or Chromium it skips locally and fails when CI=true.
+screenshot per version and dashboard under tests/artifacts/compat/<version>/). `make test` runs it for
+the older lines; without the venv, Superset, PostgreSQL or Chromium it skips locally and fails when CI=true.
 """
 
 from __future__ import annotations
