@@ -9,7 +9,6 @@ comparison view for every indicator of a kommun, which SQLite answers in ~50 s a
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -19,10 +18,9 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from celery import Celery
 from sqlalchemy import text
 from support.databases import REPO, pg_database, unavailable
-from support.superset_env import _TEMPLATE_FILES, _template
+from support.superset_env import home_from_template
 
 from jamfor.seed.db import engine_for
 from jamfor.seed.frames import SourceFrames
@@ -82,7 +80,7 @@ def _turning_red(indicator_id: str, area_code: str, year: int) -> SourceFrames:
 
 
 @pytest.fixture(scope="module")
-def delivery(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+def delivery(superset_template: Path, tmp_path_factory: pytest.TempPathFactory,
              _demo_pg_template: str) -> Iterator[dict[str, Any]]:
     try:
         check_prerequisites()
@@ -96,12 +94,7 @@ def delivery(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     assets = AssetSet(REPO, [a for a in shipped.assets
                              if a.kind == "dataset" or a.source.startswith("dashboards/oj_lss_utveckling/")],
                       reports=reports)
-    template = _template(Path(request.config.cache.mkdir("jamfor-superset")))
-    home = folder / "home"
-    home.mkdir()
-    for name in _TEMPLATE_FILES:
-        if (template / name).exists():
-            shutil.copy2(template / name, home / name)
+    home = home_from_template(superset_template, folder / "home")
     port = free_port()
     with ExitStack() as stack:
         warehouse = stack.enter_context(pg_database(_demo_pg_template))
@@ -135,6 +128,8 @@ def run_now(delivery: dict[str, Any], uuid: str, timeout: float = 240.0) -> str:
     """Run one schedule in the worker, as beat does when it is due; its final state in Superset's log."""
     client, report_id = delivery["client"], delivery["ids"][uuid]
     seen = {item["uuid"] for item in _logs(client, report_id)}
+    from celery import Celery  # Superset's dependency: absent from the SQLAlchemy 2 venv, which skips this
+
     app = Celery(broker=f"redis://{REDIS_HOST}:{REDIS_PORT}/0")
     app.send_task("reports.execute", args=[report_id], eta=datetime.now(timezone.utc),
                   queue=queue_name(delivery["home"]))
