@@ -4,8 +4,8 @@ A throw-away Superset (``jamfor.superset.local``, the demo's configuration: Redi
 answers) gets every shipped asset registered on a PostgreSQL warehouse seeded with the demo, plus a
 baseline dashboard holding a single big-number chart. Each dashboard is then opened in Debian's
 headless Chromium as a person would (logged in, a fresh page) and timed from navigation until every
-chart has drawn (``tests/support/browser.py``'s definition, which scrolls the page once so charts below
-the fold load too):
+chart has drawn (``tests/support/browser.py``'s definition, which scrolls down a screen at a time so
+charts below the fold load too):
 
 - cold: the first opening after the data cache was emptied, in a fresh browser context (no cached
   JavaScript either); for the länsrapport also until the charts of its first screen have drawn;

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,15 +57,31 @@ def goto_dashboard(page: Any, url: str, slug: str) -> None:
 def open_dashboard(page: Any, url: str, slug: str, charts: int) -> list[ChartState]:
     """Open a dashboard and wait until all ``charts`` have drawn or failed; returns their states."""
     goto_dashboard(page, url, slug)
-    # Charts far below the fold may wait until they are scrolled into view (dashboard virtualisation).
-    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
-    page.evaluate("window.scrollTo(0, 0)")
     return wait_for_charts(page, charts)
 
 
 def wait_for_charts(page: Any, charts: int) -> list[ChartState]:
-    page.wait_for_function(SETTLED_JS, arg=[charts, list(ERROR_TEXTS)], timeout=RENDER_TIMEOUT_MS,
-                           polling=500)
+    """Wait as a reader would: scrolling down a screen at a time, back to the top at the end.
+
+    Charts below the fold wait until they are scrolled into view (dashboard virtualisation), and the
+    page grows while its rows lay out: one jump to the bottom right after the layout appeared could come
+    before the lower rows existed (seen on a cold cache), and those charts then never loaded.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    deadline = time.monotonic() + RENDER_TIMEOUT_MS / 1000
+    scrolled = 0
+    while True:
+        try:
+            page.wait_for_function(SETTLED_JS, arg=[charts, list(ERROR_TEXTS)], timeout=1500, polling=250)
+            break
+        except PlaywrightTimeout:
+            if time.monotonic() > deadline:
+                raise
+        height = int(page.evaluate("document.documentElement.scrollHeight"))
+        scrolled = scrolled + VIEWPORT["height"] if scrolled + VIEWPORT["height"] < height else 0
+        page.evaluate(f"window.scrollTo(0, {scrolled})")
+    page.evaluate("window.scrollTo(0, 0)")
     return chart_states(page)
 
 
