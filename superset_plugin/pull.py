@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 from jamfor.seed.errors import JamforError
-from jamfor.superset.assets import ENV_ASSETS, AssetSet, dump
+from jamfor.superset.assets import ENV_ASSETS, Asset, AssetSet, dump
 from jamfor.superset.client import SupersetClient
 from jamfor.superset.merge import merge_export
 from jamfor.superset.registry import Remote, fetch_remote, uuids_by_kind
@@ -75,13 +76,7 @@ def pull(client: SupersetClient, assets: AssetSet) -> list[Pulled]:
         if exported is None:
             results.append(Pulled(asset.source, "missing"))
             continue
-        clean = merge_export(exported, asset.data)
-        if clean == asset.data:
-            results.append(Pulled(asset.source, "unchanged"))
-            continue
-        path = assets.root / asset.source
-        path.write_text(_header(path) + dump(clean), encoding="utf-8")
-        results.append(Pulled(asset.source, "updated"))
+        results.append(_write_if_changed(assets.root, asset, merge_export(exported, asset.data)))
     results += _pull_new_charts(assets, remote)
     return results + _pull_reports(client, assets)
 
@@ -101,14 +96,17 @@ def _pull_reports(client: SupersetClient, assets: AssetSet) -> list[Pulled]:
         if held is None:
             results.append(Pulled(asset.source, "missing"))
             continue
-        data = pulled(asset, held)
-        if data == asset.data:
-            results.append(Pulled(asset.source, "unchanged"))
-            continue
-        path = assets.root / asset.source
-        path.write_text(_header(path) + dump(data), encoding="utf-8")
-        results.append(Pulled(asset.source, "updated"))
+        results.append(_write_if_changed(assets.root, asset, pulled(asset, held)))
     return results
+
+
+def _write_if_changed(root: Path, asset: Asset, data: dict[str, Any]) -> Pulled:
+    """Write Superset's version of one file when it differs from the file's, keeping the file's header."""
+    if data == asset.data:
+        return Pulled(asset.source, "unchanged")
+    path = root / asset.source
+    path.write_text(_header(path) + dump(data), encoding="utf-8")
+    return Pulled(asset.source, "updated")
 
 
 def _pull_new_charts(assets: AssetSet, remote: Remote) -> list[Pulled]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -23,7 +22,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from support.assets import superset_jamfor_register
+from support.assets import pull_into_a_copy, superset_jamfor_register
 from support.browser import CHROMIUM, RENDER_TIMEOUT_MS, launch, log_in
 from support.databases import REPO, unavailable
 
@@ -109,13 +108,9 @@ def test_a_second_plan_reports_no_changes(registered, operator):
 
 
 def test_pull_leaves_every_shipped_file_byte_identical(registered, tmp_path):
-    root = tmp_path / "assets"
-    for top in ("datasets", "dashboards"):
-        shutil.copytree(REPO / top, root / top)
-    before = {p: p.read_bytes() for p in root.rglob("*.yaml")}
-    code, output = jamfor("pull", "--assets", str(root))
+    code, output, changed = pull_into_a_copy(jamfor, tmp_path)
     assert code == 0, output
-    assert [p.name for p, content in before.items() if p.read_bytes() != content] == []
+    assert changed == []
     assert "0 files changed" in output
 
 

@@ -8,12 +8,12 @@ on the SQLite file `jamfor seed --demo` writes.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support.assets import pull_into_a_copy
 
 from jamfor.cli.main import main
 from jamfor.seed.db import engine_for
@@ -109,11 +109,7 @@ def test_the_same_assets_register_on_the_sqlite_warehouse_jamfor_seed_demo_write
 
 
 def test_pull_right_after_register_leaves_every_shipped_file_untouched(registered, tmp_path):
-    root = tmp_path / "assets"
-    for top in ("datasets", "dashboards"):
-        shutil.copytree(REPO / top, root / top)
-    before = {p: p.read_bytes() for p in root.rglob("*.yaml")}
-    code, output = jamfor("pull", "--assets", str(root))
+    code, output, changed = pull_into_a_copy(jamfor, tmp_path)
     assert code == 0, output
-    assert [p for p, content in before.items() if p.read_bytes() != content] == []
+    assert changed == []
     assert "0 files changed" in output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -50,3 +51,14 @@ def superset_jamfor_register(superset, *args: str, state: Path) -> subprocess.Co
     env.pop("SUPERSET_URL", None)
     return subprocess.run([str(Path(sys.executable).with_name("superset")), "jamfor", "register", *args],
                           env=env, capture_output=True, text=True, check=False)
+
+
+def pull_into_a_copy(run: Callable[..., tuple[int, str]], folder: Path) -> tuple[int, str, list[str]]:
+    """`jamfor pull` (through ``run``) into a copy of the shipped datasets/ and dashboards/ under
+    ``folder``: its exit code, its output and the names of the files it changed."""
+    root = folder / "assets"
+    for top in ("datasets", "dashboards"):
+        shutil.copytree(REPO / top, root / top)
+    before = {path: path.read_bytes() for path in root.rglob("*.yaml")}
+    code, output = run("pull", "--assets", str(root))
+    return code, output, [path.name for path, content in before.items() if path.read_bytes() != content]
