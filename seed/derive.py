@@ -44,6 +44,8 @@ from jamfor.seed.schema import (
     indicator,
     indicator_comparison_base,
     indicator_value,
+    indicator_year,
+    indicator_year_select,
     load_batch,
     metadata,
 )
@@ -62,11 +64,14 @@ class Touched:
     ``groups``: (indicator_id, year) of every indicator_value row inserted, replaced or deleted.
     ``indicators``: indicator_id of every indicator row inserted, updated or deleted (its direction
     or kind may have changed, so all its years are computed again).
+    ``batches``: every batch that gained or lost rows (the load's own, those whose rows it replaced
+    or removed): only their rows are counted again for batch_rows.
     """
 
     tables: frozenset[str] = frozenset()
     groups: frozenset[tuple[str, int]] = frozenset()
     indicators: frozenset[str] = frozenset()
+    batches: frozenset[int] = frozenset()
 
     @classmethod
     def of_frames(cls, tables: Mapping[str, pd.DataFrame]) -> Touched:
@@ -92,11 +97,11 @@ class Touched:
                                   .where(indicator.c.batch_id.in_(list(batch_ids))))
         return cls(frozenset(t.name for t in HELD_TABLES),
                    frozenset((str(i), int(y)) for i, y in groups),
-                   frozenset(indicators.scalars()))
+                   frozenset(indicators.scalars()), frozenset(map(int, batch_ids)))
 
     def __or__(self, other: Touched) -> Touched:
         return Touched(self.tables | other.tables, self.groups | other.groups,
-                       self.indicators | other.indicators)
+                       self.indicators | other.indicators, self.batches | other.batches)
 
 
 def _from_year(touched: Touched) -> dict[str, int]:
@@ -235,38 +240,67 @@ def _analyze(conn: Connection, *tables: Table) -> None:
             conn.exec_driver_sql(f'ANALYZE "{table.name}"')
 
 
+ANALYZE_SHARE = 0.1  # as PostgreSQL's autovacuum_analyze_scale_factor
+
+
 def _indicator_comparison(conn: Connection, touched: Touched | None) -> None:
     """One statement per touched indicator (its rows sort in memory, on any engine, and cost about
     what they cost inside one whole-table statement); everything at once when what changed is not
-    known or the areas changed."""
+    known or the areas changed. Statistics are taken again when a tenth of the rows or more were
+    computed again: a small load into a large warehouse leaves the plans as they are."""
     scope = None if touched is None or "area" in touched.tables else _from_year(touched)
     if scope is None:
         _clear(conn, indicator_comparison_base)
         conn.execute(comparison_insert())
+        _clear(conn, indicator_year)
+        conn.execute(indicator_year.insert().from_select(["indicator_id", "year", "n_rows"],
+                                                         indicator_year_select()))
     elif scope:
         _update_indicators(conn, scope)
-    _analyze(conn, indicator_comparison_base, indicator, area)
+    if scope is None or (scope and _share_redone(conn, scope) >= ANALYZE_SHARE):
+        _analyze(conn, indicator_comparison_base, indicator_year, indicator, area)
 
 
 def _update_indicators(conn: Connection, scope: dict[str, int]) -> None:
-    t = indicator_comparison_base.c
     params = [{"indicator_id": ind, "from_year": year} for ind, year in sorted(scope.items())]
-    conn.execute(indicator_comparison_base.delete().where(
-        t.indicator_id == bindparam("indicator_id"), t.year >= bindparam("from_year", type_=Integer)),
-        params)
+    for table in (indicator_comparison_base, indicator_year):
+        conn.execute(table.delete().where(
+            table.c.indicator_id == bindparam("indicator_id"),
+            table.c.year >= bindparam("from_year", type_=Integer)), params)
     conn.execute(comparison_insert(per_indicator=True), params)
+    c = indicator_comparison_base.c
+    conn.execute(indicator_year.insert().from_select(
+        ["indicator_id", "year", "n_rows"],
+        indicator_year_select().where(c.indicator_id == bindparam("indicator_id"),
+                                      c.year >= bindparam("from_year", type_=Integer))), params)
+
+
+def _share_redone(conn: Connection, scope: dict[str, int]) -> float:
+    """The share of the comparison's rows that belong to the recomputed indicators (read from the
+    small indicator_year, an upper bound when only later years were redone)."""
+    y = indicator_year.c
+    total, redone = conn.execute(select(
+        func.coalesce(func.sum(y.n_rows), 0),
+        func.coalesce(func.sum(case((y.indicator_id.in_(sorted(scope)), y.n_rows), else_=0)), 0),
+    )).one()
+    return int(redone) / int(total) if total else 1.0
 
 
 def _batch_rows(conn: Connection, touched: Touched | None) -> None:
-    """Count rows per batch in each base table the load changed (an index-only scan each)."""
+    """Count rows per batch in each base table the load changed, only for the batches that gained or
+    lost rows (through the batch_id index: the cost of those batches, not of the warehouse)."""
     for table in HELD_TABLES:
         if touched is not None and table.name not in touched.tables:
             continue
-        conn.execute(batch_rows.delete().where(batch_rows.c.base_table == table.name))
-        conn.execute(batch_rows.insert().from_select(
-            ["batch_id", "base_table", "n_rows"],
-            select(table.c.batch_id, literal(table.name), func.count())
-            .group_by(table.c.batch_id)))
+        mine = batch_rows.c.base_table == table.name
+        counted = (select(table.c.batch_id, literal(table.name), func.count())
+                   .group_by(table.c.batch_id))
+        if touched is not None:
+            ids = sorted(touched.batches)
+            mine = and_(mine, batch_rows.c.batch_id.in_(ids))
+            counted = counted.where(table.c.batch_id.in_(ids))
+        conn.execute(batch_rows.delete().where(mine))
+        conn.execute(batch_rows.insert().from_select(["batch_id", "base_table", "n_rows"], counted))
 
 
 @dataclass(frozen=True)
@@ -280,10 +314,12 @@ class Builder:
     incremental: bool = field(default=False)
 
 
+# batch_rows comes first: it reads every table the others read, and once it is current the others
+# take their inputs' state from it instead of counting the base tables.
 DERIVED = (
+    Builder("batch_rows", HELD_TABLES, _batch_rows, incremental=True),
     Builder("indicator_comparison", (indicator_value, indicator, area), _indicator_comparison,
             incremental=True),
-    Builder("batch_rows", HELD_TABLES, _batch_rows, incremental=True),
     Builder("skr", SKR_INPUTS, lambda conn, _touched: rebuild_skr(conn)),
 )
 
@@ -298,26 +334,42 @@ def _input_state(conn: Connection, inputs: Iterable[Table]) -> set[tuple[str, in
     }
 
 
+def _counted_state(conn: Connection, inputs: Iterable[Table]) -> set[tuple[str, int, int]]:
+    """``_input_state`` as batch_rows has it (once batch_rows is current): the same numbers from a
+    table of one row per batch, where counting the base tables grows with the warehouse."""
+    names = [t.name for t in inputs]
+    b = batch_rows.c
+    found = {name: (int(n), int(newest)) for name, n, newest in conn.execute(
+        select(b.base_table, func.sum(b.n_rows), func.max(b.batch_id))
+        .where(b.base_table.in_(names)).group_by(b.base_table))}
+    return {(name, *found.get(name, (0, 0))) for name in names}
+
+
 def rebuild_derived(conn: Connection, touched: Touched | None = None) -> None:
     """Bring every derived table up to date inside the caller's transaction.
 
     With ``touched`` (what the load changed) a builder whose inputs the load did not change is
-    skipped, and the comparison is computed again only for the touched indicators and years. Without
-    it, each builder compares its inputs' row counts and newest batch with those it was last computed
-    from, and recomputes whole when they differ. A builder that has never run computes everything.
+    skipped, and the others compute again only what was touched: the comparison for the touched
+    indicators and years, batch_rows for the touched batches. Without it, or for a builder that has
+    never run, each builder compares its inputs' row counts and newest batch with those it was last
+    computed from, and recomputes whole when they differ.
     """
     for builder in DERIVED:
         last = {tuple(row) for row in conn.execute(
             select(derived_source.c.base_table, derived_source.c.n_rows, derived_source.c.max_batch_id)
             .where(derived_source.c.builder == builder.name))}
         names = {t.name for t in builder.inputs}
-        if touched is not None and last and not names & touched.tables:
-            continue
-        state = _input_state(conn, builder.inputs)
-        if state == last:
-            continue
+        if touched is not None and last:
+            if not names & touched.tables:
+                continue
+            builder.build(conn, touched if builder.incremental else None)
+            state = _counted_state(conn, builder.inputs)
+        else:
+            state = _input_state(conn, builder.inputs)
+            if state == last:
+                continue
+            builder.build(conn, None)
         conn.execute(derived_source.delete().where(derived_source.c.builder == builder.name))
         conn.execute(derived_source.insert(), [
             {"builder": builder.name, "base_table": name, "n_rows": n, "max_batch_id": newest}
             for name, n, newest in sorted(state)])
-        builder.build(conn, touched if last and builder.incremental else None)
