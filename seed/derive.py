@@ -134,15 +134,39 @@ def comparison_select(per_indicator: bool = False):
     if per_indicator:
         parent = parent.where(indicator_value.c.indicator_id == bindparam("indicator_id"))
     parent = parent.subquery("parent")
+    # Riket's and the län's values are key lookups, the kommungrupp mean a grouped join: each would
+    # otherwise be one more sort of every row (a window of its own).
+    riket, lan_area, lan = indicator_value.alias("rv"), area.alias("la"), indicator_value.alias("lv")
+    member = area.alias("m")
+    means = (select(indicator_value.c.indicator_id, indicator_value.c.year, member.c.kommungrupp,
+                    func.avg(indicator_value.c.value).label("mean"))
+             .select_from(indicator_value.join(member, member.c.area_code == indicator_value.c.area_code))
+             .where(member.c.level == "kommun", member.c.kommungrupp.isnot(None),
+                    indicator_value.c.status == "ok", indicator_value.c.value.isnot(None))
+             .group_by(indicator_value.c.indicator_id, indicator_value.c.year, member.c.kommungrupp))
+    if per_indicator:
+        means = means.where(indicator_value.c.indicator_id == bindparam("indicator_id"))
+    means = means.subquery("means")
+
+    def ok_at(values, area_code):
+        return and_(values.c.indicator_id == v.indicator_id, values.c.year == v.year,
+                    values.c.area_code == area_code, values.c.status == "ok")
     source = (indicator_value.join(area, a.area_code == v.area_code)
               .join(indicator, i.indicator_id == v.indicator_id)
               .join(load_batch, b.batch_id == v.batch_id)
               .outerjoin(parent, and_(parent.c.indicator_id == v.indicator_id,
-                                      parent.c.year == v.year, parent.c.kommun_code == v.area_code)))
+                                      parent.c.year == v.year, parent.c.kommun_code == v.area_code))
+              .outerjoin(riket, ok_at(riket, RIKET))
+              .outerjoin(lan_area, and_(lan_area.c.area_code == a.lan_code, lan_area.c.level == "lan"))
+              .outerjoin(lan, ok_at(lan, lan_area.c.area_code))
+              .outerjoin(means, and_(means.c.indicator_id == v.indicator_id, means.c.year == v.year,
+                                     means.c.kommungrupp == a.kommungrupp)))
     through_stadsdelar = and_(a.level == "kommun", parent.c.kommun_code.isnot(None))
     rows = select(
         v.indicator_id, v.year, v.area_code, v.value, v.status, v.batch_id, b.synthetic, a.level,
         a.lan_code, a.kommungrupp, i.higher_is_better, ok_value.label("ok_value"),
+        riket.c.value.label("riket_value"), lan.c.value.label("lan_value"),
+        means.c.mean.label("group_mean"),
         case((is_ok, 1), else_=0).label("is_ok"),
         case((through_stadsdelar, null()), else_=ok_value).label("answer"),
         # Rank 1 is best: ascending where lower is better, otherwise (bakgrundsmått too) descending.
@@ -160,19 +184,12 @@ def comparison_select(per_indicator: bool = False):
     n_answers = func.count(r.answer).over(partition_by=level_group)
     n_not_binary = func.sum(case((r.answer.notin_(_constants(0.0, 100.0)), 1), else_=0)).over(
         partition_by=level_group)
-    riket_value = func.max(case((r.area_code == RIKET, r.ok_value))).over(
-        partition_by=[r.indicator_id, r.year])
-    lan_value = func.max(case((r.level == "lan", r.ok_value))).over(
-        partition_by=[r.indicator_id, r.year, r.lan_code])
-    group_mean = func.avg(case((r.level == "kommun", r.ok_value))).over(
-        partition_by=[r.indicator_id, r.year, r.kommungrupp])
     previous = {"partition_by": [r.indicator_id, r.area_code], "order_by": r.year}
     windows = select(
         r.indicator_id, r.year, r.area_code, r.value, r.status, r.batch_id, r.synthetic, r.level,
         r.lan_code, r.kommungrupp, r.higher_is_better, r.ok_value, r.answer,
         rank.label("r_min"), r_max.label("r_max"), n.label("n"), n_answers.label("n_answers"),
-        n_not_binary.label("n_not_binary"), riket_value.label("riket_value"),
-        lan_value.label("lan_value"), group_mean.label("group_mean"),
+        n_not_binary.label("n_not_binary"), r.riket_value, r.lan_value, r.group_mean,
         func.lag(r.year).over(**previous).label("prev_year"),
         func.lag(r.ok_value).over(**previous).label("prev_value"),
     ).subquery("w")
