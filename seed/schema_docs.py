@@ -119,6 +119,11 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "base_table": "the table the rows are in",
         "n_rows": "rows of the batch in that table",
     }),
+    "indicator_year": ("Internal: rows of `indicator_comparison_base` per indicator and year, kept with "
+                       "the comparison, so the dashboards' filters list indicators with data and years "
+                       "without grouping the whole comparison.", {
+        "n_rows": "areas with a row for the indicator and year (with or without a value)",
+    }),
     "verksamhetsomrade": ("The six verksamhetsområden of SKR's insats survey.", {
         "code": "aldre, barn_och_unga, funktionshinder, missbruk_och_beroende, socialpsykiatri, "
                 "vald_i_nara_relationer",
@@ -204,7 +209,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
     }),
     "derived_source": ("Internal: what each derived table was computed from, so a load that changes "
                        "none of a builder's inputs skips recomputing it.", {
-        "builder": "`indicator_comparison` or `skr`",
+        "builder": "`batch_rows`, `indicator_comparison` or `skr`",
         "base_table": "an input table of the builder",
         "n_rows": "its row count when the builder last ran",
         "max_batch_id": "its newest `batch_id` when the builder last ran",
