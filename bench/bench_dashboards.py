@@ -107,7 +107,10 @@ def add_baseline(client: SupersetClient) -> None:
     }
     dashboard = client.post("dashboard", {"dashboard_title": "Benchmark: ett diagram", "slug": BASELINE_SLUG,
                                           "position_json": json.dumps(position), "published": True})
-    client.put("chart", chart_id, {"dashboards": [dashboard["id"]]})
+    # PUT replaces the chart's dashboard list: keep ÖJ LSS utveckling, or that dashboard loses the chart
+    # (its layout then holds a placeholder that never draws, and its opening never settles)
+    others = [d["id"] for d in client.get("chart", chart_id).get("dashboards") or []]
+    client.put("chart", chart_id, {"dashboards": [*others, dashboard["id"]]})
 
 
 def empty_data_cache(home: Path) -> int:

@@ -83,10 +83,12 @@ class Inputs:
     """The base tables read once per rebuild, joined to what every analysis needs."""
 
     def __init__(self, conn: Connection) -> None:
-        areas = _frame(conn, select(area.c.area_code, area.c.name, area.c.level, area.c.lan_code))
+        areas = _frame(conn, select(area.c.area_code, area.c.name, area.c.level, area.c.lan_code,
+                                    area.c.sort_order))
         self.scope_names = dict(zip(areas.area_code[areas.level.isin(["lan", "riket"])],
                                     areas.name[areas.level.isin(["lan", "riket"])]))
         self.area_names = dict(zip(areas.area_code, areas.name))
+        self.area_sort_order = dict(zip(areas.area_code, areas.sort_order))
         self.omraden = dict(_frame(conn, select(verksamhetsomrade.c.code, verksamhetsomrade.c.name))
                             .itertuples(index=False, name=None))
         self.catalog = _frame(conn, select(insats.c.insats_id, insats.c.verksamhetsomrade,
@@ -244,6 +246,7 @@ def _distribution_scope(data: Inputs) -> pd.DataFrame:
 def _distribution_kommun(data: Inputs) -> pd.DataFrame:
     out = _distribution(data.instances, ["area_code", "lan_code", OMRADE])
     out["area_name"] = out.area_code.map(data.area_names)
+    out["area_sort_order"] = out.area_code.map(data.area_sort_order)
     return out
 
 

@@ -74,6 +74,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "iso_3166_2": "ISO 3166-2:SE code of a län (`SE-M` Skåne); Superset's Sweden map matches on it",
         "valid_from": "first day a stadsdelsområde is valid",
         "valid_to": "last day a stadsdelsområde is valid (empty: still valid)",
+        "sort_order": "position of the name in Swedish alphabetical order (Å, Ä, Ö last), computed in "
+                      "Python at load: charts order by it, whatever the database's collation",
     }),
     "indicator": ("The indicator catalogue (`seed/catalog/indicators.yaml` and indicators loaded "
                   "workbooks define).", {
@@ -183,7 +185,9 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
                              "rank ≤ 10",
     }),
     "skr_distribution": ("Form, regi and biståndsbeslut per scope × område (derived).", {}),
-    "skr_distribution_kommun": ("Form, regi and biståndsbeslut per kommun × område (derived).", {}),
+    "skr_distribution_kommun": ("Form, regi and biståndsbeslut per kommun × område (derived).", {
+        "area_sort_order": "the kommun's `area.sort_order` (Swedish alphabetical order)",
+    }),
     "skr_distribution_huvudgrupp": ("Form, regi and biståndsbeslut per scope × område × huvudgrupp "
                                     "(derived).", {
         "n_kommuner": "answering kommuner, the report's \"(n)\"",

@@ -77,7 +77,9 @@ def wait_for_charts(page: Any, charts: int) -> list[ChartState]:
             break
         except PlaywrightTimeout:
             if time.monotonic() > deadline:
-                raise
+                waiting = [s.title for s in chart_states(page) if s.loading or not (s.drawn or s.error)]
+                raise AssertionError(f"{len(chart_states(page))} of {charts} charts on the page; "
+                                     f"not drawn after {RENDER_TIMEOUT_MS // 1000} s: {waiting}") from None
         height = int(page.evaluate("document.documentElement.scrollHeight"))
         scrolled = scrolled + VIEWPORT["height"] if scrolled + VIEWPORT["height"] < height else 0
         page.evaluate(f"window.scrollTo(0, {scrolled})")
