@@ -322,6 +322,8 @@ skr_insats_summary = Table(
     Column("share_offering", Float),
     Column("rank_most_common", Integer),
     Column("rank_least_common", Integer),
+    Column("order_most_common", Integer),
+    Column("order_least_common", Integer),
     Column("synthetic", Boolean, nullable=False),
 )
 
