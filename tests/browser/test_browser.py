@@ -286,3 +286,38 @@ def test_the_sweden_map_has_a_colour_legend_that_sets_bortfall_apart(page, super
     assert len(bortfall_iso) == 3 and bortfall_iso <= set(fills), sorted(fills)
     blank = {fills[iso] for iso in bortfall_iso}
     assert len(blank) == 1 and not blank & {fill for iso, fill in fills.items() if iso not in bortfall_iso}
+
+
+# --- order, stacked bars, axes and legends -------------------------------------------------------------
+
+SWEDISH_ALPHABET = "abcdefghijklmnopqrstuvwxyzåäö"
+PER_KOMMUN = tuple(f"Fördelning per kommun: {question}" for question in (
+    "fysisk eller digital form", "kommunal eller enskild regi", "med eller utan biståndsbeslut"))
+LEGEND_PAGE = re.compile(r"^\d+/\d+$")  # a scrolling legend's page counter, "1/4"
+
+
+@pytest.mark.parametrize("title", PER_KOMMUN)
+def test_the_lansrapport_lists_kommuner_alphabetically_from_the_top_with_a_a_o_last(shown, title):
+    areas = area_frame()
+    kommuner = set(areas.name[areas.level == "kommun"])
+    # ECharts draws a horizontal bar chart's category labels from the bottom up
+    top_down = [text for text in shown(_skr_dashboard().slug)[title][1:] if text in kommuner][::-1]
+    assert len(top_down) == 19, top_down
+    firsts = [SWEDISH_ALPHABET.index(name[0].lower()) for name in top_down]
+    assert firsts == sorted(firsts), top_down
+    assert top_down[-3:] == ["Ystad", "Åstorp", "Ängelholm"], top_down  # Å before Ä, both after Y
+
+
+@pytest.mark.parametrize("title", PER_KOMMUN)
+def test_stacked_shares_print_no_100_percent_per_bar_and_the_axis_has_even_ticks(shown, title):
+    drawn = shown(_skr_dashboard().slug)[title][1:]
+    ticks = sorted(int(text.removesuffix(" %")) for text in drawn if re.fullmatch(r"\d+ %", text))
+    steps = {b - a for a, b in zip(ticks, ticks[1:])}
+    assert ticks[0] == 0 and ticks[-1] == 100 and len(steps) == 1 and 100 % steps.pop() == 0, ticks
+
+
+@pytest.mark.parametrize("dashboard", DASHBOARDS, ids=[d.slug for d in DASHBOARDS])
+def test_legends_show_every_series_without_paging(shown, dashboard):
+    texts = shown(dashboard.slug)
+    paged = {title: [t for t in parts[1:] if LEGEND_PAGE.match(t)] for title, parts in texts.items()}
+    assert {title: pages for title, pages in paged.items() if pages} == {}
