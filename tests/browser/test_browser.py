@@ -28,7 +28,6 @@ from support.browser import (
     chart_states,
     chart_texts,
     choose_filter_value,
-    goto_dashboard,
     launch,
     log_in,
     normalise_spaces,
@@ -36,6 +35,7 @@ from support.browser import (
     record_canvas_text,
     screenshot,
     table_rows,
+    wait_for_charts,
 )
 from support.databases import REPO, unavailable
 from support.factsheet import bortfall_lan_names
@@ -165,6 +165,7 @@ def test_choosing_a_kommun_in_the_native_filter_makes_the_charts_follow(page, su
     apply_filters(page)
 
     assert chosen == "Kiruna"
+    chart(page, table).scroll_into_view_if_needed()  # a chart asks for its data when it is in view
     expect(chart(page, table).locator("tbody tr").first).to_contain_text("Kiruna", timeout=60_000)
     after = table_rows(page, table)
     assert after and all("Kiruna" in row and "Malmö" not in row for row in after)
@@ -182,7 +183,7 @@ def _skr_dashboard() -> Dashboard:
 def test_the_skr_lansrapport_lists_trygghetslarm_89_percent_17_of_19_for_skane_funktionshinder(
         page, superset):
     dashboard = _skr_dashboard()
-    goto_dashboard(page, superset.url, dashboard.slug)
+    open_dashboard(page, superset.url, dashboard.slug, dashboard.charts)  # scrolled through: all asked
     has_trygghetslarm = """() => [...document.querySelectorAll('table tbody tr')]
         .some(tr => tr.innerText.includes('Trygghetslarm'))"""
     page.wait_for_function(has_trygghetslarm, timeout=RENDER_TIMEOUT_MS)  # drawn with the default filters
@@ -190,6 +191,8 @@ def test_the_skr_lansrapport_lists_trygghetslarm_89_percent_17_of_19_for_skane_f
     choose_filter_value(page, dashboard.filter_id("Verksamhetsområde"), "funktionshinder")
     if page.get_by_role("button", name="Apply filters").is_enabled():
         apply_filters(page)
+        chart(page, "De tio vanligaste av de kartlagda insatserna").scroll_into_view_if_needed()
+        wait_for_charts(page, dashboard.charts)
         page.wait_for_function(has_trygghetslarm, timeout=RENDER_TIMEOUT_MS)
     wanted = re.compile(r"(^| · )Trygghetslarm · 89 ?% · 17 · 19( · |$)")
     rows = [" · ".join(cell.replace("\u00a0", " ").replace("\u202f", " ") for cell in row)
