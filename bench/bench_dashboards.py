@@ -195,9 +195,16 @@ def main() -> None:
         with sync_playwright() as playwright:
             browser = launch(playwright, as_a_person=True)
             opener = Opener(browser, instance)
-            results = {}
+            results: dict[str, dict[str, float]] = {}
+            failed: dict[str, str] = {}
             for slug, charts in dashboards.items():
-                results[slug] = measure(opener, slug, charts, args.repeat)
+                try:
+                    results[slug] = measure(opener, slug, charts, args.repeat)
+                except Exception as error:  # noqa: BLE001 - one dashboard that never settles must not
+                    # cost the others' figures; the table says which one and why
+                    failed[slug] = str(error).splitlines()[0]
+                    print(f"did not settle {slug}: {failed[slug]}", flush=True)
+                    continue
                 print(f"measured {slug}: " + ", ".join(f"{k} {v:.1f} s" for k, v in results[slug].items()),
                       flush=True)
             browser.close()
@@ -205,6 +212,8 @@ def main() -> None:
     base = results[BASELINE_SLUG]
     print(f"{'dashboard':<28}{'charts':>7}{'cold s':>9}{'× base':>8}{'warm s':>9}{'× base':>8}"
           f"{'1st screen cold s':>19}")
+    for slug, reason in failed.items():
+        print(f"{slug:<28}{dashboards[slug]:>7}  did not settle: {reason}")
     for slug, result in results.items():
         first = f"{result['cold_first_screen']:.1f}" if "cold_first_screen" in result else ""
         print(f"{slug:<28}{dashboards[slug]:>7}{result['cold']:>9.1f}{result['cold'] / base['cold']:>8.1f}"
