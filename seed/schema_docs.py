@@ -75,7 +75,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "valid_from": "first day a stadsdelsområde is valid",
         "valid_to": "last day a stadsdelsområde is valid (empty: still valid)",
         "sort_order": "position of the name in Swedish alphabetical order (Å, Ä, Ö last), computed in "
-                      "Python at load: charts order by it, whatever the database's collation",
+                      "Python at load: ORDER BY it for Swedish order, whatever the database's collation",
     }),
     "indicator": ("The indicator catalogue (`seed/catalog/indicators.yaml` and indicators loaded "
                   "workbooks define).", {
