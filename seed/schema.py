@@ -82,6 +82,7 @@ area = Table(
     Column("kommungrupp", String(2), ForeignKey("kommungrupp.code")),
     Column("valid_from", Date),
     Column("valid_to", Date),
+    Column("sort_order", Integer),
     _batch_column(),
     CheckConstraint(f"level IN {LEVELS}", name="area_level"),
 )
@@ -337,6 +338,8 @@ skr_insats_summary = Table(
     Column("share_offering", Float),
     Column("rank_most_common", Integer),
     Column("rank_least_common", Integer),
+    Column("order_most_common", Integer),
+    Column("order_least_common", Integer),
     Column("synthetic", Boolean, nullable=False),
 )
 
@@ -360,6 +363,7 @@ skr_distribution_kommun = Table(
     Column("question", String(16), primary_key=True),
     Column("category", String(10), primary_key=True),
     Column("area_name", Text, nullable=False),
+    Column("area_sort_order", Integer),
     Column("omrade_name", Text, nullable=False),
     Column("lan_code", String(2), nullable=False),
     Column("n_instances", Integer, nullable=False),
