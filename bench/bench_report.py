@@ -72,6 +72,10 @@ def plain_print_seconds(url: str, username: str, password: str, charts: int, out
     return asyncio.run(run())
 
 
+def _load(averages: tuple[float, float, float]) -> str:
+    return " ".join(f"{a:.1f}" for a in averages)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default=os.environ.get("SUPERSET_URL", "http://127.0.0.1:8088"))
@@ -84,6 +88,7 @@ def main() -> None:
     wanted = {"Län": args.lan, "Verksamhetsområde": "funktionshinder"}
     jobs = plan_jobs(info, choose_values(client, info, wanted), "pdf")
 
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder)
         data = chart_data_seconds(client, info.id)
@@ -98,7 +103,8 @@ def main() -> None:
     seconds = [r.seconds for r in run.results]
     per_pdf = total / len(jobs)
     print(f"{len(jobs)} PDFs ({len(info.filters)} filters, {info.charts} charts each), --jobs {args.jobs}, "
-          f"{os.cpu_count()} cores")
+          f"{os.cpu_count()} cores; load average (1, 5, 15 min) before {_load(load_before)}, "
+          f"after {_load(os.getloadavg())}")
     print(f"baseline chart data (all {info.charts} charts, sequential): {data:6.1f} s")
     print(f"baseline plain print (default filters, warm):   {plain:6.1f} s")
     print(f"whole run: {total:6.1f} s = {per_pdf:.1f} s per PDF = {per_pdf / plain:.2f} x plain print, "

@@ -27,6 +27,7 @@ from jamfor.superset.versions import (
 )
 
 _PAGE = 100
+REFRESH_PATH = "/api/v1/security/refresh"
 _NAME_COLUMN = {"chart": "slice_name", "dataset": "table_name", "dashboard": "dashboard_title"}
 
 
@@ -78,6 +79,7 @@ class SupersetClient:
         self.session.headers["Accept"] = "application/json"
         self._secrets = {s for s in [*secrets, *url_secrets(url)] if s}
         self.version: SupersetVersion | None = None  # set by ``login``: what the server said it runs
+        self._refresh_token: str | None = None
 
     def __repr__(self) -> str:
         return f"SupersetClient(url={redact_url(self.url)!r})"
@@ -87,10 +89,12 @@ class SupersetClient:
               secrets: Iterable[str] = ()) -> SupersetClient:
         """Log in with Superset's own user database (provider ``db``) and fetch a CSRF token."""
         client = cls(url, timeout, secrets=[password, *secrets])
-        token = client.request("POST", "/api/v1/security/login", "login", json={
+        tokens = client.request("POST", "/api/v1/security/login", "login", json={
             "username": username, "password": password, "provider": "db", "refresh": True,
-        }).json()["access_token"]
-        client.session.headers["Authorization"] = f"Bearer {token}"
+        }).json()
+        client.session.headers["Authorization"] = f"Bearer {tokens['access_token']}"
+        client._refresh_token = tokens.get("refresh_token")
+        client._secrets.update(t for t in (tokens["access_token"], client._refresh_token) if t)
         csrf = client.request("GET", "/api/v1/security/csrf_token/", "CSRF token").json()["result"]
         client.session.headers["X-CSRFToken"] = csrf
         client.session.headers["Referer"] = client.url
@@ -126,14 +130,29 @@ class SupersetClient:
         return response
 
     def request(self, method: str, path: str, action: str, **kwargs: Any) -> requests.Response:
+        """Send one request; when the access token has expired (Superset's last 15 minutes by default,
+        shorter than a long ``jamfor report`` run), get a new one with the refresh token and send again."""
         kwargs.setdefault("timeout", self.timeout)
         kwargs.setdefault("allow_redirects", False)
+        response = self._send(method, path, action, **kwargs)
+        if response.status_code == 401 and self._refresh_token and path != REFRESH_PATH:
+            self._refresh(action)
+            response = self._send(method, path, action, **kwargs)
+        return self._check(response, action)
+
+    def _send(self, method: str, path: str, action: str, **kwargs: Any) -> requests.Response:
         try:
-            response = self.session.request(method, self.url + path, **kwargs)
+            return self.session.request(method, self.url + path, **kwargs)
         except requests.RequestException as exc:
             raise SupersetError(f"cannot reach {redact_url(self.url)}: {type(exc).__name__}", None,
                                 action) from None
-        return self._check(response, action)
+
+    def _refresh(self, action: str) -> None:
+        response = self._send("POST", REFRESH_PATH, action, timeout=self.timeout, allow_redirects=False,
+                              headers={"Authorization": f"Bearer {self._refresh_token}"})
+        token = self._check(response, f"{action} (new access token)").json()["access_token"]
+        self._secrets.add(token)
+        self.session.headers["Authorization"] = f"Bearer {token}"
 
     # --- lookups ---------------------------------------------------------------------------------
 

@@ -7,6 +7,12 @@ as the dashboard, so that every chart is in view and none waits for scrolling (d
 A Swedish title page is put in front of Superset's page (outside its React tree, so it survives
 re-renders) and print CSS keeps rows and charts whole across page breaks.
 
+A dashboard with tabs shows one tab at a time, and Superset draws a tab's charts only once it is opened.
+Each tab is opened in turn (nested tabs too) and waited for; then every tab's content is shown one after
+the other, each under its tab's name, and printed together. Report mode hides the dashboard's top-level
+tab bar, so a dashboard whose layout starts with tabs is opened with ``standalone=2`` instead (no
+navigation, no title; the tab bar is hidden when printing).
+
 "Rendered" means: no loading indicator is left, every chart with a header has a container, and each
 container holds what a finished chart draws — svg, canvas, table or a big number — or shows an error;
 any error fails the rendering (``RenderFailed``), since a report must not hide a broken figure.
@@ -35,10 +41,18 @@ MARGIN_MM = 8
 PAGE_WIDTH_PX = (297 - 2 * MARGIN_MM) / 25.4 * 96
 VIEWPORT_WIDTH = round(PAGE_WIDTH_PX / PRINT_SCALE)
 ANIMATION_MS = 800  # ECharts' entry animation
+TAB_SWITCH_MS = 500  # for the opened tab's charts to be mounted before waiting for them
 
 # Superset's own texts when a chart fails or has nothing to show (English UI).
-ERROR_TEXTS = ("No results were returned", "Unexpected error", "Error:", "DB engine Error",
+EMPTY_TEXT = "No results were returned"
+ERROR_TEXTS = (EMPTY_TEXT, "Unexpected error", "Error:", "DB engine Error",
                "Data error", "Chart has no query context", "There was an error")
+# In a report a chart with nothing to show is not an error: Gotland's one kommun, say, did not answer
+# every enkät. The report prints it as empty, in Swedish (SWEDISH_TEXTS), and counts it.
+REPORT_ERROR_TEXTS = tuple(text for text in ERROR_TEXTS if text != EMPTY_TEXT)
+SWEDISH_TEXTS = {"No results were returned for this query": "Inga uppgifter för det här urvalet",
+                 "There is currently no information to display.": "",
+                 "No data": "Inga uppgifter"}
 
 CHART_STATES_JS = """
 (errorTexts) => [...document.querySelectorAll('[data-test="dashboard-component-chart-holder"]')]
@@ -57,6 +71,63 @@ CHART_STATES_JS = """
   })
 """
 
+# The last tab header not opened yet that a reader can see: nested tabs come after their parent's bar, so
+# a tab's own tabs are opened before its siblings hide them.
+OPEN_NEXT_TAB_JS = """
+() => {
+  const tabs = [...document.querySelectorAll('.dashboard-component-tabs [role="tab"]')]
+    .filter(tab => !tab.dataset.jamforOpened && tab.offsetParent !== null);
+  const tab = tabs[tabs.length - 1];
+  if (!tab) return false;
+  tab.dataset.jamforOpened = '1';
+  tab.click();
+  return true;
+}
+"""
+
+# Every tab's content shown, each under its tab's name. A tab's pane is the one its aria-controls names;
+# the top-level tabs' bar (its own panes empty) names in order the panes of the bar-less tabs that hold
+# the dashboard's content.
+SHOW_ALL_TABS_JS = """
+() => {
+  const name = (pane, text) => {
+    if (pane && pane.childElementCount && !pane.querySelector(':scope > .jamfor-tab')) {
+      const heading = document.createElement('h2');
+      heading.className = 'jamfor-tab';
+      heading.textContent = text.trim();
+      pane.prepend(heading);
+    }
+  };
+  const panes = tabs => [...tabs.querySelectorAll(
+    ':scope > .ant-tabs-content-holder > .ant-tabs-content > .ant-tabs-tabpane')];
+  for (const bar of document.querySelectorAll('.dashboard-component-tabs')) {
+    const tabs = [...bar.querySelectorAll('[role="tab"]')];
+    const own = tabs.map(tab => document.getElementById(tab.getAttribute('aria-controls') || ''));
+    if (own.some(pane => pane && pane.childElementCount)) {
+      tabs.forEach((tab, i) => name(own[i], tab.textContent));
+    } else {
+      const content = [...document.querySelectorAll('.ant-tabs')]
+        .find(t => !t.querySelector(':scope > .ant-tabs-nav [role="tab"]') && panes(t).length);
+      if (content) panes(content).forEach((pane, i) => tabs[i] && name(pane, tabs[i].textContent));
+    }
+  }
+  document.body.classList.add('jamfor-all-tabs');
+}
+"""
+
+# Superset's English texts inside charts, put in Swedish for print (whole text nodes only).
+TRANSLATE_JS = """
+(texts) => {
+  for (const container of document.querySelectorAll('[data-test="chart-container"]')) {
+    const walker = document.createTreeWalker(container, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const swedish = texts[node.nodeValue.trim()];
+      if (swedish !== undefined) node.nodeValue = swedish;
+    }
+  }
+}
+"""
+
 SETTLED_JS = """
 ([expected, errorTexts]) => {
   if (document.querySelector('[data-test="loading-indicator"]')) return false;
@@ -72,6 +143,14 @@ html, body { height: auto !important; overflow: visible !important; }
 .dashboard-component-header { break-after: avoid; page-break-after: avoid; }
 /* the filter badges and menus of each chart mean nothing on paper */
 [data-test="slice-header"] .header-controls { display: none !important; }
+.jamfor-all-tabs .ant-tabs-content { display: block !important; height: auto !important; }
+.jamfor-all-tabs .ant-tabs-tabpane { display: block !important; height: auto !important; }
+.jamfor-all-tabs .ant-tabs-nav, .jamfor-all-tabs [data-test="dashboard-header-wrapper"] {
+  display: none !important; }
+/* the filter bar (shown outside report mode, for dashboards starting with tabs): the PDF names its values */
+[data-test="dashboard-filters-panel"] { display: none !important; }
+.jamfor-tab { font: 600 26px Inter, Helvetica, Arial, sans-serif; margin: 24px 0 8px; break-after: avoid;
+  page-break-after: avoid; }
 #jamfor-title { break-after: page; page-break-after: always; padding: 60px 80px; background: #fff;
   font-family: Inter, Helvetica, Arial, sans-serif; color: #1f1f1f; }
 #jamfor-title h1 { font-size: 44px; margin: 0 0 12px; }
@@ -116,6 +195,7 @@ class DataSourceLine:
     kind: str  # e.g. "Syntetiska demovärden", "Publicerade uppgifter"
     source: str
     loaded_at: str  # "2026-12-02 01:14" (UTC), or "" when unknown
+    synthetic: bool = False  # the load holds synthetic demo values
 
 
 @dataclass(frozen=True)
@@ -125,7 +205,7 @@ class TitlePage:
     dashboard_title: str
     filters: tuple[tuple[str, str], ...]
     sources: tuple[DataSourceLine, ...]
-    synthetic: bool
+    synthetic: bool  # some value this report shows (its filters applied) is synthetic
     made: str  # "2026-12-02 01:30 UTC"
     jamfor_version: str
 
@@ -146,6 +226,12 @@ def title_page_html(page: TitlePage) -> str:
                      f"<th>Laddad (UTC)</th></tr></thead><tbody>{lines}</tbody></table>")
     parts.append(f'<div class="made">Skapad {e(page.made)} med jamfor {e(page.jamfor_version)}.</div>')
     return "".join(parts)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    pages: int
+    empty_charts: int  # charts with nothing to show for this filter state
 
 
 def count_pdf_pages(data: bytes) -> int:
@@ -213,23 +299,27 @@ class Browser:
         finally:
             await page.close()
 
-    async def render(self, permalink: str, charts: int, title: TitlePage, path: Path, fmt: str = "pdf"
-                     ) -> int:
-        """Open ``permalink``, wait for all ``charts``, write ``path``; returns the number of pages."""
+    async def render(self, permalink: str, charts: int, title: TitlePage, path: Path, fmt: str = "pdf",
+                     top_tabs: bool = False) -> Rendered:
+        """Open ``permalink``, wait for all ``charts``, write ``path``; returns its pages and empty charts.
+
+        ``top_tabs``: the dashboard's layout starts with tabs (their bar is hidden in report mode).
+        """
         page = await self.context.new_page()
         try:
             separator = "&" if "?" in permalink else "?"
-            await page.goto(f"{permalink}{separator}standalone=3", timeout=TIMEOUT_MS)
+            await page.goto(f"{permalink}{separator}standalone={2 if top_tabs else 3}", timeout=TIMEOUT_MS)
             await page.wait_for_selector('[data-test="dashboard-component-chart-holder"]', timeout=TIMEOUT_MS)
             await page.add_style_tag(content=PRINT_CSS)
             await page.evaluate("""(inner) => { const el = document.createElement('section');
                 el.id = 'jamfor-title'; el.innerHTML = inner; document.body.prepend(el); }""",
                                 title_page_html(title))
             try:
-                await self._wait_for_charts(page, charts)
+                empty = await self._wait_for_charts(page, charts, REPORT_ERROR_TEXTS)
             except RenderFailed as exc:
                 shot = await _snapshot(page, path)
                 raise RenderFailed(f"{exc.reason} (the page as it was: {shot})") from None
+            await page.evaluate(TRANSLATE_JS, SWEDISH_TEXTS)
             await page.wait_for_timeout(ANIMATION_MS)
             tmp = path.with_name(path.name + ".part")
             if fmt == "png":
@@ -246,38 +336,52 @@ class Browser:
                 pages = count_pdf_pages(data)
             tmp.replace(path)
             path.with_name(f"{path.stem}.failed.png").unlink(missing_ok=True)
-            return pages
+            return Rendered(pages, empty)
         finally:
             await page.close()
 
-    async def _wait_for_charts(self, page: Any, charts: int) -> None:
-        """Wait until every chart has drawn or failed, keeping the viewport as tall as the page.
+    async def _wait_for_charts(self, page: Any, charts: int, errors: tuple[str, ...] = ERROR_TEXTS) -> int:
+        """Wait until every chart has drawn or failed, each tab opened in turn and then all shown; a
+        chart showing one of ``errors`` fails the rendering. Returns the number of empty charts."""
+        deadline = time.monotonic() + TIMEOUT_MS / 1000
+        if await page.evaluate("document.querySelector('.dashboard-component-tabs') !== null"):
+            while True:
+                await self._settle(page, 1, deadline, errors)  # the charts of the tabs open now
+                if not await page.evaluate(OPEN_NEXT_TAB_JS):
+                    break
+                await page.wait_for_timeout(TAB_SWITCH_MS)
+            await page.evaluate(SHOW_ALL_TABS_JS)
+        await self._settle(page, charts, deadline, errors)
+        states = await page.evaluate(CHART_STATES_JS, list(errors))
+        failed = [f"{s['title']}: {s['error'].strip().splitlines()[0] if s['error'].strip() else 'error'}"
+                  for s in states if s["error"]]
+        if failed:
+            raise RenderFailed("charts in error: " + "; ".join(failed))
+        return sum(EMPTY_TEXT in s["text"] for s in states)
+
+    async def _settle(self, page: Any, charts: int, deadline: float, errors: tuple[str, ...]) -> None:
+        """Wait until at least ``charts`` charts are on the page and each has drawn or failed, keeping the
+        viewport as tall as the page.
 
         The dashboard grows while its rows lay out; a chart below the viewport would wait for a scroll
         that never comes, so the height is checked again every few seconds.
         """
-        deadline = time.monotonic() + TIMEOUT_MS / 1000
         while True:
             height = int(await page.evaluate("document.documentElement.scrollHeight"))
             if height + 100 > (page.viewport_size or {}).get("height", 0):
                 await page.set_viewport_size({"width": VIEWPORT_WIDTH, "height": height + 400})
             try:
-                await page.wait_for_function(SETTLED_JS, arg=[charts, list(ERROR_TEXTS)], timeout=5_000,
+                await page.wait_for_function(SETTLED_JS, arg=[charts, list(errors)], timeout=5_000,
                                              polling=1000)
                 break
             except Exception as exc:
                 if type(exc).__name__ != "TimeoutError":
                     raise
             if time.monotonic() > deadline:
-                states = await page.evaluate(CHART_STATES_JS, list(ERROR_TEXTS))
+                states = await page.evaluate(CHART_STATES_JS, list(errors))
                 waiting = [s["title"] for s in states if s["loading"] or not (s["drawn"] or s["error"])]
                 raise RenderFailed(f"timed out after {TIMEOUT_MS // 1000} s: {len(states)} of {charts} "
                                    f"charts on the page, still waiting for: {', '.join(waiting) or '–'}")
-        states = await page.evaluate(CHART_STATES_JS, list(ERROR_TEXTS))
-        failed = [f"{s['title']}: {s['error'].strip().splitlines()[0] if s['error'].strip() else 'error'}"
-                  for s in states if s["error"]]
-        if failed:
-            raise RenderFailed("charts in error: " + "; ".join(failed))
 
 
 async def _snapshot(page: Any, path: Path) -> Path:

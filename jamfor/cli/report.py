@@ -63,7 +63,8 @@ def add_report_command(main: click.Group, reports_errors: Any) -> None:
                   "Default for the länsrapport: all.")
     @click.option("--filter", "filters", multiple=True, metavar="NAME=VALUE",
                   help="A native filter's value(s): NAME=VALUE[,VALUE…] or NAME=all; repeatable. "
-                  "Values may be names or codes (kommunkod, länskod), e.g. \"Min kommun=1280\".")
+                  "Values may be names or codes (kommunkod, länskod), e.g. \"Min kommun=1280\", or "
+                  "kommuner / län for every kommun / län the filter offers.")
     @click.option("--format", "fmt", type=click.Choice(["pdf", "png"]), default="pdf", show_default=True)
     @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
                   default=Path("reports"), show_default=True,
