@@ -300,11 +300,13 @@ class Browser:
             await page.fill("#username", self._username)
             await page.fill("#password", self._password)
             await page.press("#password", "Enter")
+            # the same login already worked through the REST API (a wrong password stops there), so
+            # this waits as long as a page may take on a loaded machine (60 s was too short at load 30)
             try:
-                await page.wait_for_url("**/superset/welcome/**", wait_until="commit", timeout=60_000)
+                await page.wait_for_url("**/superset/welcome/**", wait_until="commit", timeout=TIMEOUT_MS)
             except Exception:
-                raise RenderFailed(f"could not log in to {self.url} in the browser "
-                                   "(wrong user name or password?)") from None
+                raise RenderFailed(f"could not log in to {self.url} in the browser within "
+                                   f"{TIMEOUT_MS // 1000} s") from None
         finally:
             await page.close()
 
