@@ -4,7 +4,8 @@ Each chart's saved ``query_context`` gives columns, metrics, filters and row lim
 gives the metric and calculated-column expressions and the table or virtual SQL. The statement is
 shaped as Superset shapes it (``SELECT … FROM (dataset SQL) AS virtual_table WHERE … GROUP BY …
 ORDER BY … LIMIT``), without the time-grain function on a temporal x-axis. Native filter option
-lists are ``SELECT column … GROUP BY column ORDER BY column LIMIT 1000`` on their target dataset.
+lists are ``SELECT column … WHERE <the filter's own filters> GROUP BY column ORDER BY column LIMIT
+1000`` on their target dataset, as Superset asks for them.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import yaml
 from sqlalchemy.engine import Connection
 
 ROOT = Path(__file__).resolve().parent.parent
-OJ_DATASETS = ("indicator_comparison", "kommun_ranking", "data_sources", "indicator_values")
+OJ_DATASETS = ("indicator_comparison", "kommun_ranking", "data_sources", "indicator_values",
+               "indicator_years", "areas_with_values")
 
 
 def _datasets() -> dict[str, dict]:
@@ -71,7 +73,8 @@ def _source(dataset: dict) -> str:
 
 
 def _chart_sql(dataset: dict, query: dict) -> str:
-    columns = [c.get("sqlExpression") or c.get("label") if isinstance(c, dict) else _column(dataset, c)
+    # An adhoc column's SQL may be a calculated column's name, which Superset expands as a saved one.
+    columns = [_column(dataset, c.get("sqlExpression") or c.get("label") if isinstance(c, dict) else c)
                for c in query.get("columns") or []]
     metrics = [_metric(dataset, m) for m in query.get("metrics") or []]
     where = [w for w in (_filter(dataset, f) for f in query.get("filters") or []) if w]
@@ -107,8 +110,12 @@ def chart_queries() -> list[tuple[str, str]]:
                 if dataset is None or dataset["table_name"] not in OJ_DATASETS:
                     continue
                 column = _column(dataset, target["column"]["name"])
+                where = [_filter(dataset, {"col": f["subject"], "op": f["operator"],
+                                           "val": f["comparator"]})
+                         for f in native.get("adhoc_filters") or [] if f.get("expressionType") == "SIMPLE"]
+                condition = f" WHERE {' AND '.join(where)}" if where else ""
                 out.append((f"{path.parent.name}/filter {native['name']}",
-                            f"SELECT {column} FROM {_source(dataset)} GROUP BY {column} "
+                            f"SELECT {column} FROM {_source(dataset)}{condition} GROUP BY {column} "
                             f"ORDER BY {column} LIMIT 1000"))
     return out
 

@@ -44,6 +44,8 @@ from jamfor.seed.schema import (
     indicator,
     indicator_comparison_base,
     indicator_value,
+    indicator_year,
+    indicator_year_select,
     load_batch,
     metadata,
 )
@@ -62,11 +64,14 @@ class Touched:
     ``groups``: (indicator_id, year) of every indicator_value row inserted, replaced or deleted.
     ``indicators``: indicator_id of every indicator row inserted, updated or deleted (its direction
     or kind may have changed, so all its years are computed again).
+    ``batches``: every batch that gained or lost rows (the load's own, those whose rows it replaced
+    or removed): only their rows are counted again for batch_rows.
     """
 
     tables: frozenset[str] = frozenset()
     groups: frozenset[tuple[str, int]] = frozenset()
     indicators: frozenset[str] = frozenset()
+    batches: frozenset[int] = frozenset()
 
     @classmethod
     def of_frames(cls, tables: Mapping[str, pd.DataFrame]) -> Touched:
@@ -92,11 +97,11 @@ class Touched:
                                   .where(indicator.c.batch_id.in_(list(batch_ids))))
         return cls(frozenset(t.name for t in HELD_TABLES),
                    frozenset((str(i), int(y)) for i, y in groups),
-                   frozenset(indicators.scalars()))
+                   frozenset(indicators.scalars()), frozenset(map(int, batch_ids)))
 
     def __or__(self, other: Touched) -> Touched:
         return Touched(self.tables | other.tables, self.groups | other.groups,
-                       self.indicators | other.indicators)
+                       self.indicators | other.indicators, self.batches | other.batches)
 
 
 def _from_year(touched: Touched) -> dict[str, int]:
@@ -129,15 +134,39 @@ def comparison_select(per_indicator: bool = False):
     if per_indicator:
         parent = parent.where(indicator_value.c.indicator_id == bindparam("indicator_id"))
     parent = parent.subquery("parent")
+    # Riket's and the län's values are key lookups, the kommungrupp mean a grouped join: each would
+    # otherwise be one more sort of every row (a window of its own).
+    riket, lan_area, lan = indicator_value.alias("rv"), area.alias("la"), indicator_value.alias("lv")
+    member = area.alias("m")
+    means = (select(indicator_value.c.indicator_id, indicator_value.c.year, member.c.kommungrupp,
+                    func.avg(indicator_value.c.value).label("mean"))
+             .select_from(indicator_value.join(member, member.c.area_code == indicator_value.c.area_code))
+             .where(member.c.level == "kommun", member.c.kommungrupp.isnot(None),
+                    indicator_value.c.status == "ok", indicator_value.c.value.isnot(None))
+             .group_by(indicator_value.c.indicator_id, indicator_value.c.year, member.c.kommungrupp))
+    if per_indicator:
+        means = means.where(indicator_value.c.indicator_id == bindparam("indicator_id"))
+    means = means.subquery("means")
+
+    def ok_at(values, area_code):
+        return and_(values.c.indicator_id == v.indicator_id, values.c.year == v.year,
+                    values.c.area_code == area_code, values.c.status == "ok")
     source = (indicator_value.join(area, a.area_code == v.area_code)
               .join(indicator, i.indicator_id == v.indicator_id)
               .join(load_batch, b.batch_id == v.batch_id)
               .outerjoin(parent, and_(parent.c.indicator_id == v.indicator_id,
-                                      parent.c.year == v.year, parent.c.kommun_code == v.area_code)))
+                                      parent.c.year == v.year, parent.c.kommun_code == v.area_code))
+              .outerjoin(riket, ok_at(riket, RIKET))
+              .outerjoin(lan_area, and_(lan_area.c.area_code == a.lan_code, lan_area.c.level == "lan"))
+              .outerjoin(lan, ok_at(lan, lan_area.c.area_code))
+              .outerjoin(means, and_(means.c.indicator_id == v.indicator_id, means.c.year == v.year,
+                                     means.c.kommungrupp == a.kommungrupp)))
     through_stadsdelar = and_(a.level == "kommun", parent.c.kommun_code.isnot(None))
     rows = select(
         v.indicator_id, v.year, v.area_code, v.value, v.status, v.batch_id, b.synthetic, a.level,
         a.lan_code, a.kommungrupp, i.higher_is_better, ok_value.label("ok_value"),
+        riket.c.value.label("riket_value"), lan.c.value.label("lan_value"),
+        means.c.mean.label("group_mean"),
         case((is_ok, 1), else_=0).label("is_ok"),
         case((through_stadsdelar, null()), else_=ok_value).label("answer"),
         # Rank 1 is best: ascending where lower is better, otherwise (bakgrundsmått too) descending.
@@ -155,19 +184,12 @@ def comparison_select(per_indicator: bool = False):
     n_answers = func.count(r.answer).over(partition_by=level_group)
     n_not_binary = func.sum(case((r.answer.notin_(_constants(0.0, 100.0)), 1), else_=0)).over(
         partition_by=level_group)
-    riket_value = func.max(case((r.area_code == RIKET, r.ok_value))).over(
-        partition_by=[r.indicator_id, r.year])
-    lan_value = func.max(case((r.level == "lan", r.ok_value))).over(
-        partition_by=[r.indicator_id, r.year, r.lan_code])
-    group_mean = func.avg(case((r.level == "kommun", r.ok_value))).over(
-        partition_by=[r.indicator_id, r.year, r.kommungrupp])
     previous = {"partition_by": [r.indicator_id, r.area_code], "order_by": r.year}
     windows = select(
         r.indicator_id, r.year, r.area_code, r.value, r.status, r.batch_id, r.synthetic, r.level,
         r.lan_code, r.kommungrupp, r.higher_is_better, r.ok_value, r.answer,
         rank.label("r_min"), r_max.label("r_max"), n.label("n"), n_answers.label("n_answers"),
-        n_not_binary.label("n_not_binary"), riket_value.label("riket_value"),
-        lan_value.label("lan_value"), group_mean.label("group_mean"),
+        n_not_binary.label("n_not_binary"), r.riket_value, r.lan_value, r.group_mean,
         func.lag(r.year).over(**previous).label("prev_year"),
         func.lag(r.ok_value).over(**previous).label("prev_value"),
     ).subquery("w")
@@ -235,38 +257,67 @@ def _analyze(conn: Connection, *tables: Table) -> None:
             conn.exec_driver_sql(f'ANALYZE "{table.name}"')
 
 
+ANALYZE_SHARE = 0.1  # as PostgreSQL's autovacuum_analyze_scale_factor
+
+
 def _indicator_comparison(conn: Connection, touched: Touched | None) -> None:
     """One statement per touched indicator (its rows sort in memory, on any engine, and cost about
     what they cost inside one whole-table statement); everything at once when what changed is not
-    known or the areas changed."""
+    known or the areas changed. Statistics are taken again when a tenth of the rows or more were
+    computed again: a small load into a large warehouse leaves the plans as they are."""
     scope = None if touched is None or "area" in touched.tables else _from_year(touched)
     if scope is None:
         _clear(conn, indicator_comparison_base)
         conn.execute(comparison_insert())
+        _clear(conn, indicator_year)
+        conn.execute(indicator_year.insert().from_select(["indicator_id", "year", "n_rows"],
+                                                         indicator_year_select()))
     elif scope:
         _update_indicators(conn, scope)
-    _analyze(conn, indicator_comparison_base, indicator, area)
+    if scope is None or (scope and _share_redone(conn, scope) >= ANALYZE_SHARE):
+        _analyze(conn, indicator_comparison_base, indicator_year, indicator, area)
 
 
 def _update_indicators(conn: Connection, scope: dict[str, int]) -> None:
-    t = indicator_comparison_base.c
     params = [{"indicator_id": ind, "from_year": year} for ind, year in sorted(scope.items())]
-    conn.execute(indicator_comparison_base.delete().where(
-        t.indicator_id == bindparam("indicator_id"), t.year >= bindparam("from_year", type_=Integer)),
-        params)
+    for table in (indicator_comparison_base, indicator_year):
+        conn.execute(table.delete().where(
+            table.c.indicator_id == bindparam("indicator_id"),
+            table.c.year >= bindparam("from_year", type_=Integer)), params)
     conn.execute(comparison_insert(per_indicator=True), params)
+    c = indicator_comparison_base.c
+    conn.execute(indicator_year.insert().from_select(
+        ["indicator_id", "year", "n_rows"],
+        indicator_year_select().where(c.indicator_id == bindparam("indicator_id"),
+                                      c.year >= bindparam("from_year", type_=Integer))), params)
+
+
+def _share_redone(conn: Connection, scope: dict[str, int]) -> float:
+    """The share of the comparison's rows that belong to the recomputed indicators (read from the
+    small indicator_year, an upper bound when only later years were redone)."""
+    y = indicator_year.c
+    total, redone = conn.execute(select(
+        func.coalesce(func.sum(y.n_rows), 0),
+        func.coalesce(func.sum(case((y.indicator_id.in_(sorted(scope)), y.n_rows), else_=0)), 0),
+    )).one()
+    return int(redone) / int(total) if total else 1.0
 
 
 def _batch_rows(conn: Connection, touched: Touched | None) -> None:
-    """Count rows per batch in each base table the load changed (an index-only scan each)."""
+    """Count rows per batch in each base table the load changed, only for the batches that gained or
+    lost rows (through the batch_id index: the cost of those batches, not of the warehouse)."""
     for table in HELD_TABLES:
         if touched is not None and table.name not in touched.tables:
             continue
-        conn.execute(batch_rows.delete().where(batch_rows.c.base_table == table.name))
-        conn.execute(batch_rows.insert().from_select(
-            ["batch_id", "base_table", "n_rows"],
-            select(table.c.batch_id, literal(table.name), func.count())
-            .group_by(table.c.batch_id)))
+        mine = batch_rows.c.base_table == table.name
+        counted = (select(table.c.batch_id, literal(table.name), func.count())
+                   .group_by(table.c.batch_id))
+        if touched is not None:
+            ids = sorted(touched.batches)
+            mine = and_(mine, batch_rows.c.batch_id.in_(ids))
+            counted = counted.where(table.c.batch_id.in_(ids))
+        conn.execute(batch_rows.delete().where(mine))
+        conn.execute(batch_rows.insert().from_select(["batch_id", "base_table", "n_rows"], counted))
 
 
 @dataclass(frozen=True)
@@ -280,10 +331,12 @@ class Builder:
     incremental: bool = field(default=False)
 
 
+# batch_rows comes first: it reads every table the others read, and once it is current the others
+# take their inputs' state from it instead of counting the base tables.
 DERIVED = (
+    Builder("batch_rows", HELD_TABLES, _batch_rows, incremental=True),
     Builder("indicator_comparison", (indicator_value, indicator, area), _indicator_comparison,
             incremental=True),
-    Builder("batch_rows", HELD_TABLES, _batch_rows, incremental=True),
     Builder("skr", SKR_INPUTS, lambda conn, _touched: rebuild_skr(conn)),
 )
 
@@ -298,26 +351,42 @@ def _input_state(conn: Connection, inputs: Iterable[Table]) -> set[tuple[str, in
     }
 
 
+def _counted_state(conn: Connection, inputs: Iterable[Table]) -> set[tuple[str, int, int]]:
+    """``_input_state`` as batch_rows has it (once batch_rows is current): the same numbers from a
+    table of one row per batch, where counting the base tables grows with the warehouse."""
+    names = [t.name for t in inputs]
+    b = batch_rows.c
+    found = {name: (int(n), int(newest)) for name, n, newest in conn.execute(
+        select(b.base_table, func.sum(b.n_rows), func.max(b.batch_id))
+        .where(b.base_table.in_(names)).group_by(b.base_table))}
+    return {(name, *found.get(name, (0, 0))) for name in names}
+
+
 def rebuild_derived(conn: Connection, touched: Touched | None = None) -> None:
     """Bring every derived table up to date inside the caller's transaction.
 
     With ``touched`` (what the load changed) a builder whose inputs the load did not change is
-    skipped, and the comparison is computed again only for the touched indicators and years. Without
-    it, each builder compares its inputs' row counts and newest batch with those it was last computed
-    from, and recomputes whole when they differ. A builder that has never run computes everything.
+    skipped, and the others compute again only what was touched: the comparison for the touched
+    indicators and years, batch_rows for the touched batches. Without it, or for a builder that has
+    never run, each builder compares its inputs' row counts and newest batch with those it was last
+    computed from, and recomputes whole when they differ.
     """
     for builder in DERIVED:
         last = {tuple(row) for row in conn.execute(
             select(derived_source.c.base_table, derived_source.c.n_rows, derived_source.c.max_batch_id)
             .where(derived_source.c.builder == builder.name))}
         names = {t.name for t in builder.inputs}
-        if touched is not None and last and not names & touched.tables:
-            continue
-        state = _input_state(conn, builder.inputs)
-        if state == last:
-            continue
+        if touched is not None and last:
+            if not names & touched.tables:
+                continue
+            builder.build(conn, touched if builder.incremental else None)
+            state = _counted_state(conn, builder.inputs)
+        else:
+            state = _input_state(conn, builder.inputs)
+            if state == last:
+                continue
+            builder.build(conn, None)
         conn.execute(derived_source.delete().where(derived_source.c.builder == builder.name))
         conn.execute(derived_source.insert(), [
             {"builder": builder.name, "base_table": name, "n_rows": n, "max_batch_id": newest}
             for name, n, newest in sorted(state)])
-        builder.build(conn, touched if last and builder.incremental else None)

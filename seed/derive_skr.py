@@ -49,6 +49,7 @@ from jamfor.seed.schema import (
     verksamhetsomrade,
     wish_category,
 )
+from jamfor.seed.sources.skr_inventory import read_report_order
 
 CATEGORIES = {"form": FORMS, "regi": REGIER, "bistandsbeslut": BESLUT}
 OMRADE = "verksamhetsomrade"
@@ -83,10 +84,12 @@ class Inputs:
     """The base tables read once per rebuild, joined to what every analysis needs."""
 
     def __init__(self, conn: Connection) -> None:
-        areas = _frame(conn, select(area.c.area_code, area.c.name, area.c.level, area.c.lan_code))
+        areas = _frame(conn, select(area.c.area_code, area.c.name, area.c.level, area.c.lan_code,
+                                    area.c.sort_order))
         self.scope_names = dict(zip(areas.area_code[areas.level.isin(["lan", "riket"])],
                                     areas.name[areas.level.isin(["lan", "riket"])]))
         self.area_names = dict(zip(areas.area_code, areas.name))
+        self.area_sort_order = dict(zip(areas.area_code, areas.sort_order))
         self.omraden = dict(_frame(conn, select(verksamhetsomrade.c.code, verksamhetsomrade.c.name))
                             .itertuples(index=False, name=None))
         self.catalog = _frame(conn, select(insats.c.insats_id, insats.c.verksamhetsomrade,
@@ -103,6 +106,13 @@ class Inputs:
         self.wishes = _with_synthetic(conn, wish_category).merge(
             self.answered[["area_code", OMRADE, "lan_code"]], on=["area_code", OMRADE])
         self.n_mapped = self.catalog.groupby(OMRADE).size()
+        self.report_order = read_report_order().rename(columns={"lan_code": "scope_code"})
+
+    def report_position(self, frame: pd.DataFrame, lista: pd.Series | str) -> pd.Series:
+        """Each row's place in the report's printed list ``lista`` (None where the report lists it not)."""
+        keys = frame[[*SCOPE, "insats_id"]].assign(lista=lista)
+        merged = keys.merge(self.report_order, on=[*SCOPE, "insats_id", "lista"], how="left")
+        return pd.Series(merged.plats.to_numpy(), index=frame.index)
 
     def scoped(self, frame: pd.DataFrame) -> pd.DataFrame:
         return _scoped(frame, self.scope_names)
@@ -214,8 +224,21 @@ def insats_summary(data: Inputs) -> pd.DataFrame:
     out["rank_most_common"] = groups.rank(method="min", ascending=False)
     offered = out.n_offering.where(out.n_offering > 0)
     out["rank_least_common"] = offered.groupby([out.scope_code, out[OMRADE]]).rank(method="min")
+    out["order_most_common"] = _strict_order(out.assign(
+        placed=data.report_position(out, "vanligaste")), ["n_offering", "placed"], [False, True])
+    least = out[out.n_offering > 0]
+    out["order_least_common"] = _strict_order(least.assign(
+        placed=data.report_position(least, "minst_vanliga")), ["n_offering", "placed"], [True, True])
     out["scope_name"] = out.scope_code.map(data.scope_names)
     return out.rename(columns={"name": "insats_name"})
+
+
+def _strict_order(frame: pd.DataFrame, by: list[str], ascending: list[bool],
+                  within: list[str] = SCOPE) -> pd.Series:
+    """1, 2, 3, … within ``within`` by ``by``; ties in the report's order (``placed``), then by name."""
+    ordered = frame.sort_values([*within, *by, "name"], ascending=[True] * len(within) + ascending + [True],
+                                na_position="last")
+    return ordered.groupby(within).cumcount().add(1).reindex(frame.index)
 
 
 def _category_grid(keys: pd.DataFrame) -> pd.DataFrame:
@@ -244,6 +267,7 @@ def _distribution_scope(data: Inputs) -> pd.DataFrame:
 def _distribution_kommun(data: Inputs) -> pd.DataFrame:
     out = _distribution(data.instances, ["area_code", "lan_code", OMRADE])
     out["area_name"] = out.area_code.map(data.area_names)
+    out["area_sort_order"] = out.area_code.map(data.area_sort_order)
     return out
 
 
@@ -258,14 +282,16 @@ def _distribution_huvudgrupp(data: Inputs) -> pd.DataFrame:
 
 def distribution_insats(data: Inputs) -> pd.DataFrame:
     """Per scope × insats × question × category: count, number answering and share, ranked within the
-    category by count as the report's "vanligast" lists are (ties: higher share, then name)."""
+    category by count as the report's "vanligast" lists are (ties: the report's order where it printed
+    the list, then higher share, then name)."""
     out = _distribution(data.scoped_instances, [*SCOPE, "insats_id"])
     out = out[out.n_instances > 0].merge(
         data.catalog[["insats_id", "name", "anhorig", "name_known"]], on="insats_id")
     out = out.rename(columns={"n_instances": "n_category", "n_answered_instances": "n_answered",
                               "name": "insats_name"})
-    out = out.sort_values([*SCOPE, "question", "category", "n_category", "share", "insats_name"],
-                          ascending=[True, True, True, True, False, False, True])
+    out["placed"] = data.report_position(out, out.question + ":" + out.category)
+    out = out.sort_values([*SCOPE, "question", "category", "n_category", "placed", "share", "insats_name"],
+                          ascending=[True, True, True, True, False, True, False, True], na_position="last")
     out["rank"] = out.groupby([*SCOPE, "question", "category"]).cumcount() + 1
     out["scope_name"] = out.scope_code.map(data.scope_names)
     return out

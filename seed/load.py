@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import NamedTuple
 
 import pandas as pd
 from sqlalchemy import and_, bindparam, exists, func, select
@@ -117,12 +118,17 @@ def _pk_where(table, pk: list[str]):
     return and_(*[table.c[c] == bindparam(f"pk_{c}") for c in pk])
 
 
+class _Written(NamedTuple):
+    rows: int  # rows written
+    protected: int  # rows skipped because real data or a source this one yields to holds them
+    stale: pd.DataFrame  # keys of parent rows the earlier load had and this one lacks, to delete
+    # once children are done
+    replaced_batches: frozenset[int]  # batches whose rows these replaced
+
+
 def _write_table(conn: Connection, name: str, frame: pd.DataFrame, batch_id: int,
-                 synthetic: bool, earlier: list[int], yields_to: tuple[str, ...] = ()
-                 ) -> tuple[int, int, pd.DataFrame]:
-    """Write one table's rows; returns (rows written, rows skipped because real data or a source this
-    one yields to holds them,
-    keys of parent rows the earlier load had and this one lacks, to delete once children are done)."""
+                 synthetic: bool, earlier: list[int], yields_to: tuple[str, ...] = ()) -> _Written:
+    """Write one table's rows."""
     table = metadata.tables[name]
     pk = [c.name for c in table.primary_key.columns]
     unknown = sorted(set(frame.columns) - set(table.c.keys()))
@@ -157,7 +163,8 @@ def _write_table(conn: Connection, name: str, frame: pd.DataFrame, batch_id: int
             conn.execute(table.delete().where(_pk_where(table, pk)),
                          [{f"pk_{c}": r[c] for c in pk} for r in records(replace_rows[pk])])
     insert_rows(conn, table, new_rows if referenced else incoming)
-    return len(incoming), int(protected.sum()), stale
+    replaced = frozenset(map(int, merged.loc[held & ~protected, "batch_id"].drop_duplicates()))
+    return _Written(len(incoming), int(protected.sum()), stale, replaced)
 
 
 def _delete_unreferenced(conn: Connection, name: str, keys: pd.DataFrame) -> None:
@@ -202,18 +209,16 @@ def load(engine: Engine, frames: SourceFrames, *, force: bool = False, replace: 
                 jamfor_version=__version__, attribution=frames.attribution,
             )
         ).inserted_primary_key[0]
-        written = skipped = 0
-        stale: dict[str, pd.DataFrame] = {}
-        for name in _write_order(frames):
-            done, protected, stale[name] = _write_table(conn, name, frames.tables[name], batch_id,
-                                                        frames.synthetic, earlier, frames.yields_to)
-            written += done
-            skipped += protected
+        done = {name: _write_table(conn, name, frames.tables[name], batch_id, frames.synthetic,
+                                   earlier, frames.yields_to) for name in _write_order(frames)}
         for name in reversed(_write_order(frames)):
-            _delete_unreferenced(conn, name, stale[name])
+            _delete_unreferenced(conn, name, done[name].stale)
+        written = sum(w.rows for w in done.values())
         conn.execute(load_batch.update().where(load_batch.c.batch_id == batch_id)
                      .values(finished_at=_now(), rows=written))
-        rebuild_derived(conn, touched)
+        batches = frozenset({batch_id}).union(*(w.replaced_batches for w in done.values()))
+        rebuild_derived(conn, touched | Touched(batches=batches))
+    skipped = sum(w.protected for w in done.values())
     return LoadResult(batch_id, written, skipped, unchanged=False)
 
 

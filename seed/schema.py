@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    func,
     inspect,
     select,
 )
@@ -81,6 +82,7 @@ area = Table(
     Column("kommungrupp", String(2), ForeignKey("kommungrupp.code")),
     Column("valid_from", Date),
     Column("valid_to", Date),
+    Column("sort_order", Integer),
     _batch_column(),
     CheckConstraint(f"level IN {LEVELS}", name="area_level"),
 )
@@ -157,7 +159,22 @@ batch_rows = Table(
     Column("n_rows", Integer, nullable=False),
 )
 
+# Rows of indicator_comparison_base per indicator and year, kept by jamfor.seed.derive with the
+# comparison: the dashboards' native filters list indicators with data and years from here (10,000
+# rows at national scale) instead of grouping the 3 million rows of the comparison.
+indicator_year = Table(
+    "indicator_year",
+    metadata,
+    Column("indicator_id", String(80), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("n_rows", Integer, nullable=False),
+)
 
+
+def indicator_year_select() -> Select:
+    """indicator_year's rows as the comparison holds them (the derive narrows it to what it redid)."""
+    c = indicator_comparison_base.c
+    return select(c.indicator_id, c.year, func.count().label("n_rows")).group_by(c.indicator_id, c.year)
 
 
 # --- SKR: inventering av socialtjänstens insatser (2021 survey, 2022 report) --------------------------
@@ -321,6 +338,8 @@ skr_insats_summary = Table(
     Column("share_offering", Float),
     Column("rank_most_common", Integer),
     Column("rank_least_common", Integer),
+    Column("order_most_common", Integer),
+    Column("order_least_common", Integer),
     Column("synthetic", Boolean, nullable=False),
 )
 
@@ -344,6 +363,7 @@ skr_distribution_kommun = Table(
     Column("question", String(16), primary_key=True),
     Column("category", String(10), primary_key=True),
     Column("area_name", Text, nullable=False),
+    Column("area_sort_order", Integer),
     Column("omrade_name", Text, nullable=False),
     Column("lan_code", String(2), nullable=False),
     Column("n_instances", Integer, nullable=False),
@@ -479,18 +499,28 @@ def create_all(bind: Engine | Connection) -> None:
 
     A warehouse from before the view held indicator_comparison as a table: it is dropped (derived data,
     computed again) and its builder's record cleared, so the next load recomputes the numbers. A view
-    from an older jamfor that lacks a column is replaced (a view holds no data)."""
+    from an older jamfor that lacks a column is replaced (a view holds no data). A warehouse from
+    before indicator_year gets it counted from the comparison it holds."""
+    new_summary = not inspect(bind).has_table(indicator_year.name)
     metadata.create_all(bind, checkfirst=True)
     found = inspect(bind)
-    if COMPARISON_VIEW in found.get_view_names():
-        have = {column["name"] for column in found.get_columns(COMPARISON_VIEW)}
-        if have >= set(comparison_view().selected_columns.keys()):
-            return
+    view_current = COMPARISON_VIEW in found.get_view_names() and {
+        column["name"] for column in found.get_columns(COMPARISON_VIEW)
+    } >= set(comparison_view().selected_columns.keys())
+    if view_current and not new_summary:
+        return
+
+    def upgrade(conn: Connection) -> None:
+        if not view_current:
+            _create_view(conn, found)
+        if new_summary:
+            conn.execute(indicator_year.insert().from_select(["indicator_id", "year", "n_rows"],
+                                                             indicator_year_select()))
     if isinstance(bind, Engine):
         with bind.begin() as conn:
-            _create_view(conn, found)
+            upgrade(conn)
     else:
-        _create_view(bind, found)
+        upgrade(bind)
 
 
 def _create_view(conn: Connection, found: Inspector) -> None:

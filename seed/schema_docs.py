@@ -74,6 +74,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "iso_3166_2": "ISO 3166-2:SE code of a län (`SE-M` Skåne); Superset's Sweden map matches on it",
         "valid_from": "first day a stadsdelsområde is valid",
         "valid_to": "last day a stadsdelsområde is valid (empty: still valid)",
+        "sort_order": "position of the name in Swedish alphabetical order (Å, Ä, Ö last), computed in "
+                      "Python at load: ORDER BY it for Swedish order, whatever the database's collation",
     }),
     "indicator": ("The indicator catalogue (`seed/catalog/indicators.yaml` and indicators loaded "
                   "workbooks define).", {
@@ -118,6 +120,11 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
                    "data-sources notes need no full count.", {
         "base_table": "the table the rows are in",
         "n_rows": "rows of the batch in that table",
+    }),
+    "indicator_year": ("Internal: rows of `indicator_comparison_base` per indicator and year, kept with "
+                       "the comparison, so the dashboards' filters list indicators with data and years "
+                       "without grouping the whole comparison.", {
+        "n_rows": "areas with a row for the indicator and year (with or without a value)",
     }),
     "verksamhetsomrade": ("The six verksamhetsområden of SKR's insats survey.", {
         "code": "aldre, barn_och_unga, funktionshinder, missbruk_och_beroende, socialpsykiatri, "
@@ -181,9 +188,14 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "rank_most_common": "1 = most common; ties share a rank; top-10 = rank ≤ 10",
         "rank_least_common": "among insatser some kommun offers (null when none does); bottom-10 = "
                              "rank ≤ 10",
+        "order_most_common": "1, 2, 3, … by count, ties in the order SKR's report prints them "
+                             "(`seed/catalog/skr_report_order.csv`), then by name: the top-10's row order",
+        "order_least_common": "the same for the bottom-10 (null when no kommun offers it)",
     }),
     "skr_distribution": ("Form, regi and biståndsbeslut per scope × område (derived).", {}),
-    "skr_distribution_kommun": ("Form, regi and biståndsbeslut per kommun × område (derived).", {}),
+    "skr_distribution_kommun": ("Form, regi and biståndsbeslut per kommun × område (derived).", {
+        "area_sort_order": "the kommun's `area.sort_order` (Swedish alphabetical order)",
+    }),
     "skr_distribution_huvudgrupp": ("Form, regi and biståndsbeslut per scope × område × huvudgrupp "
                                     "(derived).", {
         "n_kommuner": "answering kommuner, the report's \"(n)\"",
@@ -192,7 +204,9 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
                                 "(derived; rows with a count).", {
         "n_category": "kommuner answering the category for the insats",
         "n_answered": "kommuner offering it that answered the question: the \"(n)\"",
-        "rank": "by count within the category; ties: higher share, then name; \"vanligast\" = rank ≤ 5",
+        "rank": "by count within the category; ties: the report's printed order "
+                "(`seed/catalog/skr_report_order.csv`), then higher share, then name; "
+                "\"vanligast\" = rank ≤ 5",
     }),
     "skr_wish": ("Wanting to give insatser without biståndsbeslut, per scope × område (derived).", {
         "n_ja": "answered ja", "n_nej": "answered nej", "n_vet_ej": "answered vet ej",
@@ -204,7 +218,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
     }),
     "derived_source": ("Internal: what each derived table was computed from, so a load that changes "
                        "none of a builder's inputs skips recomputing it.", {
-        "builder": "`indicator_comparison` or `skr`",
+        "builder": "`batch_rows`, `indicator_comparison` or `skr`",
         "base_table": "an input table of the builder",
         "n_rows": "its row count when the builder last ran",
         "max_batch_id": "its newest `batch_id` when the builder last ran",

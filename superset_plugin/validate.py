@@ -11,7 +11,8 @@
 - ``unknown-database``, ``unknown-dataset``, ``unknown-chart``: a reference by UUID that resolves to
   nothing (dataset.database_uuid, chart.dataset_uuid, dashboard position meta.uuid, native filter
   targets[].datasetUuid);
-- ``unknown-column``, ``unknown-metric``: a chart uses something its dataset does not define;
+- ``unknown-column``, ``unknown-metric``: a chart uses something its dataset does not define, or a
+  native filter a column its target dataset lacks;
 - ``bad-query-context``, ``missing-query-context``: the chart cannot answer /api/v1/chart/{id}/data/;
 - ``sql-failed``, ``missing-column``: with a warehouse, a dataset's SQL fails or lacks a column;
 - ``report-*``: a file in reports/ (``jamfor.superset.reports.check_reports``).
@@ -157,7 +158,7 @@ def _check_charts(assets: AssetSet, report: Report) -> None:
 
 def _check_dashboards(assets: AssetSet, report: Report) -> None:
     charts = {a.uuid for a in assets.of("chart")}
-    datasets = {a.uuid for a in assets.of("dataset")}
+    datasets = {a.uuid: a for a in assets.of("dataset")}
     for dashboard in assets.of("dashboard"):
         position = dashboard.data.get("position") or {}
         for node_id, node in position.items() if isinstance(position, dict) else []:
@@ -178,6 +179,25 @@ def _check_dashboards(assets: AssetSet, report: Report) -> None:
                     report.add("unknown-dataset", f"metadata.native_filter_configuration[{index}]."
                                f"targets[{t_index}].datasetUuid: no dataset has this uuid",
                                file=dashboard.source, value=uuid)
+                    continue
+                if uuid is not None:
+                    _check_filter_columns(native, target, datasets[str(uuid)], report,
+                                          f"metadata.native_filter_configuration[{index}]", dashboard)
+
+
+def _check_filter_columns(native: dict[str, Any], target: dict[str, Any], dataset: Asset, report: Report,
+                          where: str, dashboard: Asset) -> None:
+    """A filter lists its options from its target dataset's column, narrowed by its own filters: each
+    must be a column of that dataset (Superset answers an unknown one with an error in the filter bar)."""
+    columns, _ = _dataset_names(dataset)
+    used = [("targets.column.name", (target.get("column") or {}).get("name"))]
+    used += [(f"adhoc_filters[{i}].subject", f.get("subject"))
+             for i, f in enumerate(native.get("adhoc_filters") or [])
+             if isinstance(f, dict) and f.get("expressionType") == "SIMPLE"]
+    for key, name in used:
+        if name is not None and name not in columns:
+            report.add("unknown-column", f"{where}.{key}: column {name!r} is not in {dataset.source}",
+                       file=dashboard.source, value=name)
 
 
 def _check_datasets(assets: AssetSet, report: Report, engine: Engine | None) -> None:

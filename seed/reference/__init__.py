@@ -7,6 +7,7 @@ followed by a two-digit number of our own (ÖJ names stadsdelsområden, it gives
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 from importlib.resources import files
 from pathlib import Path
@@ -31,6 +32,23 @@ def _read(name: str) -> pd.DataFrame:
 
 def _date_or_none(text: str) -> date | None:
     return date.fromisoformat(text) if text else None
+
+
+# Swedish alphabetical order: å, ä, ö after z (in that order), æ/ø as ä/ö, ü as y; other accents fall
+# back to their base letter (é as e). Unicode code points would put Ä before Å.
+_SWEDISH_LETTERS = {"å": "z\u0001", "ä": "z\u0002", "ö": "z\u0003", "æ": "z\u0002", "ø": "z\u0003", "ü": "y"}
+
+
+def swedish_sort_key(name: str) -> tuple[str, str]:
+    """A key that sorts names as a Swedish dictionary does (Å, Ä, Ö last); ties keep a fixed order."""
+    letters = []
+    for char in name.casefold():
+        if char in _SWEDISH_LETTERS:
+            letters.append(_SWEDISH_LETTERS[char])
+        else:
+            letters.append("".join(c for c in unicodedata.normalize("NFD", char)
+                                   if not unicodedata.combining(c)))
+    return "".join(letters), name
 
 
 def kommungrupp_frame() -> pd.DataFrame:
@@ -65,6 +83,9 @@ def area_frame() -> pd.DataFrame:
     columns = ["area_code", "name", "level", "lan_code", "iso_3166_2", "kommungrupp",
                "valid_from", "valid_to"]
     frame = frame.reindex(columns=columns)
+    # a sort position per area, so charts list kommuner in Swedish order on any database collation
+    order = sorted(range(len(frame)), key=lambda i: swedish_sort_key(frame.name[i]))
+    frame["sort_order"] = pd.Series(range(1, len(frame) + 1), index=order).sort_index()
     return frame.astype(object).where(frame.notna(), None)
 
 

@@ -38,6 +38,7 @@ OMRADEN = {
     "vald_i_nara_relationer": "Våld i nära relationer",
 }
 CATALOG_FILE = "insatser.csv"
+REPORT_ORDER_FILE = "skr_report_order.csv"
 CATALOG_COLUMNS = ["insats_id", "verksamhetsomrade", "huvudgrupp", "name", "anhorig", "insatskategori",
                    "name_known"]
 TEMPLATE_FILES = ("skr_template.csv", "skr_template.xlsx")
@@ -69,6 +70,17 @@ def token(raw: object) -> str:
 
 
 # --- the catalogue ----------------------------------------------------------------------------------
+
+def read_report_order(path: Path | None = None) -> pd.DataFrame:
+    """The order SKR's länsrapport prints its lists in (``seed/catalog/skr_report_order.csv``).
+
+    The report sorts its top-10, bottom-10 and "vanligast" lists by count and gives no rule for rows
+    with equal counts; the rows it printed keep its order (``plats``) so the dashboards read as the
+    report does. ``lista`` is vanligaste, minst_vanliga or question:category (form:digital, …).
+    """
+    frame = pd.read_csv(path or catalog_path(REPORT_ORDER_FILE), dtype=str, keep_default_na=False)
+    return frame.assign(plats=frame.plats.astype(int))
+
 
 def read_catalog(path: Path | None = None) -> pd.DataFrame:
     """The catalogue as rows of the ``insats`` table; ``position`` is the order within its område."""

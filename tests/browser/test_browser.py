@@ -28,7 +28,6 @@ from support.browser import (
     chart_states,
     chart_texts,
     choose_filter_value,
-    goto_dashboard,
     launch,
     log_in,
     normalise_spaces,
@@ -36,6 +35,7 @@ from support.browser import (
     record_canvas_text,
     screenshot,
     table_rows,
+    wait_for_charts,
 )
 from support.databases import REPO, unavailable
 from support.factsheet import bortfall_lan_names
@@ -165,6 +165,7 @@ def test_choosing_a_kommun_in_the_native_filter_makes_the_charts_follow(page, su
     apply_filters(page)
 
     assert chosen == "Kiruna"
+    chart(page, table).scroll_into_view_if_needed()  # a chart asks for its data when it is in view
     expect(chart(page, table).locator("tbody tr").first).to_contain_text("Kiruna", timeout=60_000)
     after = table_rows(page, table)
     assert after and all("Kiruna" in row and "Malmö" not in row for row in after)
@@ -182,7 +183,7 @@ def _skr_dashboard() -> Dashboard:
 def test_the_skr_lansrapport_lists_trygghetslarm_89_percent_17_of_19_for_skane_funktionshinder(
         page, superset):
     dashboard = _skr_dashboard()
-    goto_dashboard(page, superset.url, dashboard.slug)
+    open_dashboard(page, superset.url, dashboard.slug, dashboard.charts)  # scrolled through: all asked
     has_trygghetslarm = """() => [...document.querySelectorAll('table tbody tr')]
         .some(tr => tr.innerText.includes('Trygghetslarm'))"""
     page.wait_for_function(has_trygghetslarm, timeout=RENDER_TIMEOUT_MS)  # drawn with the default filters
@@ -190,6 +191,8 @@ def test_the_skr_lansrapport_lists_trygghetslarm_89_percent_17_of_19_for_skane_f
     choose_filter_value(page, dashboard.filter_id("Verksamhetsområde"), "funktionshinder")
     if page.get_by_role("button", name="Apply filters").is_enabled():
         apply_filters(page)
+        chart(page, "De tio vanligaste av de kartlagda insatserna").scroll_into_view_if_needed()
+        wait_for_charts(page, dashboard.charts)
         page.wait_for_function(has_trygghetslarm, timeout=RENDER_TIMEOUT_MS)
     wanted = re.compile(r"(^| · )Trygghetslarm · 89 ?% · 17 · 19( · |$)")
     rows = [" · ".join(cell.replace("\u00a0", " ").replace("\u202f", " ") for cell in row)
@@ -286,3 +289,25 @@ def test_the_sweden_map_has_a_colour_legend_that_sets_bortfall_apart(page, super
     assert len(bortfall_iso) == 3 and bortfall_iso <= set(fills), sorted(fills)
     blank = {fills[iso] for iso in bortfall_iso}
     assert len(blank) == 1 and not blank & {fill for iso, fill in fills.items() if iso not in bortfall_iso}
+
+
+# --- order, stacked bars, axes and legends -------------------------------------------------------------
+
+PER_KOMMUN = tuple(f"Fördelning per kommun: {question}" for question in (
+    "fysisk eller digital form", "kommunal eller enskild regi", "med eller utan biståndsbeslut"))
+LEGEND_PAGE = re.compile(r"^\d+/\d+$")  # a scrolling legend's page counter, "1/4"
+
+
+@pytest.mark.parametrize("title", PER_KOMMUN)
+def test_stacked_shares_print_no_100_percent_per_bar_and_the_axis_has_even_ticks(shown, title):
+    drawn = shown(_skr_dashboard().slug)[title][1:]
+    ticks = sorted(int(text.removesuffix(" %")) for text in drawn if re.fullmatch(r"\d+ %", text))
+    steps = {b - a for a, b in zip(ticks, ticks[1:])}
+    assert ticks[0] == 0 and ticks[-1] == 100 and len(steps) == 1 and 100 % steps.pop() == 0, ticks
+
+
+@pytest.mark.parametrize("dashboard", DASHBOARDS, ids=[d.slug for d in DASHBOARDS])
+def test_legends_show_every_series_without_paging(shown, dashboard):
+    texts = shown(dashboard.slug)
+    paged = {title: [t for t in parts[1:] if LEGEND_PAGE.match(t)] for title, parts in texts.items()}
+    assert {title: pages for title, pages in paged.items() if pages} == {}

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from support.superset_env import operator_environment
 
 from jamfor.cli.main import main
 from jamfor.superset.assets import read_assets
@@ -36,14 +37,7 @@ def operator(superset, demo_warehouse_pg, tmp_path_factory) -> Iterator[dict]:
     """The environment of one operator: Superset credentials, a private state folder, the warehouse URI."""
     state = tmp_path_factory.mktemp("state")
     database_uri = demo_warehouse_pg.replace("postgresql://postgres@", f"postgresql://postgres:{DB_PASSWORD}@")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SUPERSET_URL", superset.url)
-        patch.setenv("SUPERSET_USERNAME", superset.username)
-        patch.setenv("SUPERSET_PASSWORD", superset.password)
-        patch.setenv("XDG_STATE_HOME", str(state))
-        patch.setenv("JAMFOR_SUPERSET_DB_URI", database_uri)
-        patch.delenv("JAMFOR_ASSETS_DIR", raising=False)
-        patch.setenv("COLUMNS", "250")  # rich wraps at the terminal width; keep each message on one line
+    with operator_environment(superset, state, database_uri):
         yield {"url": superset.url, "warehouse": demo_warehouse_pg, "database_uri": database_uri,
                "password": superset.password}
 

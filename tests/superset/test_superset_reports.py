@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from support.superset_env import operator_environment
 
 from jamfor.cli.main import main
 from jamfor.superset.client import SupersetClient
@@ -60,14 +61,8 @@ def write_assets(root: Path, *schedules: dict) -> Path:
 @pytest.fixture(scope="module")
 def operator(superset, demo_warehouse_pg, tmp_path_factory) -> Iterator[dict]:
     state = tmp_path_factory.mktemp("report-state")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SUPERSET_URL", superset.url)
-        patch.setenv("SUPERSET_USERNAME", superset.username)
-        patch.setenv("SUPERSET_PASSWORD", superset.password)
-        patch.setenv("XDG_STATE_HOME", str(state))
-        patch.setenv("JAMFOR_SUPERSET_DB_URI", demo_warehouse_pg)
+    with operator_environment(superset, state, demo_warehouse_pg) as patch:
         patch.delenv(RECIPIENTS, raising=False)
-        patch.setenv("COLUMNS", "250")
         root = write_assets(tmp_path_factory.mktemp("report-assets") / "assets", REPORT, ALERT)
         client = SupersetClient.login(superset.url, superset.username, superset.password)
         yield {"root": root, "client": client}

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from support.assets import pull_into_a_copy
+from support.superset_env import operator_environment
 
 from jamfor.cli.main import main
 from jamfor.seed.db import engine_for
@@ -31,14 +32,7 @@ IBIC_CHART = "dashboards/oj_lss_utveckling/charts/riket_ibic_utredningar.yaml"
 @pytest.fixture(scope="module")
 def shipped(superset, demo_warehouse_pg, tmp_path_factory) -> Iterator[dict]:
     state = tmp_path_factory.mktemp("state")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SUPERSET_URL", superset.url)
-        patch.setenv("SUPERSET_USERNAME", superset.username)
-        patch.setenv("SUPERSET_PASSWORD", superset.password)
-        patch.setenv("XDG_STATE_HOME", str(state))
-        patch.setenv("COLUMNS", "250")
-        patch.delenv("JAMFOR_ASSETS_DIR", raising=False)
-        patch.delenv("JAMFOR_SUPERSET_DB_URI", raising=False)
+    with operator_environment(superset, state):
         yield {"url": superset.url, "warehouse": demo_warehouse_pg, "password": superset.password,
                "database_uri": demo_warehouse_pg.replace("postgresql://postgres@",
                                                          f"postgresql://postgres:{DB_PASSWORD}@")}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -52,12 +53,33 @@ def superset(superset_template: Path, tmp_path_factory: pytest.TempPathFactory) 
         yield instance
 
 
+def _login(patch: pytest.MonkeyPatch, superset: SupersetInstance) -> None:
+    patch.setenv("SUPERSET_URL", superset.url)
+    patch.setenv("SUPERSET_USERNAME", superset.username)
+    patch.setenv("SUPERSET_PASSWORD", superset.password)
+
+
+@contextmanager
+def operator_environment(superset: SupersetInstance, state: Path,
+                         database_uri: str | None = None) -> Iterator[pytest.MonkeyPatch]:
+    """The environment of one operator for a module's CLI runs: Superset login, a private state folder
+    (registration state is per operator), the warehouse URI Superset is given, and no asset folder
+    override left over from the shell."""
+    with pytest.MonkeyPatch.context() as patch:
+        _login(patch, superset)
+        patch.setenv("XDG_STATE_HOME", str(state))
+        patch.delenv("JAMFOR_ASSETS_DIR", raising=False)
+        if database_uri is None:
+            patch.delenv("JAMFOR_SUPERSET_DB_URI", raising=False)
+        else:
+            patch.setenv("JAMFOR_SUPERSET_DB_URI", database_uri)
+        yield patch
+
+
 @pytest.fixture
 def superset_env(superset: SupersetInstance, monkeypatch: pytest.MonkeyPatch) -> SupersetInstance:
     """SUPERSET_URL / SUPERSET_USERNAME / SUPERSET_PASSWORD set for one test (for CLI runs)."""
-    monkeypatch.setenv("SUPERSET_URL", superset.url)
-    monkeypatch.setenv("SUPERSET_USERNAME", superset.username)
-    monkeypatch.setenv("SUPERSET_PASSWORD", superset.password)
+    _login(monkeypatch, superset)
     return superset
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.dialects import mysql
 from support.tables import read_table
 
 from jamfor.seed.db import engine_for
-from jamfor.seed.derive import HELD_TABLES, comparison_insert, rebuild_derived
+from jamfor.seed.derive import DERIVED, HELD_TABLES, _input_state, comparison_insert, rebuild_derived
 from jamfor.seed.frames import SourceFrames
 from jamfor.seed.load import load
 from jamfor.seed.schema import comparison_view, derived_source
@@ -154,8 +154,8 @@ def test_the_derive_sql_compiles_for_a_third_dialect_unchanged():
     assert "MAKEDATE(" in view
 
 
-def _comparison_rows(url: str) -> list[tuple]:
-    frame = read_table(url, "indicator_comparison_base").drop(columns="batch_id")
+def _comparison_rows(url: str, table: str = "indicator_comparison_base") -> list[tuple]:
+    frame = read_table(url, table).drop(columns="batch_id", errors="ignore")
     return sorted(tuple(None if pd.isna(v) else round(v, 9) if isinstance(v, float) else v
                         for v in row) for row in frame.itertuples(index=False))
 
@@ -163,12 +163,15 @@ def _comparison_rows(url: str) -> list[tuple]:
 def test_a_load_recomputes_only_what_it_touched_and_ends_where_a_full_rebuild_does(demo_db_url):
     engine = engine_for(demo_db_url)
     load(engine, _one_value("lss_ibic_alla_utredningar", "1280", 2019, 0.0))
-    after_load = _comparison_rows(demo_db_url)
+    load(engine, _one_value("lss_ibic_alla_utredningar", "1280", 2014, 50.0))  # a year of its own
+    after_load = {t: _comparison_rows(demo_db_url, t) for t in ("indicator_comparison_base",
+                                                              "indicator_year")}
     with engine.begin() as conn:
         rebuild_derived(conn)  # nothing changed since: nothing to do
         conn.execute(derived_source.delete())
         rebuild_derived(conn)  # unknown history: everything from scratch
-    assert _comparison_rows(demo_db_url) == after_load
+    assert {t: _comparison_rows(demo_db_url, t) for t in after_load} == after_load
+    assert ("lss_ibic_alla_utredningar", 2014, 1) in after_load["indicator_year"]
     row = read_table(demo_db_url, "indicator_comparison").set_index(
         ["indicator_id", "area_code", "year"]).loc[("lss_ibic_alla_utredningar", "1280", 2020)]
     assert row.prev_year == 2019  # the next year's change follows the touched year
@@ -182,6 +185,8 @@ def _one_value(indicator_id: str, area_code: str, year: int, value: float) -> So
 
 
 def test_batch_rows_count_each_batchs_rows_per_table_as_a_full_count_does(demo_db_url):
+    """A load recounts only the batches it changed (its own, the one whose value it replaced), and
+    records its builders' inputs from batch_rows: both must be what counting everything gives."""
     engine = engine_for(demo_db_url)
     load(engine, _one_value("lss_ibic_alla_utredningar", "1280", 2021, 100.0))
     counted = read_table(demo_db_url, "batch_rows")
@@ -191,6 +196,23 @@ def test_batch_rows_count_each_batchs_rows_per_table_as_a_full_count_does(demo_d
         for batch_id, n in read_table(demo_db_url, table.name).batch_id.value_counts().items():
             expected[(int(batch_id), table.name)] = int(n)
     assert stored == expected and len(expected) > 5
+    recorded = read_table(demo_db_url, "derived_source")
+    with engine.connect() as conn:
+        for builder in DERIVED:
+            mine = recorded[recorded.builder == builder.name]
+            assert set(zip(mine.base_table, mine.n_rows.astype(int), mine.max_batch_id.astype(int))) \
+                == _input_state(conn, builder.inputs), builder.name
+
+
+def test_a_warehouse_from_before_indicator_year_gets_it_counted(demo_db_url):
+    from jamfor.seed.schema import create_all
+
+    engine = engine_for(demo_db_url)
+    before = _comparison_rows(demo_db_url, "indicator_year")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE indicator_year")
+    create_all(engine)
+    assert _comparison_rows(demo_db_url, "indicator_year") == before and len(before) > 30
 
 
 def test_a_view_from_an_older_jamfor_without_verksamhet_is_replaced_and_keeps_every_row(demo_db_url):
