@@ -21,6 +21,7 @@ any error fails the rendering (``RenderFailed``), since a report must not hide a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import re
 import time
@@ -42,6 +43,7 @@ PAGE_WIDTH_PX = (297 - 2 * MARGIN_MM) / 25.4 * 96
 VIEWPORT_WIDTH = round(PAGE_WIDTH_PX / PRINT_SCALE)
 ANIMATION_MS = 800  # ECharts' entry animation
 TAB_SWITCH_MS = 500  # for the opened tab's charts to be mounted before waiting for them
+CLOSE_TIMEOUT_S = 60
 
 # Superset's own texts when a chart fails or has nothing to show (English UI).
 EMPTY_TEXT = "No results were returned"
@@ -271,7 +273,13 @@ class Browser:
                                                                    args=LAUNCH_ARGS)
             self.context = await self._browser.new_context(
                 viewport={"width": VIEWPORT_WIDTH, "height": 1000}, locale="sv-SE")
-            await self._log_in()
+            # Playwright's new page and close have no timeout of their own: a browser that stops
+            # answering must end the run with an error, not hold it for ever
+            await asyncio.wait_for(self._log_in(), TIMEOUT_MS / 1000 + 60)
+        except asyncio.TimeoutError:
+            await self.__aexit__(None, None, None)
+            raise RenderFailed(f"the browser did not log in to {self.url} within "
+                               f"{TIMEOUT_MS // 1000 + 60} s") from None
         except BaseException:
             await self.__aexit__(None, None, None)
             raise
@@ -279,7 +287,8 @@ class Browser:
 
     async def __aexit__(self, *exc: object) -> None:
         if self._browser is not None:
-            await self._browser.close()
+            with contextlib.suppress(asyncio.TimeoutError):  # stopping Playwright below ends it too
+                await asyncio.wait_for(self._browser.close(), CLOSE_TIMEOUT_S)
         if self._playwright is not None:
             await self._playwright.stop()
 
@@ -291,11 +300,13 @@ class Browser:
             await page.fill("#username", self._username)
             await page.fill("#password", self._password)
             await page.press("#password", "Enter")
+            # the same login already worked through the REST API (a wrong password stops there), so
+            # this waits as long as a page may take on a loaded machine (60 s was too short at load 30)
             try:
-                await page.wait_for_url("**/superset/welcome/**", wait_until="commit", timeout=60_000)
+                await page.wait_for_url("**/superset/welcome/**", wait_until="commit", timeout=TIMEOUT_MS)
             except Exception:
-                raise RenderFailed(f"could not log in to {self.url} in the browser "
-                                   "(wrong user name or password?)") from None
+                raise RenderFailed(f"could not log in to {self.url} in the browser within "
+                                   f"{TIMEOUT_MS // 1000} s") from None
         finally:
             await page.close()
 
