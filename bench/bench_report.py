@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from jamfor.superset.client import SupersetClient
-from jamfor.superset.pdf_render import PRINT_SCALE, Browser
+from jamfor.superset.pdf_render import PRINT_SCALE, Browser, close_page
 from jamfor.superset.reports_pdf import (
     choose_values,
     dashboard_info,
@@ -62,7 +62,7 @@ def plain_print_seconds(url: str, username: str, password: str, charts: int, out
                 await page.pdf(path=str(out), format="A4", landscape=True, scale=PRINT_SCALE)
                 return time.perf_counter() - start
             finally:
-                await page.close()
+                await close_page(page)
 
     async def run() -> float:
         async with PlainBrowser(url, username, password) as browser:

@@ -44,6 +44,7 @@ VIEWPORT_WIDTH = round(PAGE_WIDTH_PX / PRINT_SCALE)
 ANIMATION_MS = 800  # ECharts' entry animation
 TAB_SWITCH_MS = 500  # for the opened tab's charts to be mounted before waiting for them
 CLOSE_TIMEOUT_S = 60
+PAGE_CLOSE_TIMEOUT_S = 10  # a tab closes in under a second; 10 s is the loaded machine's margin
 
 # Superset's own texts when a chart fails or has nothing to show (English UI).
 EMPTY_TEXT = "No results were returned"
@@ -301,14 +302,16 @@ class Browser:
             await page.fill("#password", self._password)
             await page.press("#password", "Enter")
             # the same login already worked through the REST API (a wrong password stops there), so
-            # this waits as long as a page may take on a loaded machine (60 s was too short at load 30)
+            # this waits as long as a page may take on a loaded machine (60 s was too short at load 30);
+            # until the welcome page has loaded, not just committed: a tab closed while its navigation
+            # commits may never close (see close_page)
             try:
-                await page.wait_for_url("**/superset/welcome/**", wait_until="commit", timeout=TIMEOUT_MS)
+                await page.wait_for_url("**/superset/welcome/**", wait_until="load", timeout=TIMEOUT_MS)
             except Exception:
                 raise RenderFailed(f"could not log in to {self.url} in the browser within "
                                    f"{TIMEOUT_MS // 1000} s") from None
         finally:
-            await page.close()
+            await close_page(page)
 
     async def render(self, permalink: str, charts: int, title: TitlePage, path: Path, fmt: str = "pdf",
                      top_tabs: bool = False) -> Rendered:
@@ -349,7 +352,7 @@ class Browser:
             path.with_name(f"{path.stem}.failed.png").unlink(missing_ok=True)
             return Rendered(pages, empty)
         finally:
-            await page.close()
+            await close_page(page)
 
     async def _wait_for_charts(self, page: Any, charts: int, errors: tuple[str, ...] = ERROR_TEXTS) -> int:
         """Wait until every chart has drawn or failed, each tab opened in turn and then all shown; a
@@ -393,6 +396,26 @@ class Browser:
                 waiting = [s["title"] for s in states if s["loading"] or not (s["drawn"] or s["error"])]
                 raise RenderFailed(f"timed out after {TIMEOUT_MS // 1000} s: {len(states)} of {charts} "
                                    f"charts on the page, still waiting for: {', '.join(waiting) or '–'}")
+
+
+async def close_page(page: Any) -> None:
+    """Close a tab, and never wait for ever.
+
+    Chromium acknowledges a close that races a navigation commit and then drops it
+    (crbug.com/536385539): Playwright's ``page.close()`` waits for a close that never comes (seen as a
+    `jamfor report` stuck for minutes after its login). Such a tab still answers the DevTools
+    protocol's own ``Page.close``; a tab that does not is left for the browser's close to end.
+    """
+    try:
+        await asyncio.wait_for(page.close(), PAGE_CLOSE_TIMEOUT_S)
+        return
+    except asyncio.TimeoutError:
+        pass
+    with contextlib.suppress(Exception):  # the tab may close by itself meanwhile; nothing to report
+        if not page.is_closed():
+            session = await page.context.new_cdp_session(page)
+            async with page.expect_event("close", timeout=PAGE_CLOSE_TIMEOUT_S * 1000):
+                await asyncio.wait_for(session.send("Page.close"), PAGE_CLOSE_TIMEOUT_S)
 
 
 async def _snapshot(page: Any, path: Path) -> Path:

@@ -51,8 +51,9 @@ def log_in(page: Any, url: str, username: str, password: str) -> None:
     page.fill("#username", username)
     page.fill("#password", password)
     page.press("#password", "Enter")
-    # Arriving at the welcome page is the proof; its own loading does not matter here.
-    page.wait_for_url("**/superset/welcome/**", wait_until="commit", timeout=RENDER_TIMEOUT_MS)
+    # Arriving at the welcome page is the proof. Loaded, not just committed: the caller closes this tab,
+    # and a close that races a navigation commit may never complete (pdf_render.close_page).
+    page.wait_for_url("**/superset/welcome/**", wait_until="load", timeout=RENDER_TIMEOUT_MS)
 
 
 def goto_dashboard(page: Any, url: str, slug: str) -> None:
