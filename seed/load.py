@@ -121,8 +121,7 @@ def _pk_where(table, pk: list[str]):
 class _Written(NamedTuple):
     rows: int  # rows written
     protected: int  # rows skipped because real data or a source this one yields to holds them
-    stale: pd.DataFrame  # keys of parent rows the earlier load had and this one lacks, to delete
-    # once children are done
+    stale: pd.DataFrame  # parent keys the earlier load had and this one lacks; deleted after children
     replaced_batches: frozenset[int]  # batches whose rows these replaced
 
 
