@@ -38,6 +38,7 @@ from jamfor.seed.derive_skr import INPUTS as SKR_INPUTS
 from jamfor.seed.derive_skr import rebuild_skr
 from jamfor.seed.schema import (
     RIKET,
+    analyze,
     area,
     batch_rows,
     derived_source,
@@ -246,17 +247,6 @@ def _clear(conn: Connection, table: Table) -> None:
         conn.execute(table.delete())
 
 
-def _analyze(conn: Connection, *tables: Table) -> None:
-    """Fresh planner statistics after a load, so the charts' queries start from the small tables and
-    use the indexes. SQLite samples (analysis_limit) so this stays a fraction of a second at any size;
-    SQLite has no autovacuum to do it later, and PostgreSQL's would come too late for the first view."""
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("PRAGMA analysis_limit=1000")
-    if conn.dialect.name in ("postgresql", "sqlite"):
-        for table in tables:
-            conn.exec_driver_sql(f'ANALYZE "{table.name}"')
-
-
 ANALYZE_SHARE = 0.1  # as PostgreSQL's autovacuum_analyze_scale_factor
 
 
@@ -275,7 +265,7 @@ def _indicator_comparison(conn: Connection, touched: Touched | None) -> None:
     elif scope:
         _update_indicators(conn, scope)
     if scope is None or (scope and _share_redone(conn, scope) >= ANALYZE_SHARE):
-        _analyze(conn, indicator_comparison_base, indicator_year, indicator, area)
+        analyze(conn, indicator_comparison_base, indicator_year, indicator, area)
 
 
 def _update_indicators(conn: Connection, scope: dict[str, int]) -> None:

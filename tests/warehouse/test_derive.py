@@ -215,6 +215,29 @@ def test_a_warehouse_from_before_indicator_year_gets_it_counted(demo_db_url):
     assert _comparison_rows(demo_db_url, "indicator_year") == before and len(before) > 30
 
 
+def test_an_index_from_an_older_jamfor_on_other_columns_is_made_again_in_the_next_load(demo_db_url):
+    from sqlalchemy import inspect
+
+    engine = engine_for(demo_db_url)
+    before = _comparison_rows(demo_db_url, "indicator_comparison_base")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP INDEX ix_indicator_comparison_base_area")
+        conn.exec_driver_sql("CREATE INDEX ix_indicator_comparison_base_area "
+                             "ON indicator_comparison_base (area_code, year)")
+        conn.exec_driver_sql("DROP INDEX ix_indicator_value_batch_id")
+
+    def held() -> dict[str, list[str]]:
+        return {ix["name"]: ix["column_names"]
+                for table in ("indicator_comparison_base", "indicator_value")
+                for ix in inspect(engine).get_indexes(table)}
+    assert held()["ix_indicator_comparison_base_area"] == ["area_code", "year"]
+    load(engine, _one_value("lss_ibic_alla_utredningar", "1280", 2021, 100.0))
+    indexes = held()
+    assert indexes["ix_indicator_comparison_base_area"] == ["area_code", "indicator_id", "year"]
+    assert indexes["ix_indicator_value_batch_id"] == ["batch_id"]
+    assert len(_comparison_rows(demo_db_url, "indicator_comparison_base")) == len(before)
+
+
 def test_a_view_from_an_older_jamfor_without_verksamhet_is_replaced_and_keeps_every_row(demo_db_url):
     from jamfor.seed.schema import COMPARISON_VIEW, create_all
 
