@@ -68,12 +68,15 @@ def open_dashboard(page: Any, url: str, slug: str, charts: int) -> list[ChartSta
 
 
 def wait_for_charts(page: Any, charts: int) -> list[ChartState]:
-    """Wait as a reader would: a screen at a time, scrolling on once the charts in view have drawn, back
-    to the top at the end.
+    """Wait as a reader would: a screen at a time, scrolling on once the charts in view have drawn, at
+    the bottom opening the next tab while charts are missing, back to the first tabs and the top at the
+    end.
 
     Charts below the fold draw, and with DASHBOARD_VIRTUALIZATION_DEFER_DATA ask for their data, only
     when scrolled into view; the page grows while its rows lay out, so one jump to the bottom right after
-    the layout appeared could come before the lower rows existed (seen on a cold cache).
+    the layout appeared could come before the lower rows existed (seen on a cold cache). A tab's charts
+    draw only once the tab is opened (the länsrapport's lower parts); an opened tab's charts stay on the
+    page, hidden, when another tab is shown, so every chart can be read once all tabs were opened.
     """
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -81,6 +84,7 @@ def wait_for_charts(page: Any, charts: int) -> list[ChartState]:
     scrolled = 0
     page.evaluate("window.__jamforDrawn = new Set()")
     while True:
+        done = False
         try:
             done = page.wait_for_function(_ALL_OR_VIEW_SETTLED_JS,
                                           arg=[charts, list(ERROR_TEXTS), VIEWPORT["height"]],
@@ -94,11 +98,21 @@ def wait_for_charts(page: Any, charts: int) -> list[ChartState]:
             raise AssertionError(f"{len(chart_states(page))} of {charts} charts on the page; "
                                  f"not drawn after {RENDER_TIMEOUT_MS // 1000} s: {waiting}")
         height = int(page.evaluate("document.documentElement.scrollHeight"))
-        scrolled = scrolled + VIEWPORT["height"] if scrolled + VIEWPORT["height"] < height else 0
-        page.evaluate(f"window.scrollTo(0, {scrolled})")
+        at_bottom = scrolled + VIEWPORT["height"] >= height
+        if at_bottom and done == "view" and page.evaluate(_OPEN_NEXT_TAB_JS):
+            scrolled = int(page.evaluate("window.scrollY"))  # the opened tab's bar, scrolled into view
+        else:
+            scrolled = 0 if at_bottom else scrolled + VIEWPORT["height"]
+            page.evaluate(f"window.scrollTo(0, {scrolled})")
         page.wait_for_timeout(100)  # the rows that came into view start to load
+    page.evaluate(_FIRST_TABS_JS)
     page.evaluate("window.scrollTo(0, 0)")
     return chart_states(page)
+
+
+def open_tab(page: Any, name: str) -> None:
+    """Open the dashboard tab called ``name`` (a reader's click on its header)."""
+    page.locator('.dashboard-component-tabs [role="tab"]', has_text=name).first.click()
 
 
 def chart_states(page: Any) -> list[ChartState]:
@@ -192,6 +206,30 @@ _ALL_OR_VIEW_SETTLED_JS = f"""
   if (drawn.size >= expected && !document.querySelector('[data-test="loading-indicator"]')) return 'all';
   return ({_VIEW_SETTLED.strip()})(errorTexts, height) ? 'view' : false;
 }}
+"""
+
+
+# The next tab a reader opens: the first header, in page order, neither shown yet nor opened before.
+_OPEN_NEXT_TAB_JS = """
+() => {
+  const tabs = [...document.querySelectorAll('.dashboard-component-tabs [role="tab"]')]
+    .filter(tab => tab.offsetParent !== null);
+  tabs.filter(tab => tab.getAttribute('aria-selected') === 'true')
+    .forEach(tab => tab.dataset.jamforSeen = '1');
+  const next = tabs.find(tab => !tab.dataset.jamforSeen);
+  if (!next) return false;
+  next.dataset.jamforSeen = '1';
+  next.click();
+  next.scrollIntoView();
+  return true;
+}
+"""
+# Each tab bar back on its first tab: the dashboard as first shown (for screenshots and the tests' reading).
+_FIRST_TABS_JS = """
+() => document.querySelectorAll('.dashboard-component-tabs').forEach(bar => {
+  const first = bar.querySelector('[role="tab"]');
+  if (first && first.getAttribute('aria-selected') !== 'true') first.click();
+})
 """
 
 
