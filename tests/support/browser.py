@@ -259,10 +259,24 @@ def record_canvas_text(context: Any) -> None:
 
 
 def chart_texts(page: Any) -> dict[str, list[str]]:
-    """Per chart title: its visible text (DOM) and every text drawn on its canvases, spaces normalised."""
+    """Per chart title: its visible text (DOM) and every text drawn on its canvases, spaces normalised;
+    on a dashboard with tabs, of every tab's charts (each tab shown in turn: a hidden chart's text has
+    no line breaks)."""
+    texts: dict[str, list[str]] = {}
+    tabs = page.locator('.dashboard-component-tabs [role="tab"]')
+    for index in range(tabs.count()):
+        tabs.nth(index).click()
+        page.wait_for_timeout(1500)  # the shown tab's charts draw again, ECharts' labels last
+        texts.update(_shown_chart_texts(page))
+    if tabs.count():
+        page.evaluate(_FIRST_TABS_JS)
+    return texts or _shown_chart_texts(page)
+
+
+def _shown_chart_texts(page: Any) -> dict[str, list[str]]:
     texts = page.evaluate("""() => Object.fromEntries(
       [...document.querySelectorAll('[data-test="dashboard-component-chart-holder"]')]
-        .filter(h => h.querySelector('[data-test="slice-header"]'))
+        .filter(h => h.querySelector('[data-test="slice-header"]') && h.offsetParent !== null)
         .map(h => [(h.querySelector('.header-title') || {}).innerText || '',
                    [h.querySelector('[data-test="chart-container"]')?.innerText || '',
                     ...[...h.querySelectorAll('canvas')].flatMap(c => [...(c.__jamforTexts || [])])]]))""")
