@@ -99,9 +99,9 @@ def datasets_reference(assets: AssetSet) -> str:
 # --- docs/dashboards.md ------------------------------------------------------------------------------
 
 def _layout(position: dict[str, Any], node_id: str = "ROOT_ID") -> list[dict[str, Any]]:
-    """Charts, markdown and headers in the order the dashboard shows them (depth first)."""
+    """Charts, markdown, headers and tabs in the order the dashboard shows them (depth first)."""
     node = position.get(node_id) or {}
-    found = [node] if node.get("type") in ("CHART", "MARKDOWN", "HEADER") else []
+    found = [node] if node.get("type") in ("CHART", "MARKDOWN", "HEADER", "TAB") else []
     for child in node.get("children") or []:
         found += _layout(position, child)
     return found
@@ -132,6 +132,8 @@ def _dashboard_section(dashboard: Asset, charts: dict[str, Asset], datasets: dic
             rows.append([meta.get("sliceName"), viz, f"`{dataset}`" if dataset else ""])
         elif node["type"] == "HEADER":
             rows.append([f"**{cell(meta.get('text'))}**", "", ""])
+        elif node["type"] == "TAB":
+            rows.append([f"**Tab: {cell(meta.get('text'))}**", "tab", ""])
         else:
             first = next((line.strip("# ") for line in str(meta.get("code", "")).splitlines()
                           if line.strip()), "")

@@ -32,6 +32,7 @@ from support.browser import (
     log_in,
     normalise_spaces,
     open_dashboard,
+    open_tab,
     record_canvas_text,
     screenshot,
     table_rows,
@@ -191,6 +192,7 @@ def test_the_skr_lansrapport_lists_trygghetslarm_89_percent_17_of_19_for_skane_f
     choose_filter_value(page, dashboard.filter_id("Verksamhetsområde"), "funktionshinder")
     if page.get_by_role("button", name="Apply filters").is_enabled():
         apply_filters(page)
+        open_tab(page, "Vanligaste och minst vanliga")  # the top-10 table's tab
         chart(page, "De tio vanligaste av de kartlagda insatserna").scroll_into_view_if_needed()
         wait_for_charts(page, dashboard.charts)
         page.wait_for_function(has_trygghetslarm, timeout=RENDER_TIMEOUT_MS)

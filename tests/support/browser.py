@@ -69,12 +69,15 @@ def open_dashboard(page: Any, url: str, slug: str, charts: int) -> list[ChartSta
 
 
 def wait_for_charts(page: Any, charts: int) -> list[ChartState]:
-    """Wait as a reader would: a screen at a time, scrolling on once the charts in view have drawn, back
-    to the top at the end.
+    """Wait as a reader would: a screen at a time, scrolling on once the charts in view have drawn, at
+    the bottom opening the next tab while charts are missing, back to the first tabs and the top at the
+    end.
 
     Charts below the fold draw, and with DASHBOARD_VIRTUALIZATION_DEFER_DATA ask for their data, only
     when scrolled into view; the page grows while its rows lay out, so one jump to the bottom right after
-    the layout appeared could come before the lower rows existed (seen on a cold cache).
+    the layout appeared could come before the lower rows existed (seen on a cold cache). A tab's charts
+    draw only once the tab is opened (the länsrapport's lower parts); an opened tab's charts stay on the
+    page, hidden, when another tab is shown, so every chart can be read once all tabs were opened.
     """
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -82,6 +85,7 @@ def wait_for_charts(page: Any, charts: int) -> list[ChartState]:
     scrolled = 0
     page.evaluate("window.__jamforDrawn = new Set()")
     while True:
+        done = False
         try:
             done = page.wait_for_function(_ALL_OR_VIEW_SETTLED_JS,
                                           arg=[charts, list(ERROR_TEXTS), VIEWPORT["height"]],
@@ -95,11 +99,21 @@ def wait_for_charts(page: Any, charts: int) -> list[ChartState]:
             raise AssertionError(f"{len(chart_states(page))} of {charts} charts on the page; "
                                  f"not drawn after {RENDER_TIMEOUT_MS // 1000} s: {waiting}")
         height = int(page.evaluate("document.documentElement.scrollHeight"))
-        scrolled = scrolled + VIEWPORT["height"] if scrolled + VIEWPORT["height"] < height else 0
-        page.evaluate(f"window.scrollTo(0, {scrolled})")
+        at_bottom = scrolled + VIEWPORT["height"] >= height
+        if at_bottom and done == "view" and page.evaluate(_OPEN_NEXT_TAB_JS):
+            scrolled = int(page.evaluate("window.scrollY"))  # the opened tab's bar, scrolled into view
+        else:
+            scrolled = 0 if at_bottom else scrolled + VIEWPORT["height"]
+            page.evaluate(f"window.scrollTo(0, {scrolled})")
         page.wait_for_timeout(100)  # the rows that came into view start to load
+    page.evaluate(_FIRST_TABS_JS)
     page.evaluate("window.scrollTo(0, 0)")
     return chart_states(page)
+
+
+def open_tab(page: Any, name: str) -> None:
+    """Open the dashboard tab called ``name`` (a reader's click on its header)."""
+    page.locator('.dashboard-component-tabs [role="tab"]', has_text=name).first.click()
 
 
 def chart_states(page: Any) -> list[ChartState]:
@@ -196,6 +210,30 @@ _ALL_OR_VIEW_SETTLED_JS = f"""
 """
 
 
+# The next tab a reader opens: the first header, in page order, neither shown yet nor opened before.
+_OPEN_NEXT_TAB_JS = """
+() => {
+  const tabs = [...document.querySelectorAll('.dashboard-component-tabs [role="tab"]')]
+    .filter(tab => tab.offsetParent !== null);
+  tabs.filter(tab => tab.getAttribute('aria-selected') === 'true')
+    .forEach(tab => tab.dataset.jamforSeen = '1');
+  const next = tabs.find(tab => !tab.dataset.jamforSeen);
+  if (!next) return false;
+  next.dataset.jamforSeen = '1';
+  next.click();
+  next.scrollIntoView();
+  return true;
+}
+"""
+# Each tab bar back on its first tab: the dashboard as first shown (for screenshots and the tests' reading).
+_FIRST_TABS_JS = """
+() => document.querySelectorAll('.dashboard-component-tabs').forEach(bar => {
+  const first = bar.querySelector('[role="tab"]');
+  if (first && first.getAttribute('aria-selected') !== 'true') first.click();
+})
+"""
+
+
 def wait_for_first_screen(page: Any) -> None:
     """Wait until every chart that starts within the first screen (the viewport) has drawn or failed."""
     page.wait_for_function(_FIRST_SCREEN_SETTLED_JS, arg=[list(ERROR_TEXTS), VIEWPORT["height"]],
@@ -222,10 +260,24 @@ def record_canvas_text(context: Any) -> None:
 
 
 def chart_texts(page: Any) -> dict[str, list[str]]:
-    """Per chart title: its visible text (DOM) and every text drawn on its canvases, spaces normalised."""
+    """Per chart title: its visible text (DOM) and every text drawn on its canvases, spaces normalised;
+    on a dashboard with tabs, of every tab's charts (each tab shown in turn: a hidden chart's text has
+    no line breaks)."""
+    texts: dict[str, list[str]] = {}
+    tabs = page.locator('.dashboard-component-tabs [role="tab"]')
+    for index in range(tabs.count()):
+        tabs.nth(index).click()
+        page.wait_for_timeout(1500)  # the shown tab's charts draw again, ECharts' labels last
+        texts.update(_shown_chart_texts(page))
+    if tabs.count():
+        page.evaluate(_FIRST_TABS_JS)
+    return texts or _shown_chart_texts(page)
+
+
+def _shown_chart_texts(page: Any) -> dict[str, list[str]]:
     texts = page.evaluate("""() => Object.fromEntries(
       [...document.querySelectorAll('[data-test="dashboard-component-chart-holder"]')]
-        .filter(h => h.querySelector('[data-test="slice-header"]'))
+        .filter(h => h.querySelector('[data-test="slice-header"]') && h.offsetParent !== null)
         .map(h => [(h.querySelector('.header-title') || {}).innerText || '',
                    [h.querySelector('[data-test="chart-container"]')?.innerText || '',
                     ...[...h.querySelectorAll('canvas')].flatMap(c => [...(c.__jamforTexts || [])])]]))""")
