@@ -13,13 +13,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.util
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from support.databases import unavailable
+from support.http_server import serving
 
 from jamfor.superset.pdf_render import CHROMIUM, LAUNCH_ARGS, PAGE_CLOSE_TIMEOUT_S, close_page
 
@@ -47,12 +47,8 @@ class _Pages(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def site() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(_Pages) as url:
+        yield url
 
 
 async def _open_and_close(url: str) -> tuple[list[float], int, int]:

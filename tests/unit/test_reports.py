@@ -4,13 +4,13 @@ without the report API are refused with a message naming what to change."""
 from __future__ import annotations
 
 import shutil
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 import yaml
+from support.http_server import serving
 
 from jamfor.superset.assets import read_assets
 from jamfor.superset.client import SupersetClient
@@ -98,12 +98,8 @@ class _NoReportApi(BaseHTTPRequestHandler):
 @pytest.fixture
 def superset_without_reports() -> Iterator[str]:
     """A server answering as Superset does with ALERT_REPORTS off: 404 on /api/v1/report/."""
-    server = HTTPServer(("127.0.0.1", 0), _NoReportApi)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    with serving(_NoReportApi) as url:
+        yield url
 
 
 def test_a_superset_without_alert_reports_gets_the_config_lines_and_services_it_needs(

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from click.testing import CliRunner
+from support.http_server import serving
 
 from jamfor.cli.main import main
 from jamfor.superset.assets import build_bundle, parse, read_assets
@@ -177,13 +177,6 @@ class _OldSuperset(BaseHTTPRequestHandler):
 
 
 def test_login_refuses_a_superset_of_an_unsupported_line_by_name():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _OldSuperset)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        refused = r"Superset 3\.1\.3 is not supported.*4\.1, 5\.0, 6\.0, 6\.1"
-        with pytest.raises(UnsupportedVersion, match=refused):
-            SupersetClient.login(f"http://127.0.0.1:{server.server_port}", "admin", "pw")
-    finally:
-        server.shutdown()
-        server.server_close()
+    refused = r"Superset 3\.1\.3 is not supported.*4\.1, 5\.0, 6\.0, 6\.1"
+    with serving(_OldSuperset) as url, pytest.raises(UnsupportedVersion, match=refused):
+        SupersetClient.login(url, "admin", "pw")
