@@ -158,6 +158,18 @@ _SETTLED_JS = """([expected, errorTexts]) => {
   return states.length >= expected && states.every(s => !s.loading && (s.drawn || s.error));
 }""".replace("STATES", _STATES_JS.strip())
 
+# The next tab of the dashboard not opened yet (Superset draws a tab's charts only once it is opened, and
+# keeps them on the page when another tab is shown).
+_OPEN_NEXT_TAB_JS = """() => {
+  const tabs = [...document.querySelectorAll('.dashboard-component-tabs [role="tab"]')];
+  tabs.filter(t => t.getAttribute('aria-selected') === 'true').forEach(t => t.dataset.jamforOpened = '1');
+  const next = tabs.find(t => !t.dataset.jamforOpened && t.offsetParent !== null);
+  if (!next) return false;
+  next.dataset.jamforOpened = '1';
+  next.click();
+  return true;
+}"""
+
 
 @pytest.fixture(scope="module")
 def browser(operator, registered) -> Iterator[Any]:
@@ -183,6 +195,12 @@ def test_every_dashboard_draws_every_chart_without_an_error(browser, operator, d
     position = dashboard.data.get("position") or {}
     charts = sum(1 for node in position.values() if isinstance(node, dict) and node.get("type") == "CHART")
     browser.goto(f"{operator['url']}/superset/dashboard/{dashboard.data['slug']}/", timeout=RENDER_TIMEOUT_MS)
+    while True:  # the charts shown, then each tab's in turn
+        browser.wait_for_function(_SETTLED_JS, arg=[1, list(ERROR_TEXTS)], timeout=RENDER_TIMEOUT_MS,
+                                  polling=500)
+        if not browser.evaluate(_OPEN_NEXT_TAB_JS):
+            break
+        browser.wait_for_timeout(500)  # the opened tab's charts are mounted
     browser.wait_for_function(_SETTLED_JS, arg=[charts, list(ERROR_TEXTS)], timeout=RENDER_TIMEOUT_MS,
                               polling=500)
     shot = ARTIFACTS / operator["version"] / f"{dashboard.data['slug']}.png"
