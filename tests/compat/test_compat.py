@@ -29,7 +29,7 @@ from support.databases import REPO, unavailable
 from jamfor.cli.main import main
 from jamfor.superset.assets import read_assets
 from jamfor.superset.client import SupersetClient
-from jamfor.superset.pdf_render import ERROR_TEXTS
+from jamfor.superset.pdf_render import ERROR_TEXTS, OPEN_NEXT_TAB_JS
 from jamfor.superset.schemas import installed_version
 from jamfor.superset.versions import import_schemas
 
@@ -158,17 +158,6 @@ _SETTLED_JS = """([expected, errorTexts]) => {
   return states.length >= expected && states.every(s => !s.loading && (s.drawn || s.error));
 }""".replace("STATES", _STATES_JS.strip())
 
-# The next tab of the dashboard not opened yet (Superset draws a tab's charts only once it is opened, and
-# keeps them on the page when another tab is shown).
-_OPEN_NEXT_TAB_JS = """() => {
-  const tabs = [...document.querySelectorAll('.dashboard-component-tabs [role="tab"]')];
-  tabs.filter(t => t.getAttribute('aria-selected') === 'true').forEach(t => t.dataset.jamforOpened = '1');
-  const next = tabs.find(t => !t.dataset.jamforOpened && t.offsetParent !== null);
-  if (!next) return false;
-  next.dataset.jamforOpened = '1';
-  next.click();
-  return true;
-}"""
 
 
 @pytest.fixture(scope="module")
@@ -198,7 +187,7 @@ def test_every_dashboard_draws_every_chart_without_an_error(browser, operator, d
     while True:  # the charts shown, then each tab's in turn
         browser.wait_for_function(_SETTLED_JS, arg=[1, list(ERROR_TEXTS)], timeout=RENDER_TIMEOUT_MS,
                                   polling=500)
-        if not browser.evaluate(_OPEN_NEXT_TAB_JS):
+        if not browser.evaluate(OPEN_NEXT_TAB_JS):
             break
         browser.wait_for_timeout(500)  # the opened tab's charts are mounted
     browser.wait_for_function(_SETTLED_JS, arg=[charts, list(ERROR_TEXTS)], timeout=RENDER_TIMEOUT_MS,
