@@ -99,7 +99,8 @@ test-compat: $(VENV)/.installed system-deps
 	  [ $$code = 0 ] || failed="$$failed $$v"; done; \
 	if [ -n "$$failed" ]; then echo "compatibility tier failed for:$$failed"; exit 1; fi
 
-# make bench: the demo-sized loads and the national benchmark's 0.1 M case (CI's smoke run).
+# make bench: the demo-sized loads and the national benchmark's 0.1 M case (CI runs that case as a test,
+# tests/warehouse/test_bench_smoke.py, asserting what holds at any speed).
 # The national 3.1 M case runs by hand: make bench-national (minutes; see bench/README.md).
 bench: $(VENV)/.installed bench-dashboards
 	$(VENV)/bin/python bench/bench_load.py

@@ -19,7 +19,6 @@ Run: ``.venv/bin/python bench/bench_national.py --indicators 1000`` (3.1 M, minu
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import resource
 import subprocess
@@ -36,7 +35,7 @@ from chart_queries import chart_queries, uses_index
 from national import all_values, national_frames, new_indicator_rows, one_more_indicator
 from sqlalchemy import create_engine, text
 
-from jamfor.seed.bulk import insert_rows
+from jamfor.seed.bulk import copy_csv, insert_rows
 from jamfor.seed.db import engine_for
 from jamfor.seed.load import load
 from jamfor.seed.reference import reference_frames
@@ -70,13 +69,10 @@ def case_raw(url: str, n: int, _per_load: int) -> dict:
     with engine.begin() as conn:
         cursor = conn.connection.cursor()
         if engine.dialect.name == "postgresql":
-            columns = ", ".join(values.columns)
+            sql = (f"COPY indicator_value ({', '.join(values.columns)}) FROM STDIN WITH (FORMAT csv, "
+                   "NULL '\\N')")
             for s in range(0, len(values), 500_000):
-                buffer = io.StringIO()
-                values.iloc[s:s + 500_000].to_csv(buffer, index=False, header=False, na_rep="\\N")
-                buffer.seek(0)
-                cursor.copy_expert(f"COPY indicator_value ({columns}) FROM STDIN WITH (FORMAT csv, "
-                                   "NULL '\\N')", buffer)
+                copy_csv(cursor, engine.dialect.driver, sql, values.iloc[s:s + 500_000])
         else:
             sql = (f"INSERT INTO indicator_value ({', '.join(values.columns)}) "
                    f"VALUES ({', '.join('?' * len(values.columns))})")

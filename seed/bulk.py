@@ -12,6 +12,7 @@ a foreign key …), exactly what the portable path raises for the same row.
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Date, DateTime, Table
@@ -48,6 +49,19 @@ def _executemany(conn: Connection, table: Table, frame: pd.DataFrame) -> None:
         conn.exec_driver_sql(sql, list(cleaned.itertuples(index=False, name=None)))
 
 
+def copy_csv(cursor: Any, driver: str, sql: str, frame: pd.DataFrame) -> None:
+    """Send ``frame`` through a PostgreSQL ``COPY … FROM STDIN`` statement on a raw driver cursor, with
+    psycopg2 or psycopg (3), whose COPY interfaces differ."""
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, header=False, na_rep="\\N")
+    if driver == "psycopg2":
+        buffer.seek(0)
+        cursor.copy_expert(sql, buffer)
+    else:
+        with cursor.copy(sql) as copy:
+            copy.write(buffer.getvalue())
+
+
 def insert_rows(conn: Connection, table: Table, frame: pd.DataFrame) -> None:
     """Insert every row of ``frame`` into ``table`` inside the caller's transaction."""
     if frame.empty:
@@ -60,14 +74,7 @@ def insert_rows(conn: Connection, table: Table, frame: pd.DataFrame) -> None:
     cursor = conn.connection.cursor()
     try:
         for chunk in _chunks(frame):
-            buffer = io.StringIO()
-            chunk.to_csv(buffer, index=False, header=False, na_rep="\\N")
-            if conn.dialect.driver == "psycopg2":
-                buffer.seek(0)
-                cursor.copy_expert(sql, buffer)
-            else:
-                with cursor.copy(sql) as copy:
-                    copy.write(buffer.getvalue())
+            copy_csv(cursor, conn.dialect.driver, sql, chunk)
     except conn.dialect.dbapi.Error as exc:
         raise DBAPIError.instance(sql, None, exc, conn.dialect.dbapi.Error) from exc
     finally:

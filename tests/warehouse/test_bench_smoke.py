@@ -1,0 +1,51 @@
+"""CI's smoke run of the national benchmark: its 0.1 M case (32 indicators) runs to the end on SQLite
+and PostgreSQL, so `make bench-national` still works when someone runs it by hand. No time is asserted
+(speed is what the benchmark reports, in bench/README.md); what is asserted holds at any speed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from support.databases import PG_ADMIN_URL
+
+REPO = Path(__file__).resolve().parents[2]
+VALUES = 32 * 312 * 10
+
+
+def _run(db: str) -> dict[str, dict]:
+    out = subprocess.run([sys.executable, "bench/bench_national.py", "--indicators", "32", "--db", db,
+                          "--pg", PG_ADMIN_URL], cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    cases = {}
+    for line in out.stdout.splitlines():
+        name, _, payload = line.partition(": ")
+        if name in (f"{db} raw", f"{db} to_sql", f"{db} jamfor"):
+            cases[name.split()[1]] = json.loads(payload)
+    assert set(cases) == {"raw", "to_sql", "jamfor"}, out.stdout
+    return cases
+
+
+def _check(cases: dict[str, dict]) -> dict:
+    assert [cases[c]["rows"] for c in ("raw", "to_sql", "jamfor")] == [VALUES] * 3
+    jamfor = cases["jamfor"]
+    assert jamfor["small_load_seconds"] > 0
+    cancelled = [name for name, q in jamfor["queries"].items() if q["p95_ms"] is None]
+    assert cancelled == []
+    # every ÖJ chart and native filter of the shipped dashboards, and the data-sources notes
+    assert len(jamfor["queries"]) >= 30 and sum("/filter " in n for n in jamfor["queries"]) >= 8
+    return jamfor
+
+
+def test_the_national_benchmark_runs_on_sqlite_and_every_query_reads_through_an_index():
+    jamfor = _check(_run("sqlite"))
+    assert [name for name, q in jamfor["queries"].items() if not q["index"]] == []
+
+
+def test_the_national_benchmark_runs_on_postgresql_and_leaves_no_dead_rows(pg_url):
+    jamfor = _check(_run("postgresql"))
+    assert {t: rows["dead"] for t, rows in jamfor["dead_rows"].items()} == {
+        "indicator_comparison_base": 0, "indicator_value": 0}
+
