@@ -29,7 +29,7 @@ from support.databases import REPO, unavailable
 from jamfor.cli.main import main
 from jamfor.superset.assets import read_assets
 from jamfor.superset.client import SupersetClient
-from jamfor.superset.pdf_render import ERROR_TEXTS, OPEN_NEXT_TAB_JS
+from jamfor.superset.pdf_render import ERROR_TEXTS, OPEN_NEXT_TAB_JS, TAB_SWITCH_MS
 from jamfor.superset.schemas import installed_version
 from jamfor.superset.versions import import_schemas
 
@@ -159,7 +159,6 @@ _SETTLED_JS = """([expected, errorTexts]) => {
 }""".replace("STATES", _STATES_JS.strip())
 
 
-
 @pytest.fixture(scope="module")
 def browser(operator, registered) -> Iterator[Any]:
     if not CHROMIUM.exists():
@@ -189,7 +188,7 @@ def test_every_dashboard_draws_every_chart_without_an_error(browser, operator, d
                                   polling=500)
         if not browser.evaluate(OPEN_NEXT_TAB_JS):
             break
-        browser.wait_for_timeout(500)  # the opened tab's charts are mounted
+        browser.wait_for_timeout(TAB_SWITCH_MS)
     browser.wait_for_function(_SETTLED_JS, arg=[charts, list(ERROR_TEXTS)], timeout=RENDER_TIMEOUT_MS,
                               polling=500)
     shot = ARTIFACTS / operator["version"] / f"{dashboard.data['slug']}.png"

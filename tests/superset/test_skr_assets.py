@@ -250,8 +250,7 @@ def description(registered: dict[str, Any], slug: str, chart: str) -> str:
 
 def explained(registered: dict[str, Any], slug: str, chart: str, printed: str) -> bool:
     """The chart's description quotes the report's figure as printed and says what the dashboard shows."""
-    text = description(registered, slug, chart)
-    text = text.replace("\u00a0", " ")
+    text = description(registered, slug, chart).replace("\u00a0", " ")  # no-break space before %
     return printed in text and ("Rapporten" in text or "rapporten" in text)
 
 

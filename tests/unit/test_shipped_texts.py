@@ -7,12 +7,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import yaml
+from support.databases import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 SHIPPED = sorted([*REPO.glob("dashboards/**/*.yaml"), *REPO.glob("datasets/*.yaml")])
 BREAKABLE_PERCENT = re.compile(r"\d\s+%")  # a line may break at a space or a fold
 
