@@ -1,6 +1,7 @@
 """Benchmark: how long each dashboard takes to render in Chromium, against a one-chart baseline.
 
-A throw-away Superset (``jamfor.superset.local``, the demo's configuration: Redis cache when it
+A throw-away Superset (``jamfor.superset.runtime.local_superset``, the demo's configuration: Redis cache
+when it
 answers) gets every shipped asset registered on a PostgreSQL warehouse seeded with the demo, plus a
 baseline dashboard holding a single big-number chart. Each dashboard is then opened in Debian's
 headless Chromium as a person would (logged in, a fresh page, ``navigator.webdriver`` hidden: Superset
@@ -52,10 +53,10 @@ from support.browser import (  # noqa: E402 - the tests' browser helpers, one de
 
 from jamfor.seed.db import engine_for  # noqa: E402
 from jamfor.seed.seeding import run_seed  # noqa: E402
-from jamfor.superset.assets import load_assets  # noqa: E402
-from jamfor.superset.client import SupersetClient  # noqa: E402
-from jamfor.superset.local import cache_prefix, running, superset_version  # noqa: E402
-from jamfor.superset.registry import register  # noqa: E402
+from jamfor.superset.runtime.local_superset import cache_prefix, running, superset_version  # noqa: E402
+from jamfor.superset.sync.assets import load_assets  # noqa: E402
+from jamfor.superset.sync.client import SupersetClient  # noqa: E402
+from jamfor.superset.sync.register import register  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 # The initialised Superset home the test suite keeps (tests/support/superset_env.py), re-used when present.

@@ -30,7 +30,7 @@ from jamfor.seed.db import engine_for
 from jamfor.seed.derive import DERIVED
 from jamfor.seed.load import load
 from jamfor.seed.seeding import run_seed
-from jamfor.seed.sources.demo import demo_frames
+from jamfor.seed.sources.synthetic_oj import demo_frames
 
 
 def timed(action: Callable[[], object], repeat: int) -> float:

@@ -11,9 +11,9 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
+from jamfor.errors import JamforError
 from jamfor.paths import user_dir
 from jamfor.redact import redact_text, redact_url
-from jamfor.seed.errors import JamforError
 
 ENV_URL = "JAMFOR_DB_URL"
 LOAD_WAIT_SECONDS = 3600

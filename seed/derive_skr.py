@@ -49,7 +49,7 @@ from jamfor.seed.schema import (
     verksamhetsomrade,
     wish_category,
 )
-from jamfor.seed.sources.skr_inventory import read_report_order
+from jamfor.seed.sources.skr_inventory import read_publication_order
 
 CATEGORIES = {"form": FORMS, "regi": REGIER, "bistandsbeslut": BESLUT}
 OMRADE = "verksamhetsomrade"
@@ -106,9 +106,9 @@ class Inputs:
         self.wishes = _with_synthetic(conn, wish_category).merge(
             self.answered[["area_code", OMRADE, "lan_code"]], on=["area_code", OMRADE])
         self.n_mapped = self.catalog.groupby(OMRADE).size()
-        self.report_order = read_report_order().rename(columns={"lan_code": "scope_code"})
+        self.report_order = read_publication_order().rename(columns={"lan_code": "scope_code"})
 
-    def report_position(self, frame: pd.DataFrame, lista: pd.Series | str) -> pd.Series:
+    def publication_position(self, frame: pd.DataFrame, lista: pd.Series | str) -> pd.Series:
         """Each row's place in the report's printed list ``lista`` (None where the report lists it not)."""
         keys = frame[[*SCOPE, "insats_id"]].assign(lista=lista)
         merged = keys.merge(self.report_order, on=[*SCOPE, "insats_id", "lista"], how="left")
@@ -225,10 +225,10 @@ def insats_summary(data: Inputs) -> pd.DataFrame:
     offered = out.n_offering.where(out.n_offering > 0)
     out["rank_least_common"] = offered.groupby([out.scope_code, out[OMRADE]]).rank(method="min")
     out["order_most_common"] = _strict_order(out.assign(
-        placed=data.report_position(out, "vanligaste")), ["n_offering", "placed"], [False, True])
+        placed=data.publication_position(out, "vanligaste")), ["n_offering", "placed"], [False, True])
     least = out[out.n_offering > 0]
     out["order_least_common"] = _strict_order(least.assign(
-        placed=data.report_position(least, "minst_vanliga")), ["n_offering", "placed"], [True, True])
+        placed=data.publication_position(least, "minst_vanliga")), ["n_offering", "placed"], [True, True])
     out["scope_name"] = out.scope_code.map(data.scope_names)
     return out.rename(columns={"name": "insats_name"})
 
@@ -289,7 +289,7 @@ def distribution_insats(data: Inputs) -> pd.DataFrame:
         data.catalog[["insats_id", "name", "anhorig", "name_known"]], on="insats_id")
     out = out.rename(columns={"n_instances": "n_category", "n_answered_instances": "n_answered",
                               "name": "insats_name"})
-    out["placed"] = data.report_position(out, out.question + ":" + out.category)
+    out["placed"] = data.publication_position(out, out.question + ":" + out.category)
     out = out.sort_values([*SCOPE, "question", "category", "n_category", "placed", "share", "insats_name"],
                           ascending=[True, True, True, True, False, True, False, True], na_position="last")
     out["rank"] = out.groupby([*SCOPE, "question", "category"]).cumcount() + 1

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from jamfor.seed.errors import Problem
+from jamfor.errors import Problem
 
 
 @dataclass

@@ -29,10 +29,10 @@ from sqlalchemy import and_, bindparam, exists, func, select
 from sqlalchemy.engine import Connection, Engine
 
 from jamfor import __version__
+from jamfor.errors import BadInput
 from jamfor.seed.bulk import insert_rows
 from jamfor.seed.db import serialize_loads
 from jamfor.seed.derive import Touched, rebuild_derived
-from jamfor.seed.errors import BadInput
 from jamfor.seed.frames import SourceFrames, records
 from jamfor.seed.schema import create_all, load_batch, metadata
 

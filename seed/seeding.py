@@ -15,10 +15,10 @@ from sqlalchemy.engine import Engine
 from jamfor.seed.frames import SourceFrames, SourceRead
 from jamfor.seed.load import LoadResult, load
 from jamfor.seed.reference import reference_frames
-from jamfor.seed.sources.demo import demo_frames
 from jamfor.seed.sources.published import published_frames
-from jamfor.seed.sources.skr_demo import skr_demo_frames
 from jamfor.seed.sources.skr_inventory import catalog_frames as skr_catalog_frames
+from jamfor.seed.sources.synthetic_oj import demo_frames
+from jamfor.seed.sources.synthetic_skr import skr_demo_frames
 
 Step = tuple[str, Callable[[], SourceFrames]]
 

@@ -84,7 +84,7 @@ def jamfor_area(code: object) -> Area:
 
 
 def _install_cli(app: Any) -> None:
-    from jamfor.superset.superset_commands import jamfor_group
+    from jamfor.superset.inside.commands import jamfor_group
 
     if "jamfor" not in app.cli.commands:
         app.cli.add_command(jamfor_group)

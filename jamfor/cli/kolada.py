@@ -41,7 +41,7 @@ def _check_table(check: Any) -> Table:
     return table
 
 
-def add_kolada_commands(main: click.Group, reports_errors: Any) -> None:
+def add_kolada_commands(main: click.Group, handles_errors: Any) -> None:
     """Attach the `kolada` group (search, check) to the `jamfor` group."""
 
     @main.group()
@@ -52,7 +52,7 @@ def add_kolada_commands(main: click.Group, reports_errors: Any) -> None:
     @click.argument("text")
     @click.option("--base-url", metavar="URL", help=BASE_URL_HELP)
     @click.option("--refresh", is_flag=True, help="Ask Kolada again even where the response cache is fresh.")
-    @reports_errors
+    @handles_errors
     def kolada_search(text: str, base_url: str | None, refresh: bool) -> None:
         """List KPIs whose title contains TEXT: id, title, publication period; and the catalogue
         indicators matching TEXT that Kolada does not publish."""
@@ -72,7 +72,7 @@ def add_kolada_commands(main: click.Group, reports_errors: Any) -> None:
     @kolada.command("check")
     @click.option("--base-url", metavar="URL", help=BASE_URL_HELP)
     @click.option("--refresh", is_flag=True, help="Ask Kolada again even where the response cache is fresh.")
-    @reports_errors
+    @handles_errors
     def kolada_check(base_url: str | None, refresh: bool) -> None:
         """Ask Kolada about every Kolada id in the indicator catalogue; load nothing.
 

@@ -19,8 +19,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from jamfor.cli.kolada import BASE_URL_HELP, add_kolada_commands, kolada_http
 from jamfor.cli.output import err, fail, out, shown
+from jamfor.errors import JamforError
 from jamfor.seed.db import describe_db_error, engine_for
-from jamfor.seed.errors import JamforError
 
 DB_HELP = (
     "Warehouse SQLAlchemy URL, e.g. sqlite:///jamfor.db or postgresql://host:5432/db. "
@@ -33,7 +33,7 @@ def db_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--db", "db_url", metavar="URL", help=DB_HELP)(func)
 
 
-def reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+def handles_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     """Turn the library's named errors into a message and an exit code, never a traceback."""
 
     @functools.wraps(func)
@@ -63,7 +63,7 @@ def main() -> None:
 @db_option
 @click.option("--demo", is_flag=True, help="Also load synthetic kommun-level demo values (flagged).")
 @click.option("--force", is_flag=True, help="Reload even sources whose rows are unchanged.")
-@reports_errors
+@handles_errors
 def seed(db_url: str | None, demo: bool, force: bool) -> None:
     """Load reference data, the indicator catalogue and the published figures.
 
@@ -95,7 +95,7 @@ def say_waiting() -> None:
 @db_option
 @click.option("--url", "superset_url", metavar="URL",
               help="Also show the Superset side: registered version and drift (needs credentials).")
-@reports_errors
+@handles_errors
 def status(db_url: str | None, superset_url: str | None) -> None:
     """Show what is loaded: batches, sources, rows held, synthetic or not."""
     from jamfor.seed.status import batch_status, published_differences
@@ -182,7 +182,7 @@ def _read_and_load(reading: str, read: Callable[[Callable[[str], None]], Any], d
               "the workbook.")
 @replace_option
 @db_option
-@reports_errors
+@handles_errors
 def load_oj_excel(files: tuple[str, ...], allow_formulas: bool, replace: bool, db_url: str | None) -> None:
     """Load Socialstyrelsen's ÖJ result workbooks (.xlsx) into indicator_value.
 
@@ -208,7 +208,7 @@ def load_oj_excel(files: tuple[str, ...], allow_formulas: bool, replace: bool, d
 @click.option("--refresh", is_flag=True, help="Ask Kolada again even where the response cache is fresh.")
 @replace_option
 @db_option
-@reports_errors
+@handles_errors
 def load_kolada(kpis: tuple[str, ...], years: str | None, municipalities: str | None,
                 base_url: str | None, refresh: bool, replace: bool, db_url: str | None) -> None:
     """Load KPI values from the Kolada API v3 into indicator_value (rows attributed to Kolada).
@@ -230,7 +230,7 @@ def load_kolada(kpis: tuple[str, ...], years: str | None, municipalities: str | 
                 type=click.Path(exists=True, dir_okay=False, readable=True))
 @replace_option
 @db_option
-@reports_errors
+@handles_errors
 def load_skr(files: tuple[str, ...], replace: bool, db_url: str | None) -> None:
     """Load per-kommun answers to SKR's insats survey (long CSV or Excel sheet "svar").
 
@@ -255,15 +255,15 @@ def load_skr(files: tuple[str, ...], replace: bool, db_url: str | None) -> None:
               help="Also run the alerts and report schedules: a Celery worker and beat on Redis "
               "127.0.0.1:6379, Chromium for PDF/PNG, and a local SMTP sink that stores every mail under "
               "<home>/mail. Recipients default to a demo address.")
-@reports_errors
+@handles_errors
 def demo(port: int, home: Path | None, db_url: str | None, with_reports: bool) -> None:
     """Seed a demo warehouse, start a local Superset with every jamfor dashboard; Ctrl-C stops it.
 
     A second run re-uses the seeded warehouse, the initialised Superset and the registered assets,
     so it starts in seconds.
     """
-    from jamfor.superset.demo import DemoSettings, serve
-    from jamfor.superset.demo import demo as run_demo
+    from jamfor.demo import DemoSettings, serve
+    from jamfor.demo import demo as run_demo
 
     bar = progress()
     task = bar.add_task("Preparing", total=None)
@@ -303,14 +303,14 @@ def _print_demo_login(ready: Any) -> None:
 
 
 # kolada search / check (jamfor/cli/kolada.py)
-add_kolada_commands(main, reports_errors)
+add_kolada_commands(main, handles_errors)
 
 # validate / plan / register / pull (jamfor/cli/superset.py)
 from jamfor.cli.superset import add_superset_commands, print_superset_status  # noqa: E402
 
-add_superset_commands(main, reports_errors, db_option)
+add_superset_commands(main, handles_errors, db_option)
 
-# report (jamfor/cli/report.py)
-from jamfor.cli.report import add_report_command  # noqa: E402
+# report (jamfor/cli/pdf.py)
+from jamfor.cli.pdf import add_pdf_command  # noqa: E402
 
-add_report_command(main, reports_errors)
+add_pdf_command(main, handles_errors)

@@ -16,8 +16,8 @@ from typing import NoReturn
 from rich.console import Console
 from rich.markup import escape
 
+from jamfor.errors import printable
 from jamfor.redact import redact_text
-from jamfor.seed.errors import printable
 
 
 def shown(value: object, *, lines: bool = False) -> str:

@@ -14,11 +14,13 @@ from jamfor.cli.main import main
 
 
 def walk_commands(command: click.Command, path: list[str]) -> Iterator[tuple[list[str], click.Command]]:
-    """Every command below ``command`` (itself first) with the words that call it."""
+    """Every command below ``command`` (itself first) with the words that call it; hidden ones (a
+    former name kept working) are left out, as ``--help`` leaves them out."""
     yield path, command
     if isinstance(command, click.Group):
         for name in sorted(command.commands):
-            yield from walk_commands(command.commands[name], [*path, name])
+            if not command.commands[name].hidden:
+                yield from walk_commands(command.commands[name], [*path, name])
 
 
 def cli_reference() -> str:

@@ -1,6 +1,7 @@
 """The Superset commands of `jamfor`: validate, plan, register, pull (and the Superset part of status).
 
-Thin skins over ``jamfor.superset.validate``, ``jamfor.superset.registry`` and ``jamfor.superset.pull``.
+Thin skins over ``jamfor.superset.sync.validate``, ``jamfor.superset.sync.register`` and
+``jamfor.superset.sync.pull``.
 Commands that act on one Superset take the same options, declared once here (``superset_options``), so
 an operator previews with `plan` the very command line they then `register`. Credentials come from
 --username / $SUPERSET_USERNAME and $SUPERSET_PASSWORD or a hidden prompt and are never printed; the
@@ -20,9 +21,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from jamfor.cli.output import err, out, shown
+from jamfor.errors import BadInput, Findings
 from jamfor.redact import redact_url
 from jamfor.seed.db import default_db_path, engine_for
-from jamfor.seed.errors import BadInput, Report
 
 ACTIONS = {"create": "create", "update": "update", "unchanged": "unchanged",
            "removed": "removed from the repository", "conflict": "conflict"}
@@ -50,16 +51,16 @@ _REPORT_VAR = click.option("--report-var", "report_vars", multiple=True, metavar
                            "name (e.g. $JAMFOR_REPORT_RECIPIENTS).")
 
 
-def _report_settings(report_vars: tuple[str, ...]) -> Any:
-    from jamfor.superset.reports import ReportSettings
+def _schedule_settings(report_vars: tuple[str, ...]) -> Any:
+    from jamfor.superset.schedules.definitions import ScheduleSettings
 
     pairs = [item.split("=", 1) for item in report_vars]
     if any(len(pair) != 2 or not pair[0].strip() for pair in pairs):
         raise click.BadParameter("expected NAME=VALUE", param_hint="--report-var")
-    return ReportSettings(variables={name.strip(): value for name, value in pairs})
+    return ScheduleSettings(variables={name.strip(): value for name, value in pairs})
 
 
-def _print_reports_unavailable(plan: Any) -> None:
+def _print_schedules_unavailable(plan: Any) -> None:
     if plan.reports_unavailable:
         err.print(escape(plan.reports_unavailable), highlight=False)
 
@@ -80,7 +81,7 @@ def _require_url(url: str | None) -> str:
 
 def connect(url: str, username: str | None) -> Any:
     """Log in as ``username`` with $SUPERSET_PASSWORD, prompting (hidden) for what is missing."""
-    from jamfor.superset.client import SupersetClient
+    from jamfor.superset.sync.client import SupersetClient
 
     name = username or click.prompt("Superset user", err=True)
     password = os.environ.get("SUPERSET_PASSWORD") or click.prompt("Password", hide_input=True, err=True)
@@ -98,23 +99,23 @@ def _warehouse_engine(db_url: str | None) -> Any:
     return None
 
 
-def _print_report(report: Report) -> None:
+def _print_findings(findings: Findings) -> None:
     table = Table("code", "file", "problem")
-    for problem in report.problems:
+    for problem in findings.problems:
         table.add_row(problem.code, escape(problem.file or "–"), escape(
             problem.message if problem.value is None else f"{problem.message} (value {problem.value!r})"))
     err.print(table)
 
 
-def _invalid(report: Report, root: Path) -> BadInput:
+def _invalid(findings: Findings, root: Path) -> BadInput:
     """Print every problem as a table; the error to raise says how many and where."""
-    _print_report(report)
-    count = len(report.problems)
+    _print_findings(findings)
+    count = len(findings.problems)
     return BadInput(f"{count} problem{'' if count == 1 else 's'} in {root}")
 
 
 def _checks_done(engine: Any, superset_schemas: bool, target: Any) -> str:
-    from jamfor.superset.schemas import installed_version
+    from jamfor.superset.sync.schemas import installed_version
 
     installed = installed_version()
     own = superset_schemas and installed is not None and installed.tested == target.tested
@@ -138,7 +139,7 @@ def _print_plan(plan: Any) -> None:
               highlight=False)
 
 
-def add_superset_commands(main: click.Group, reports_errors: Decorator, db_option: Decorator) -> None:
+def add_superset_commands(main: click.Group, handles_errors: Decorator, db_option: Decorator) -> None:
     """Attach validate / plan / register / pull to the `jamfor` group."""
     superset_options = _stack(_URL, _USERNAME, _ASSETS, _DATABASE_URI, db_option, _REPORT_VAR)
 
@@ -151,30 +152,30 @@ def add_superset_commands(main: click.Group, reports_errors: Decorator, db_optio
     @click.option("--no-superset-schemas", is_flag=True,
                   help="Skip running Superset's own import schemas (they need that Superset installed and "
                   "take seconds); the keys recorded for the version are still checked.")
-    @reports_errors
+    @handles_errors
     def validate(assets_dir: Path | None, db_url: str | None, superset_version: str | None,
                  no_superset_schemas: bool) -> None:
         """Check datasets/, dashboards/ and reports/ offline: Superset's schemas, UUIDs, references,
         columns and metrics each chart uses, every dataset's SQL against the warehouse (--db), and the
         alert and report schedule files."""
-        from jamfor.superset.assets import read_assets
-        from jamfor.superset.validate import schema_target
-        from jamfor.superset.validate import validate as run_validate
-        from jamfor.superset.versions import supported
+        from jamfor.superset.sync.assets import read_assets
+        from jamfor.superset.sync.validate import schema_target
+        from jamfor.superset.sync.validate import validate as run_validate
+        from jamfor.superset.sync.versions import supported
 
         target = schema_target(supported(superset_version) if superset_version else None)
         assets = read_assets(assets_dir)
         engine = _warehouse_engine(db_url)
-        report = run_validate(assets, engine, superset_schemas=not no_superset_schemas, target=target)
-        if not report.valid:
-            raise _invalid(report, assets.root)
+        findings = run_validate(assets, engine, superset_schemas=not no_superset_schemas, target=target)
+        if not findings.valid:
+            raise _invalid(findings, assets.root)
         err.print(f"{len(assets.assets) + len(assets.reports)} files in {escape(str(assets.root))} are valid "
                   f"for Superset {escape(str(target))} "
                   f"({escape(_checks_done(engine, not no_superset_schemas, target))}).", highlight=False)
 
     @main.command()
     @superset_options
-    @reports_errors
+    @handles_errors
     def plan(url: str | None, username: str | None, assets_dir: Path | None, database_uri: str | None,
              db_url: str | None, report_vars: tuple[str, ...]) -> None:
         """Show what `register` with the same options would create, update or leave alone, and drift.
@@ -182,18 +183,18 @@ def add_superset_commands(main: click.Group, reports_errors: Decorator, db_optio
         Without --database-uri the warehouse database entry is compared as Superset has it. --db is
         accepted so that plan and register take one command line; plan does not validate.
         Exit 0 when nothing would change, 2 when something would."""
-        from jamfor.superset.assets import database_uri as resolve_uri
-        from jamfor.superset.assets import load_assets
-        from jamfor.superset.registry import make_plan
+        from jamfor.superset.sync.assets import database_uri as resolve_uri
+        from jamfor.superset.sync.assets import load_assets
+        from jamfor.superset.sync.register import make_plan
 
         del db_url  # only register runs the warehouse SQL checks
         target = _require_url(url)
         uri = resolve_uri(database_uri) if database_uri else None
         assets = load_assets(assets_dir)
-        settings = _report_settings(report_vars)
+        settings = _schedule_settings(report_vars)
         result = make_plan(connect(target, username), assets, uri, target, settings=settings)
         _print_plan(result)
-        _print_reports_unavailable(result)
+        _print_schedules_unavailable(result)
         if result.has_changes or result.of("removed"):
             sys.exit(EXIT_CHANGES)
 
@@ -201,20 +202,20 @@ def add_superset_commands(main: click.Group, reports_errors: Decorator, db_optio
     @superset_options
     @click.option("--prune", is_flag=True, help="Also delete assets we registered earlier that the "
                   "repository no longer has (never anything jamfor did not create).")
-    @reports_errors
+    @handles_errors
     def register(url: str | None, username: str | None, assets_dir: Path | None, database_uri: str | None,
                  db_url: str | None, report_vars: tuple[str, ...], prune: bool) -> None:
         """Validate, import what changed, verify every asset and every chart's data, create or update the
         alerts and report schedules of reports/ (inactive without recipients), record the state."""
-        from jamfor.superset.assets import database_uri as resolve_uri
-        from jamfor.superset.assets import load_assets
-        from jamfor.superset.registry import InvalidAssets
-        from jamfor.superset.registry import register as run_register
+        from jamfor.superset.sync.assets import database_uri as resolve_uri
+        from jamfor.superset.sync.assets import load_assets
+        from jamfor.superset.sync.register import InvalidAssets
+        from jamfor.superset.sync.register import register as run_register
 
         target = _require_url(url)
         uri = resolve_uri(database_uri)
         assets = load_assets(assets_dir)
-        settings = _report_settings(report_vars)
+        settings = _schedule_settings(report_vars)
         client = connect(target, username)
         try:
             with err.status("Registering") as status:
@@ -222,9 +223,9 @@ def add_superset_commands(main: click.Group, reports_errors: Decorator, db_optio
                                       prune_removed=prune, on_step=lambda step: status.update(step),
                                       settings=settings)
         except InvalidAssets as exc:
-            raise _invalid(exc.report, assets.root) from None
+            raise _invalid(exc.findings, assets.root) from None
         _print_plan(result.plan)
-        _print_reports_unavailable(result.plan)
+        _print_schedules_unavailable(result.plan)
         if result.inactive:
             listed = ", ".join(f"{name} (${variable})" for name, variable in result.inactive.items())
             out.print(f"Registered inactive, no recipients configured: {escape(listed)}. Set those "
@@ -243,7 +244,7 @@ def add_superset_commands(main: click.Group, reports_errors: Decorator, db_optio
 
     @main.command()
     @superset_options
-    @reports_errors
+    @handles_errors
     def pull(url: str | None, username: str | None, assets_dir: Path | None, database_uri: str | None,
              db_url: str | None, report_vars: tuple[str, ...]) -> None:
         """Write Superset's version of our assets back into datasets/, dashboards/ and reports/ of a
@@ -252,9 +253,9 @@ def add_superset_commands(main: click.Group, reports_errors: Decorator, db_optio
         Refuses to write into the copy installed with jamfor: point --assets or $JAMFOR_ASSETS_DIR at a
         git checkout. --database-uri, --db and --report-var are accepted so that one command line serves
         plan, register and pull; pull does not use them."""
-        from jamfor.superset.assets import load_assets
-        from jamfor.superset.pull import check_writable_root
-        from jamfor.superset.pull import pull as run_pull
+        from jamfor.superset.sync.assets import load_assets
+        from jamfor.superset.sync.pull import check_writable_root
+        from jamfor.superset.sync.pull import pull as run_pull
 
         del database_uri, db_url, report_vars
         target = _require_url(url)
@@ -270,8 +271,8 @@ def add_superset_commands(main: click.Group, reports_errors: Decorator, db_optio
 
 def print_superset_status(url: str, assets_dir: Path | None = None) -> None:
     """The Superset part of `jamfor status`."""
-    from jamfor.superset.assets import load_assets
-    from jamfor.superset.registry import superset_status
+    from jamfor.superset.sync.assets import load_assets
+    from jamfor.superset.sync.register import superset_status
 
     target = _require_url(url)
     state = superset_status(connect(target, os.environ.get("SUPERSET_USERNAME")), load_assets(assets_dir),

@@ -11,20 +11,20 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from jamfor.seed.errors import Report
+from jamfor.errors import Findings
 
 MAX_CSV_BYTES = 100 * 1024 * 1024
 DELIMITERS = (";", ",", "\t")
 
 
-def printable(text: str) -> str:
+def utf8_text(text: str) -> str:
     """A file name or path as text that prints and stores everywhere: bytes that are not UTF-8 (a
     name made on another system) become U+FFFD instead of failing the load after reading it."""
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def shown_name(path: Path) -> str:
-    return printable(path.name)
+    return utf8_text(path.name)
 
 
 @dataclass(frozen=True)
@@ -60,24 +60,24 @@ def _delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
-def read_csv_rows(path: Path, file: str, report: Report) -> CsvRows | None:
-    """Header and records of a CSV file; None (with the problem in ``report``) when it cannot be read.
+def read_csv_rows(path: Path, file: str, findings: Findings) -> CsvRows | None:
+    """Header and records of a CSV file; None (with the problem in ``findings``) when it cannot be read.
     Records with another number of fields than the header are reported by line and left out."""
     try:
         size = path.stat().st_size
         if size > MAX_CSV_BYTES:
-            report.add("too-large", f"the file is {size / 2 ** 20:,.0f} MB, more than the "
+            findings.add("too-large", f"the file is {size / 2 ** 20:,.0f} MB, more than the "
                        f"{MAX_CSV_BYTES // 2 ** 20} MB jamfor reads", file=file)
             return None
         data = path.read_bytes()
     except OSError as exc:
-        report.add("unreadable", f"cannot read the file: {exc.strerror or type(exc).__name__}", file=file)
+        findings.add("unreadable", f"cannot read the file: {exc.strerror or type(exc).__name__}", file=file)
         return None
     try:
         text, encoding = _decode(data)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        report.add("encoding", "not text in UTF-8, UTF-16 or Windows-1252 (byte "
+        findings.add("encoding", "not text in UTF-8, UTF-16 or Windows-1252 (byte "
                    f"0x{data[exc.start]:02x})", file=file, row=line)
         return None
     first_line = text.split("\n", 1)[0]
@@ -92,15 +92,15 @@ def read_csv_rows(path: Path, file: str, report: Report) -> CsvRows | None:
                 header = [f.strip() for f in fields]
             elif any(f.strip() for f in fields):
                 if len(fields) != len(header):
-                    report.add("field-count", f"{len(fields)} fields where the header has {len(header)} "
+                    findings.add("field-count", f"{len(fields)} fields where the header has {len(header)} "
                                f"(delimiter {delimiter!r})", file=file, row=line)
                 else:
                     rows.append((line, fields))
             line = reader.line_num + 1
     except csv.Error as exc:
-        report.add("unreadable", f"not CSV: {exc}", file=file, row=reader.line_num or line)
+        findings.add("unreadable", f"not CSV: {exc}", file=file, row=reader.line_num or line)
         return None
     if header is None:
-        report.add("empty", "the file is empty", file=file)
+        findings.add("empty", "the file is empty", file=file)
         return None
     return CsvRows(header, rows, encoding, delimiter)

@@ -31,10 +31,10 @@ from urllib.parse import quote
 
 import pandas as pd
 
+from jamfor.errors import BadInput, Findings, Problem
 from jamfor.redact import redact_url
 from jamfor.seed.catalog import INDICATOR_COLUMNS, indicator_frame
 from jamfor.seed.cells import FIRST_YEAR, AreaIndex, last_year, value_problem, year_in_range
-from jamfor.seed.errors import BadInput, Problem, Report
 from jamfor.seed.frames import SourceFrames, SourceRead
 from jamfor.seed.reference import area_frame, reference_frames
 from jamfor.seed.sources.kolada_coding import KoladaMapping, coded_shares, kolada_mappings, read_code
@@ -125,33 +125,33 @@ def resolve_targets(options: Sequence[str], http: KoladaHttp, base_url: str) -> 
     mappings = kolada_mappings()
     if not options:
         return [Target(m.kpi, m.indicator_id, mapping=m) for m in mappings.values()]
-    report, pairs = Report(), []
+    findings, pairs = Findings(), []
     for option in options:
         kpi, _, indicator_id = (part.strip() for part in option.partition("="))
         if not _KPI_ID.match(kpi):
-            report.add("bad-kpi", "not a Kolada KPI id (letters and digits, e.g. N00945)",
+            findings.add("bad-kpi", "not a Kolada KPI id (letters and digits, e.g. N00945)",
                        column="--kpi", value=option)
         elif indicator_id and indicator_id not in known:
-            report.add("unknown-indicator", "no catalogue indicator has this id", column="--kpi",
+            findings.add("unknown-indicator", "no catalogue indicator has this id", column="--kpi",
                        value=indicator_id)
         else:
             mapped = mappings.get(kpi)
             pairs.append((kpi, indicator_id or (mapped.indicator_id if mapped else None)))
-    report.raise_if_invalid()
+    findings.raise_if_invalid()
     new = sorted({k for k, i in pairs if i is None})
     meta = kpi_metadata(http, base_url, new) if new else {}
     targets = []
     for kpi, indicator_id in pairs:
         if indicator_id is None and kpi not in meta:
-            report.add("unknown-kpi", "Kolada has no KPI with this id", column="--kpi", value=kpi)
+            findings.add("unknown-kpi", "Kolada has no KPI with this id", column="--kpi", value=kpi)
             continue
         targets.append(Target(kpi, indicator_id or f"kolada_{kpi}", meta.get(kpi) if not indicator_id
                               else None, mappings.get(kpi)))
     for kind, values in (("KPI", [t.kpi for t in targets]), ("indicator", [t.indicator_id for t in targets])):
         twice = sorted({v for v in values if values.count(v) > 1})
         if twice:
-            report.add("given-twice", f"the same {kind} given twice in --kpi", value=", ".join(twice))
-    report.raise_if_invalid()
+            findings.add("given-twice", f"the same {kind} given twice in --kpi", value=", ".join(twice))
+    findings.raise_if_invalid()
     return targets
 
 
@@ -215,14 +215,14 @@ def _new_indicator(target: Target) -> dict:
 class _Rows:
     """Collects T values from data pages, checking their shape and keeping the first of each key."""
 
-    def __init__(self, targets: list[Target], areas: AreaIndex, report: Report) -> None:
+    def __init__(self, targets: list[Target], areas: AreaIndex, findings: Findings) -> None:
         self.indicator_of = {t.kpi: t.indicator_id for t in targets}
         self.coded = {t.indicator_id: t.mapping for t in targets if t.coded}
         catalogue = indicator_frame()
         units = dict(zip(catalogue.indicator_id, catalogue.unit))
         self.unit_of = {t.indicator_id: _new_indicator(t)["unit"] if t.meta is not None
                         else units.get(t.indicator_id) for t in targets}
-        self.areas, self.report = areas, report
+        self.areas, self.findings = areas, findings
         self.rows: dict[tuple[str, str, int], dict] = {}
         self.unknown: set[str] = set()
 
@@ -233,14 +233,14 @@ class _Rows:
             kpi, municipality, values = row.get("kpi"), row.get("municipality"), row.get("values")
             if not isinstance(kpi, str) or not isinstance(municipality, str) or not isinstance(values, list) \
                     or "period" not in row:
-                self.report.add("bad-row", "a data row without kpi, municipality, period and values",
+                self.findings.add("bad-row", "a data row without kpi, municipality, period and values",
                                 file=url, row=index, value=_shown(row))
                 continue
             if kpi not in self.indicator_of:
                 continue
             year = _year(row["period"])
             if year is None:
-                self.report.add("bad-period", f"period is not a year from {FIRST_YEAR} to {last_year()}",
+                self.findings.add("bad-period", f"period is not a year from {FIRST_YEAR} to {last_year()}",
                                 file=url, row=index, column="period", value=_shown(row["period"]))
                 continue
             area_code = self.areas.from_code(municipality)
@@ -262,14 +262,14 @@ class _Rows:
             try:
                 record = self._reading(indicator_id, year, number, status)
             except ValueError as exc:
-                self.report.add("bad-value", str(exc), file=url, row=index, column="value",
+                self.findings.add("bad-value", str(exc), file=url, row=index, column="value",
                                 value=_shown(number))
                 return
         key = (indicator_id, area_code, year)
         earlier = self.rows.get(key)
         same = earlier is None or (earlier["value"], earlier["status"]) == (record["value"], record["status"])
         if not same:
-            self.report.add("duplicate", f"{indicator_id} for area {area_code} in {year} came twice "
+            self.findings.add("duplicate", f"{indicator_id} for area {area_code} in {year} came twice "
                             "with different values", file=url, row=index, value=_shown(number))
         self.rows.setdefault(key, {"indicator_id": indicator_id, "area_code": area_code,
                                    "year": year, **record})
@@ -334,8 +334,8 @@ def read_kolada(http: KoladaHttp, *, kpis: Sequence[str] = (), years: str | None
     year_list = parse_years(years)
     municipality_list = parse_municipalities(municipalities, areas)
     targets = resolve_targets(kpis, http, base)
-    report = Report()
-    rows = _Rows(targets, areas, report)
+    findings = Findings()
+    rows = _Rows(targets, areas, findings)
     digest = hashlib.sha256()
     pages = 0
     for url in data_urls(base, [t.kpi for t in targets], municipality_list, year_list):
@@ -344,7 +344,7 @@ def read_kolada(http: KoladaHttp, *, kpis: Sequence[str] = (), years: str | None
             digest.update(page_url.encode())
             digest.update(json.dumps(page, sort_keys=True, ensure_ascii=False).encode())
             rows.add_page(page_url, page)
-    report.raise_if_invalid()
+    findings.raise_if_invalid()
     warnings = []
     computed = None
     if rows.coded and not municipality_list:

@@ -32,9 +32,9 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from jamfor.errors import JamforError
 from jamfor.paths import user_dir
 from jamfor.redact import redact_text, redact_url
-from jamfor.seed.errors import JamforError
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 DEFAULT_MAX_AGE = 24 * 3600.0

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
+from jamfor.errors import Findings, Problem
 from jamfor.seed.catalog import INDICATOR_COLUMNS, indicator_frame
 from jamfor.seed.cells import (
     FIRST_YEAR,
@@ -35,7 +36,6 @@ from jamfor.seed.cells import (
     year_in_range,
     year_of,
 )
-from jamfor.seed.errors import Problem, Report
 from jamfor.seed.frames import SourceFrames, SourceRead, sha256_of_files
 from jamfor.seed.reference import area_frame, reference_frames
 from jamfor.seed.sources.files import shown_name
@@ -194,7 +194,7 @@ def _header_from_row(sheet: SheetReader, row: int, area_columns: list[tuple[int,
 
 
 def _columns_over_years(sheet: SheetReader, title_row: int, year_row: int, area_cols: set[int],
-                        report: Report) -> list[DataColumn]:
+                        findings: Findings) -> list[DataColumn]:
     """A two-row header: indicator titles (often merged across years) above a row of years."""
     columns = []
     for col in range(1, sheet.max_col + 1):
@@ -204,7 +204,7 @@ def _columns_over_years(sheet: SheetReader, title_row: int, year_row: int, area_
         if year is not None:
             found = _filled_left(sheet, title_row, col, area_cols)
             if found is None:
-                report.add("no-title", "a year column without an indicator title above it",
+                findings.add("no-title", "a year column without an indicator title above it",
                            **sheet.place(year_row, col), value=year)
                 continue
             columns.append(DataColumn(col, split_trailing_year(found[0])[0], year,
@@ -234,26 +234,26 @@ def _title_row_above(sheet: SheetReader, row: int, area_cols: set[int]) -> int |
     return None
 
 
-def _header_at(sheet: SheetReader, row: int, areas: AreaIndex) -> tuple[Header, Report] | None:
+def _header_at(sheet: SheetReader, row: int, areas: AreaIndex) -> tuple[Header, Findings] | None:
     """The header block if ``row`` names an area column next to other columns, with its problems."""
     cells = sheet.row(row)
     area_columns = [(c, k) for c, v in cells if (k := area_column_kind(v))]
     area_cols = {c for c, _ in area_columns}
     if not area_columns or not any(v is not None for c, v in cells if c not in area_cols):
         return None
-    report = Report()
+    findings = Findings()
     title_row = _title_row_above(sheet, row, area_cols)
     if title_row and any(c not in area_cols and year_of(v) is not None for c, v in cells):
-        columns = _columns_over_years(sheet, title_row, row, area_cols, report)
-        return Header(title_row, row + 1, area_columns, None, columns), report
+        columns = _columns_over_years(sheet, title_row, row, area_cols, findings)
+        return Header(title_row, row + 1, area_columns, None, columns), findings
     if _is_year_row(sheet, row + 1, area_cols, areas):
-        columns = _columns_over_years(sheet, row, row + 1, area_cols, report)
-        return Header(row, row + 2, area_columns, None, columns), report
-    return _header_from_row(sheet, row, area_columns), report
+        columns = _columns_over_years(sheet, row, row + 1, area_cols, findings)
+        return Header(row, row + 2, area_columns, None, columns), findings
+    return _header_from_row(sheet, row, area_columns), findings
 
 
 def find_header(sheet: SheetReader, areas: AreaIndex, catalogue: Catalogue,
-                report: Report) -> Header | None:
+                findings: Findings) -> Header | None:
     """The header block of a data sheet: the first row naming an area column next to columns the
     catalogue knows (or, failing that, next to any columns), so a title row like "Kommun: alla" above
     the real header is not taken for it."""
@@ -270,7 +270,7 @@ def find_header(sheet: SheetReader, areas: AreaIndex, catalogue: Catalogue,
         first = first or found
     if first is None:
         return None
-    report.problems.extend(first[1].problems)
+    findings.problems.extend(first[1].problems)
     return first[0]
 
 
@@ -383,9 +383,9 @@ class Catalogue:
 class WorkbookReader:
     """Reads the data sheets of the given workbooks into rows, collecting every problem."""
 
-    def __init__(self, areas: AreaIndex, catalogue: Catalogue, report: Report,
+    def __init__(self, areas: AreaIndex, catalogue: Catalogue, findings: Findings,
                  allow_formulas: bool = False) -> None:
-        self.areas, self.catalogue, self.report = areas, catalogue, report
+        self.areas, self.catalogue, self.findings = areas, catalogue, findings
         self.allow_formulas = allow_formulas
         self.formulas: list[Problem] = []
         self.files_with_values: set[str] = set()
@@ -401,7 +401,7 @@ class WorkbookReader:
         for column in header.columns:
             if column not in dated and (header.indicator_column or self._indicator(sheet, column.title,
                                                                                    column.cell)):
-                self.report.add("no-year", "no year for this column: none in the header, no year "
+                self.findings.add("no-year", "no year for this column: none in the header, no year "
                                 "column, and no single year in the title rows, sheet or file name",
                                 file=sheet.file, sheet=sheet.name, cell=column.cell, value=column.title)
         fixed = None if header.indicator_column is not None else self._targets(sheet, header, 0, dated)
@@ -443,7 +443,7 @@ class WorkbookReader:
             raw_year = sheet.value(row, header.year_column)
             row_year = year_of(raw_year)
             if row_year is None:
-                self.report.add("bad-year", "not a year", **sheet.place(row, header.year_column),
+                self.findings.add("bad-year", "not a year", **sheet.place(row, header.year_column),
                                 value=raw_year)
                 return
         for column, indicator_id in targets:
@@ -453,19 +453,19 @@ class WorkbookReader:
                 parsed = parse_value(sheet.raw(row, column.index),
                                      percent_format=sheet.percent_format(row, column.index))
             except UnknownToken as exc:
-                self.report.add("unknown-token", "not a number, Ja/Nej or a missing-value marker "
+                self.findings.add("unknown-token", "not a number, Ja/Nej or a missing-value marker "
                                 "(-, ., .., x or empty)", **sheet.place(row, column.index),
                                 value=str(exc))
                 continue
             year = int(column.year or row_year or sheet_year)  # type: ignore[arg-type]
             if not year_in_range(year):
-                self.report.add("bad-year", f"the year of this value, {year}, is not from {FIRST_YEAR} "
+                self.findings.add("bad-year", f"the year of this value, {year}, is not from {FIRST_YEAR} "
                                 f"to {last_year()}", **sheet.place(row, column.index), value=parsed.raw)
                 continue
             problem = None if parsed.value is None else value_problem(
                 parsed.value, self.catalogue.unit(indicator_id))
             if problem:
-                self.report.add("bad-value", problem, **sheet.place(row, column.index), value=parsed.raw)
+                self.findings.add("bad-value", problem, **sheet.place(row, column.index), value=parsed.raw)
                 continue
             self._add(sheet, row, column.index, indicator_id, area_code, year, parsed)
 
@@ -474,7 +474,7 @@ class WorkbookReader:
         answered and listed. Returns whether to read the cell."""
         place = sheet.place(row, col)
         if not self.allow_formulas:
-            self.report.add("formula", "a formula saved without its result (open and save the "
+            self.findings.add("formula", "a formula saved without its result (open and save the "
                             "workbook in Excel, or pass --allow-formulas to read it as not answered)",
                             **place)
             return False
@@ -499,21 +499,21 @@ class WorkbookReader:
         bad_codes = [(c, v) for c, v, k in unresolved if k.endswith("code") and str(v).strip().isdigit()]
         if bad_codes and has_values:
             col, value = bad_codes[0]
-            self.report.add("unknown-area", "no kommun, län or riket has this code",
+            self.findings.add("unknown-area", "no kommun, län or riket has this code",
                             **sheet.place(row, col), value=value)
             return None
         if not found:
             if has_values:
                 col, value = (unresolved[0][0], unresolved[0][1]) if unresolved else \
                     (header.area_columns[0][0], None)
-                self.report.add("unknown-area", "not a kommun, stadsdelsområde, län or riket we know",
+                self.findings.add("unknown-area", "not a kommun, stadsdelsområde, län or riket we know",
                                 **sheet.place(row, col), value=value)
             return None
         found.sort(reverse=True)
         best = found[0]
         rival = next((f for f in found[1:] if f[0] == best[0] and f[2] != best[2]), None)
         if rival is not None:
-            self.report.add("area-conflict", f"the area cells of this row disagree: "
+            self.findings.add("area-conflict", f"the area cells of this row disagree: "
                             f"{sheet.coordinate(row, best[3])} names {best[2]}, "
                             f"{sheet.coordinate(row, rival[3])} names {rival[2]}",
                             **sheet.place(row, rival[3]), value=sheet.value(row, rival[3]))
@@ -531,7 +531,7 @@ class WorkbookReader:
         if earlier is None:
             self.rows[key] = {**record, "_place": place}
         elif (earlier["value"], earlier["status"]) != (parsed.value, parsed.status):
-            self.report.add("duplicate", f"{indicator_id} for area {area_code} in {year} already "
+            self.findings.add("duplicate", f"{indicator_id} for area {area_code} in {year} already "
                             f"read with another value at {earlier['_place']}",
                             **sheet.place(row, col), value=parsed.raw)
 
@@ -545,7 +545,7 @@ class WorkbookReader:
 
 
 def _no_values(files: list[tuple[Path, str]], data_sheets: list[tuple[SheetReader, Header]],
-               reader: WorkbookReader, report: Report) -> None:
+               reader: WorkbookReader, findings: Findings) -> None:
     """A workbook that gives no value at all is refused, saying why: no indicator column the
     catalogue or a description sheet knows, or no rows below the header."""
     for _, name in files:
@@ -559,7 +559,7 @@ def _no_values(files: list[tuple[Path, str]], data_sheets: list[tuple[SheetReade
             or any(h.indicator_column is not None for _, h in headers)
         why = ("no value below the header row" if known else
                "no column of the header row names an indicator the catalogue or a description sheet knows")
-        report.add("no-values", why, file=name, sheet=sheet.name,
+        findings.add("no-values", why, file=name, sheet=sheet.name,
                    cell=sheet.coordinate(header.first_row, header.area_columns[0][0]))
 
 
@@ -569,8 +569,8 @@ def read_oj_excel(paths: Sequence[str | Path], *, allow_formulas: bool = False) 
     ``allow_formulas``: read formulas saved without their result as not answered (listed among the
     warnings) instead of refusing them."""
     files = [(Path(p), shown_name(Path(p))) for p in paths]
-    report = Report()
-    sheets = [SheetReader(sheet) for path, name in files for sheet in read_workbook(path, name, report)]
+    findings = Findings()
+    sheets = [SheetReader(sheet) for path, name in files for sheet in read_workbook(path, name, findings)]
     definitions: dict[str, Definition] = {}
     described = set()
     for sheet in sheets:
@@ -581,20 +581,20 @@ def read_oj_excel(paths: Sequence[str | Path], *, allow_formulas: bool = False) 
     catalogue = Catalogue(definitions)
     data_sheets = []
     for sheet in sheets:
-        header = None if id(sheet) in described else find_header(sheet, AREAS.get(), catalogue, report)
+        header = None if id(sheet) in described else find_header(sheet, AREAS.get(), catalogue, findings)
         if header is not None:
             data_sheets.append((sheet, header))
     for _, name in files:
         if any(s.file == name for s in sheets) and not any(s.file == name for s, _ in data_sheets):
-            report.add("no-header", "no sheet has a header row naming kommun, kommunkod or län "
+            findings.add("no-header", "no sheet has a header row naming kommun, kommunkod or län "
                        f"in its first {HEADER_SCAN_ROWS} rows", file=name)
     catalogue = Catalogue(definitions)
-    reader = WorkbookReader(AREAS.get(), catalogue, report, allow_formulas)
+    reader = WorkbookReader(AREAS.get(), catalogue, findings, allow_formulas)
     for sheet, header in data_sheets:
         reader.read_sheet(sheet, header)
-    if report.valid:
-        _no_values(files, data_sheets, reader, report)
-    report.raise_if_invalid()
+    if findings.valid:
+        _no_values(files, data_sheets, reader, findings)
+    findings.raise_if_invalid()
     tables = {"indicator_value": reader.values_frame()}
     if catalogue.added:
         tables["indicator"] = catalogue.added_frame()

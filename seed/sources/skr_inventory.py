@@ -3,7 +3,7 @@
 Two inputs, both plain files a person can read and edit:
 
 - the catalogue ``seed/catalog/insatser.csv`` — one row per insats (id, område, huvudgrupp, name, the
-  anhörig mark, insatskategori for the wish question, whether the name is known from SKR's report);
+  anhörig mark, insatskategori for the wish question, whether the name is known from SKR's publication);
 - answers in one *long* format, as CSV or as an Excel sheet with the same columns
   (``ANSWER_COLUMNS``; templates ``skr_template.csv`` / ``skr_template.xlsx`` in the package): one row
   per kommun (or Stockholm stadsdel) × område × question × insats or insatskategori.
@@ -21,12 +21,12 @@ from pathlib import Path
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
+from jamfor.errors import Findings
 from jamfor.seed.catalog import catalog_path
-from jamfor.seed.errors import Report
 from jamfor.seed.frames import SourceFrames, SourceRead, sha256_of_files
 from jamfor.seed.reference import STOCKHOLM, area_frame, reference_frames
 from jamfor.seed.schema import BESLUT, FORMS, REGIER, SURVEY_STATUSES, WISH_ANSWERS
-from jamfor.seed.sources.files import printable, read_csv_rows, shown_name
+from jamfor.seed.sources.files import read_csv_rows, shown_name, utf8_text
 from jamfor.seed.sources.xlsx import read_workbook
 
 OMRADEN = {
@@ -71,7 +71,7 @@ def token(raw: object) -> str:
 
 # --- the catalogue ----------------------------------------------------------------------------------
 
-def read_report_order(path: Path | None = None) -> pd.DataFrame:
+def read_publication_order(path: Path | None = None) -> pd.DataFrame:
     """The order SKR's länsrapport prints its lists in (``seed/catalog/skr_report_order.csv``).
 
     The report sorts its top-10, bottom-10 and "vanligast" lists by count and gives no rule for rows
@@ -86,26 +86,26 @@ def read_catalog(path: Path | None = None) -> pd.DataFrame:
     """The catalogue as rows of the ``insats`` table; ``position`` is the order within its område."""
     path = path or catalog_path(CATALOG_FILE)
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    report = Report()
+    findings = Findings()
     missing = [c for c in CATALOG_COLUMNS if c not in raw.columns]
     if missing:
-        report.add("missing-column", f"columns missing: {', '.join(missing)}", file=str(path))
-        report.raise_if_invalid()
+        findings.add("missing-column", f"columns missing: {', '.join(missing)}", file=str(path))
+        findings.raise_if_invalid()
     for index, row in raw.iterrows():
         where = dict(file=str(path), row=int(index) + 2)
         if row.verksamhetsomrade not in OMRADEN:
-            report.add("unknown-omrade", "unknown verksamhetsområde", column="verksamhetsomrade",
+            findings.add("unknown-omrade", "unknown verksamhetsområde", column="verksamhetsomrade",
                        value=row.verksamhetsomrade, **where)
         for column in ("anhorig", "name_known"):
             if token(row[column]) not in YES_NO:
-                report.add("not-yes-no", "expected ja or nej", column=column, value=row[column], **where)
+                findings.add("not-yes-no", "expected ja or nej", column=column, value=row[column], **where)
         for column in ("insats_id", "huvudgrupp", "name"):
             if not row[column].strip():
-                report.add("empty", "must not be empty", column=column, value=row[column], **where)
+                findings.add("empty", "must not be empty", column=column, value=row[column], **where)
     for index in raw.index[raw.insats_id.duplicated()]:
-        report.add("duplicate-insats", "insats_id appears twice", file=str(path), row=int(index) + 2,
+        findings.add("duplicate-insats", "insats_id appears twice", file=str(path), row=int(index) + 2,
                    column="insats_id", value=raw.insats_id[index])
-    report.raise_if_invalid()
+    findings.raise_if_invalid()
     frame = raw[CATALOG_COLUMNS].copy()
     for column in ("anhorig", "name_known"):
         frame[column] = frame[column].map(token).eq("ja")
@@ -178,9 +178,9 @@ def _text(raw: object) -> str:
 
 
 def _columns(header: list[str], rows: list[tuple[int, list[object]]], file: str, sheet: str | None,
-             report: Report) -> list[AnswerRow]:
+             findings: Findings) -> list[AnswerRow]:
     """Answer rows by column name. A column named twice is used only where both copies agree."""
-    if not _has_columns(header, file, sheet, report):
+    if not _has_columns(header, file, sheet, findings):
         return []
     positions = {c: [i for i, h in enumerate(header) if h == c] for c in ANSWER_COLUMNS}
     out = []
@@ -191,7 +191,7 @@ def _columns(header: list[str], rows: list[tuple[int, list[object]]], file: str,
         for column, where in positions.items():
             differing = sorted({cells[i] for i in where})
             if len(differing) > 1:
-                report.add("duplicate-column", f"the column {column} appears {len(where)} times and the "
+                findings.add("duplicate-column", f"the column {column} appears {len(where)} times and the "
                            f"copies disagree ({' / '.join(repr(v) for v in differing)})",
                            value=row.values[column], **row.where(column))  # type: ignore[arg-type]
                 ok = False
@@ -200,68 +200,68 @@ def _columns(header: list[str], rows: list[tuple[int, list[object]]], file: str,
     return out
 
 
-def _read_csv(path: Path, report: Report) -> list[AnswerRow]:
-    file = printable(str(path))
-    read = read_csv_rows(path, file, report)
+def _read_csv(path: Path, findings: Findings) -> list[AnswerRow]:
+    file = utf8_text(str(path))
+    read = read_csv_rows(path, file, findings)
     if read is None:
         return []
-    return _columns(read.header, read.rows, file, None, report)  # type: ignore[arg-type]
+    return _columns(read.header, read.rows, file, None, findings)  # type: ignore[arg-type]
 
 
-def _read_xlsx(path: Path, report: Report) -> list[AnswerRow]:
-    file = printable(str(path))
-    found = len(report.problems)
-    sheets = read_workbook(path, file, report, sheets={ANSWER_SHEET})
+def _read_xlsx(path: Path, findings: Findings) -> list[AnswerRow]:
+    file = utf8_text(str(path))
+    found = len(findings.problems)
+    sheets = read_workbook(path, file, findings, sheets={ANSWER_SHEET})
     if not sheets:
-        if len(report.problems) == found:
-            report.add("missing-sheet", f"no sheet named {ANSWER_SHEET!r}", file=file)
+        if len(findings.problems) == found:
+            findings.add("missing-sheet", f"no sheet named {ANSWER_SHEET!r}", file=file)
         return []
     sheet = sheets[0]
     if not sheet.cells:
-        report.add("empty", "the sheet is empty", file=file, sheet=ANSWER_SHEET)
+        findings.add("empty", "the sheet is empty", file=file, sheet=ANSWER_SHEET)
         return []
     for row, col in sorted(sheet.formulas):
-        report.add("formula", "a formula saved without its result", file=file, sheet=ANSWER_SHEET,
+        findings.add("formula", "a formula saved without its result", file=file, sheet=ANSWER_SHEET,
                    cell=f"{get_column_letter(col)}{row}")
     header = [_text(sheet.cells.get((1, c))) for c in range(1, sheet.max_col + 1)]
-    if not _has_columns(header, file, ANSWER_SHEET, report):
+    if not _has_columns(header, file, ANSWER_SHEET, findings):
         return []
     if header[: len(ANSWER_COLUMNS)] != ANSWER_COLUMNS:
-        report.add("column-order", f"columns must be, in order: {', '.join(ANSWER_COLUMNS)}",
+        findings.add("column-order", f"columns must be, in order: {', '.join(ANSWER_COLUMNS)}",
                    file=file, sheet=ANSWER_SHEET, value=", ".join(header))
         return []
     rows = [(r, [sheet.cells.get((r, c)) for c in range(1, sheet.max_col + 1)]) for r in sheet.rows(2)]
-    return _columns(header, rows, file, ANSWER_SHEET, report)
+    return _columns(header, rows, file, ANSWER_SHEET, findings)
 
 
-def _has_columns(header: list[str], file: str, sheet: str | None, report: Report) -> bool:
+def _has_columns(header: list[str], file: str, sheet: str | None, findings: Findings) -> bool:
     missing = [c for c in ANSWER_COLUMNS if c not in header]
     if missing:
-        report.add("missing-column", f"columns missing: {', '.join(missing)}", file=file, sheet=sheet,
+        findings.add("missing-column", f"columns missing: {', '.join(missing)}", file=file, sheet=sheet,
                    value=", ".join(header))
     return not missing
 
 
-def read_answer_rows(paths: Sequence[Path], report: Report) -> list[AnswerRow]:
+def read_answer_rows(paths: Sequence[Path], findings: Findings) -> list[AnswerRow]:
     rows: list[AnswerRow] = []
     for path in paths:
         if not path.is_file():
-            report.add("no-file", "no such file", file=printable(str(path)))
+            findings.add("no-file", "no such file", file=utf8_text(str(path)))
         elif path.suffix.lower() in (".xlsx", ".xlsm"):
-            rows += _read_xlsx(path, report)
+            rows += _read_xlsx(path, findings)
         elif path.suffix.lower() == ".csv":
-            rows += _read_csv(path, report)
+            rows += _read_csv(path, findings)
         else:
-            report.add("file-type", "expected a .csv or .xlsx file", file=printable(str(path)),
-                       value=printable(path.suffix))
+            findings.add("file-type", "expected a .csv or .xlsx file", file=utf8_text(str(path)),
+                       value=utf8_text(path.suffix))
     return rows
 
 
 class _Validator:
     """Checks each answer row against the catalogue and the units, collecting every problem."""
 
-    def __init__(self, catalog: pd.DataFrame, report: Report) -> None:
-        self.report = report
+    def __init__(self, catalog: pd.DataFrame, findings: Findings) -> None:
+        self.findings = findings
         self.units = set(answer_units().area_code)
         self.omrade_of = dict(zip(catalog.insats_id, catalog.verksamhetsomrade))
         self.kategorier = {(o, k) for o, k in zip(catalog.verksamhetsomrade, catalog.insatskategori)
@@ -269,11 +269,11 @@ class _Validator:
 
     def problem(self, row: AnswerRow, column: str, code: str, message: str) -> bool:
         """Record a problem; returns False so a check can write ``ok = self.problem(...)``."""
-        self.report.add(code, message, value=row.values[column], **row.where(column))  # type: ignore[arg-type]
+        self.findings.add(code, message, value=row.values[column], **row.where(column))  # type: ignore[arg-type]
         return False
 
     def check(self, row: AnswerRow) -> dict[str, str] | None:
-        """The row's codes if it is valid, else None (its problems are in the report)."""
+        """The row's codes if it is valid, else None (its problems are in the findings)."""
         v = row.values
         code = _unit_code(v["kommunkod"])
         fraga, omrade, answer = token(v["fraga"]), token(v["verksamhetsomrade"]), token(v["svar"])
@@ -317,20 +317,20 @@ class _Validator:
         return ok
 
 
-def _duplicates(checked: list[tuple[AnswerRow, dict[str, str]]], report: Report) -> None:
+def _duplicates(checked: list[tuple[AnswerRow, dict[str, str]]], findings: Findings) -> None:
     seen: dict[tuple[str, ...], AnswerRow] = {}
     for row, c in checked:
         key = (c["area_code"], c["verksamhetsomrade"], c["fraga"], c["insats_id"], c["insatskategori"])
         if key in seen:
             first = seen[key]
-            report.add("duplicate-answer", f"the same question is answered twice (first at row {first.row}"
+            findings.add("duplicate-answer", f"the same question is answered twice (first at row {first.row}"
                        f"{'' if first.file == row.file else ' of ' + first.file})",
                        value=row.values["svar"], **row.where("svar"))  # type: ignore[arg-type]
         else:
             seen[key] = row
 
 
-def _consistency(checked: list[tuple[AnswerRow, dict[str, str]]], report: Report) -> None:
+def _consistency(checked: list[tuple[AnswerRow, dict[str, str]]], findings: Findings) -> None:
     """Answers must fit together: a status for every kommun × område answered, nothing after
     ej_paborjad, form/regi/beslut only for an insats the kommun offers."""
     status = {(c["area_code"], c["verksamhetsomrade"]): c["svar"]
@@ -341,14 +341,14 @@ def _consistency(checked: list[tuple[AnswerRow, dict[str, str]]], report: Report
         if c["fraga"] == "status":
             continue
         if pair not in status:
-            report.add("no-status", "no status row for this kommun and område",
+            findings.add("no-status", "no status row for this kommun and område",
                        value=row.values["kommunkod"], **row.where("kommunkod"))  # type: ignore[arg-type]
         elif status[pair] == "ej_paborjad":
-            report.add("answer-not-started", "answer given although the status is ej_paborjad",
+            findings.add("answer-not-started", "answer given although the status is ej_paborjad",
                        value=row.values["svar"], **row.where("svar"))  # type: ignore[arg-type]
         if c["fraga"] in ("form", "regi", "bistandsbeslut") \
                 and offered.get((c["area_code"], c["insats_id"])) != "ja":
-            report.add("not-offered", f"{c['fraga']} given for an insats not answered erbjuden = ja",
+            findings.add("not-offered", f"{c['fraga']} given for an insats not answered erbjuden = ja",
                        value=row.values["svar"], **row.where("svar"))  # type: ignore[arg-type]
 
 
@@ -380,16 +380,16 @@ def read_skr_answers(paths: Iterable[Path | str]) -> SourceRead:
     """Validated answers from long CSV and/or Excel files, as one batch; raises ``BadInput`` listing
     every problem, before anything is written."""
     files = [Path(p) for p in paths]
-    report = Report()
-    rows = read_answer_rows(files, report)
-    validator = _Validator(read_catalog(), report)
+    findings = Findings()
+    rows = read_answer_rows(files, findings)
+    validator = _Validator(read_catalog(), findings)
     checked = [(row, c) for row in rows if (c := validator.check(row)) is not None]
-    if report.valid:
-        _duplicates(checked, report)
-        _consistency(checked, report)
-    if report.valid and not checked:
-        report.add("no-answers", "no answer rows", file=", ".join(printable(str(f)) for f in files))
-    report.raise_if_invalid()
+    if findings.valid:
+        _duplicates(checked, findings)
+        _consistency(checked, findings)
+    if findings.valid and not checked:
+        findings.add("no-answers", "no answer rows", file=", ".join(utf8_text(str(f)) for f in files))
+    findings.raise_if_invalid()
     frames = SourceFrames(
         source=SOURCE,
         source_ref="; ".join(shown_name(f) for f in files),

@@ -22,8 +22,8 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter, range_boundaries
 
-from jamfor.seed.errors import Report
-from jamfor.seed.sources.files import printable
+from jamfor.errors import Findings
+from jamfor.seed.sources.files import utf8_text
 
 MAX_ROWS = 200_000
 MAX_COLUMNS = 1_000
@@ -77,7 +77,7 @@ def _coordinate(row: int, col: int) -> str:
 
 
 class _Bound(Exception):
-    """The scan met something beyond the bounds; carries the problem to report."""
+    """The scan met something beyond the bounds; carries the problem to findings."""
 
     def __init__(self, code: str, message: str, cell: str | None = None, value: object = None) -> None:
         super().__init__(message)
@@ -212,28 +212,29 @@ def _clip(merged: list[tuple[int, int, int, int]], sheet: Sheet) -> list[tuple[i
     return clipped
 
 
-def read_workbook(path: Path, file: str, report: Report,
+def read_workbook(path: Path, file: str, findings: Findings,
                   sheets: Collection[str] | None = None) -> list[Sheet]:
     """The workbook's sheets (only those named in ``sheets`` when given), each checked against the
-    bounds first; every problem goes to ``report`` naming ``file``, the sheet and the cell."""
+    bounds first; every problem goes to ``findings`` naming ``file``, the sheet and the cell."""
     if path.suffix.lower() not in SUFFIXES:
-        kind = printable(path.suffix) or "file"
-        report.add("unreadable", f"cannot read as an Excel workbook (.xlsx): a {kind} "
+        kind = utf8_text(path.suffix) or "file"
+        findings.add("unreadable", f"cannot read as an Excel workbook (.xlsx): a {kind} "
                    f"file is not one of {', '.join(SUFFIXES)} (save it as .xlsx)", file=file)
         return []
     try:
         with zipfile.ZipFile(path) as archive:
             problem = _part_problem(archive)
     except (OSError, zipfile.BadZipFile, ValueError) as exc:
-        report.add("unreadable", f"cannot read as an Excel workbook (.xlsx): {type(exc).__name__}", file=file)
+        findings.add("unreadable", f"cannot read as an Excel workbook (.xlsx): {type(exc).__name__}",
+                     file=file)
         return []
     if problem:
-        report.add("too-large", problem, file=file)
+        findings.add("too-large", problem, file=file)
         return []
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
-        report.add("unreadable", f"cannot read as an Excel workbook (.xlsx): {_why_unreadable(exc)}",
+        findings.add("unreadable", f"cannot read as an Excel workbook (.xlsx): {_why_unreadable(exc)}",
                    file=file)
         return []
     found: list[Sheet] = []
@@ -242,7 +243,7 @@ def read_workbook(path: Path, file: str, report: Report,
         for ws in book.worksheets:
             if sheets is not None and ws.title not in sheets:
                 continue
-            sheet = _sheet(book, ws, file, report, budget)
+            sheet = _sheet(book, ws, file, findings, budget)
             if sheet is not None:
                 budget -= len(sheet.cells) + len(sheet.formulas)
                 found.append(sheet)
@@ -251,25 +252,25 @@ def read_workbook(path: Path, file: str, report: Report,
     return found
 
 
-def _sheet(book, ws, file: str, report: Report, budget: int) -> Sheet | None:
+def _sheet(book, ws, file: str, findings: Findings, budget: int) -> Sheet | None:
     where = {"file": file, "sheet": ws.title}
     try:
         with book._archive.open(ws._worksheet_path) as source:  # the sheet's XML, streamed
             scan = _scan(source, budget)
     except _Bound as bound:
-        report.add(bound.code, bound.message, **where, cell=bound.cell, value=bound.value)
+        findings.add(bound.code, bound.message, **where, cell=bound.cell, value=bound.value)
         return None
     except Exception as exc:  # malformed XML, a missing part: say which sheet
-        report.add("unreadable", f"cannot read this sheet: {_why_unreadable(exc)}", **where)
+        findings.add("unreadable", f"cannot read this sheet: {_why_unreadable(exc)}", **where)
         return None
     sheet = Sheet(file, ws.title, formulas=scan.formulas, max_row=scan.max_row, max_col=scan.max_col)
     sheet.merged = _clip(scan.merged, sheet)
     if sum((b - t + 1) * (r - left + 1) for t, left, b, r in sheet.merged) > MAX_MERGED_CELLS:
-        report.add("too-large", f"merged ranges cover more than {MAX_MERGED_CELLS:,} cells", **where)
+        findings.add("too-large", f"merged ranges cover more than {MAX_MERGED_CELLS:,} cells", **where)
         return None
     try:
         _read_values(ws, sheet)
     except Exception as exc:  # a cell openpyxl cannot decode (a shared string that is not there …)
-        report.add("unreadable", f"cannot read this sheet's cells: {_why_unreadable(exc)}", **where)
+        findings.add("unreadable", f"cannot read this sheet's cells: {_why_unreadable(exc)}", **where)
         return None
     return sheet

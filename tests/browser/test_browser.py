@@ -42,7 +42,7 @@ from support.databases import REPO, unavailable
 from support.factsheet import bortfall_lan_names
 
 from jamfor.seed.reference import area_frame
-from jamfor.superset.assets import AssetSet, read_assets
+from jamfor.superset.sync.assets import AssetSet, read_assets
 
 pytestmark = [pytest.mark.browser, pytest.mark.superset, pytest.mark.postgres]
 
@@ -87,9 +87,9 @@ DASHBOARDS = repo_dashboards()
 @pytest.fixture(scope="module")
 def registered(superset, demo_warehouse_pg, tmp_path_factory) -> Iterator[AssetSet]:
     """Every asset of the repository registered on the demo warehouse (state kept in a temp folder)."""
-    from jamfor.superset.assets import load_assets
-    from jamfor.superset.client import SupersetClient
-    from jamfor.superset.registry import register
+    from jamfor.superset.sync.assets import load_assets
+    from jamfor.superset.sync.client import SupersetClient
+    from jamfor.superset.sync.register import register
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("browser-state")))

@@ -1,7 +1,7 @@
-"""Closing a Chromium tab never hangs `jamfor report`.
+"""Closing a Chromium tab never hangs `jamfor pdf`.
 
 Chromium acknowledges a close that races a navigation commit and then drops it (crbug.com/536385539), and
-Playwright's ``page.close()`` waits for it for ever. That stalled CI: `jamfor report` closed its login tab
+Playwright's ``page.close()`` waits for it for ever. That stalled CI: `jamfor pdf` closed its login tab
 right after the welcome page committed, and the run sat until its 360 s login deadline. A page that
 refreshes itself at once (``<meta http-equiv="refresh" content="0">``) makes the race likely: on this
 machine 6 to 8 of 20 plain closes never completed. ``close_page`` must close every such tab, and
@@ -21,7 +21,7 @@ import pytest
 from support.databases import unavailable
 from support.http_server import serving
 
-from jamfor.superset.pdf_render import CHROMIUM, LAUNCH_ARGS, PAGE_CLOSE_TIMEOUT_S, close_page
+from jamfor.superset.pdf.render import CHROMIUM, LAUNCH_ARGS, PAGE_CLOSE_TIMEOUT_S, close_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 

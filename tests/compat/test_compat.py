@@ -27,11 +27,11 @@ from support.browser import CHROMIUM, RENDER_TIMEOUT_MS, launch, log_in
 from support.databases import REPO, unavailable
 
 from jamfor.cli.main import main
-from jamfor.superset.assets import read_assets
-from jamfor.superset.client import SupersetClient
-from jamfor.superset.pdf_render import ERROR_TEXTS, OPEN_NEXT_TAB_JS, TAB_SWITCH_MS
-from jamfor.superset.schemas import installed_version
-from jamfor.superset.versions import import_schemas
+from jamfor.superset.pdf.render import ERROR_TEXTS, OPEN_NEXT_TAB_JS, TAB_SWITCH_MS
+from jamfor.superset.sync.assets import read_assets
+from jamfor.superset.sync.client import SupersetClient
+from jamfor.superset.sync.schemas import installed_version
+from jamfor.superset.sync.versions import import_schemas
 
 pytestmark = [pytest.mark.superset, pytest.mark.postgres, pytest.mark.browser]
 
@@ -129,7 +129,7 @@ def test_the_recorded_import_schemas_are_this_versions_own(version, tmp_path):
     config.write_text('SECRET_KEY = "compat-tier-only-not-a-secret-0123456789"\n'
                       'SQLALCHEMY_DATABASE_URI = "sqlite://"\n')
     env = {k: v for k, v in os.environ.items() if not k.startswith("SUPERSET_")}
-    done = subprocess.run([sys.executable, "-m", "jamfor.superset.schemas", "--describe"], cwd=tmp_path,
+    done = subprocess.run([sys.executable, "-m", "jamfor.superset.sync.schemas", "--describe"], cwd=tmp_path,
                           env={**env, "SUPERSET_CONFIG_PATH": str(config)}, capture_output=True, text=True,
                           check=False)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -1,6 +1,6 @@
 """The REST client outlives Superset's access token.
 
-Superset's access tokens last 15 minutes by default; `jamfor report` over 126 PDFs runs longer, and its
+Superset's access tokens last 15 minutes by default; `jamfor pdf` over 126 PDFs runs longer, and its
 first run against the demo failed every report after minute 15 (HTTP 401 "Token has expired"). The
 client keeps the refresh token it logs in with and gets a new access token when one has expired. Here a
 Superset whose tokens last 2 seconds shows it.
@@ -13,8 +13,8 @@ import time
 import pytest
 from support.superset_env import home_from_template
 
-from jamfor.superset.client import SupersetClient
-from jamfor.superset.local import running
+from jamfor.superset.runtime.local_superset import running
+from jamfor.superset.sync.client import SupersetClient
 
 pytestmark = pytest.mark.superset
 

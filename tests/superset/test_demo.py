@@ -22,11 +22,11 @@ from click.testing import CliRunner
 from support.superset_env import home_from_template
 
 from jamfor.cli.main import main
+from jamfor.demo import DemoError, DemoSettings, check_port_free, demo
 from jamfor.seed.db import engine_for
 from jamfor.seed.status import batch_status
-from jamfor.superset.assets import ENV_ASSETS, assets_root
-from jamfor.superset.demo import DemoError, DemoSettings, check_port_free, demo
-from jamfor.superset.local import free_port
+from jamfor.superset.runtime.local_superset import free_port
+from jamfor.superset.sync.assets import ENV_ASSETS, assets_root
 
 
 @pytest.fixture

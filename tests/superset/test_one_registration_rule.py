@@ -1,5 +1,5 @@
 """`jamfor register`, `jamfor demo` and `superset jamfor register` register by one rule
-(``jamfor.superset.registry.register``: validate -> import -> verify -> record state).
+(``jamfor.superset.sync.register.register``: validate -> import -> verify -> record state).
 
 Each caller is driven as a person would reach it: the CLI command, the demo's register step against the
 session Superset, and Superset's own CLI in-process. An invalid asset is refused by all three before
@@ -19,10 +19,10 @@ from click.testing import CliRunner
 from support.assets import superset_jamfor_register
 
 from jamfor.cli.main import main
-from jamfor.superset.assets import read_assets
-from jamfor.superset.client import SupersetClient
-from jamfor.superset.demo import register_assets
-from jamfor.superset.registry import InvalidAssets, load_state, state_path
+from jamfor.demo import register_assets
+from jamfor.superset.sync.assets import read_assets
+from jamfor.superset.sync.client import SupersetClient
+from jamfor.superset.sync.register import InvalidAssets, load_state, state_path
 
 pytestmark = [pytest.mark.superset, pytest.mark.postgres]
 

@@ -25,22 +25,22 @@ from support.superset_env import home_from_template
 from jamfor.seed.db import engine_for
 from jamfor.seed.frames import SourceFrames
 from jamfor.seed.load import load
-from jamfor.superset.assets import AssetSet, read_assets
-from jamfor.superset.client import SupersetClient
-from jamfor.superset.local import free_port, running
-from jamfor.superset.mail_sink import MailSink, read_mails
-from jamfor.superset.registry import register
-from jamfor.superset.report_runtime import (
+from jamfor.superset.runtime.local_superset import free_port, running
+from jamfor.superset.runtime.mail_sink import MailSink, read_mails
+from jamfor.superset.runtime.worker import (
     REDIS_HOST,
     REDIS_PORT,
-    ReportRuntimeError,
+    WorkerError,
     celery_running,
     check_prerequisites,
     config_block,
     queue_name,
 )
-from jamfor.superset.report_sync import fetch_reports
-from jamfor.superset.reports import ReportSettings, render
+from jamfor.superset.schedules.definitions import ScheduleSettings, render
+from jamfor.superset.schedules.sync import fetch_schedules
+from jamfor.superset.sync.assets import AssetSet, read_assets
+from jamfor.superset.sync.client import SupersetClient
+from jamfor.superset.sync.register import register
 
 pytestmark = [pytest.mark.superset, pytest.mark.postgres]
 
@@ -67,7 +67,7 @@ def _candidates(engine: Any) -> list[tuple[str, str, int]]:
 
 
 def _alert_count(engine: Any, alert: Any, code: str) -> int:
-    sql = render(alert, ReportSettings({"watch_list": code}, environ={}), lambda kind, uuid: 1)["sql"]
+    sql = render(alert, ScheduleSettings({"watch_list": code}, environ={}), lambda kind, uuid: 1)["sql"]
     with engine.connect() as conn:
         return int(conn.execute(text(sql)).scalar())
 
@@ -84,7 +84,7 @@ def delivery(superset_template: Path, tmp_path_factory: pytest.TempPathFactory,
              _demo_pg_template: str) -> Iterator[dict[str, Any]]:
     try:
         check_prerequisites()
-    except ReportRuntimeError as exc:
+    except WorkerError as exc:
         unavailable(str(exc))
     started = time.monotonic()
     folder = tmp_path_factory.mktemp("delivery")
@@ -101,7 +101,7 @@ def delivery(superset_template: Path, tmp_path_factory: pytest.TempPathFactory,
         engine = engine_for(warehouse)
         stack.callback(engine.dispose)
         watched = next(c for c in _candidates(engine) if _alert_count(engine, alert, c[1]) == 0)
-        settings = ReportSettings({"watch_list": watched[1]},
+        settings = ScheduleSettings({"watch_list": watched[1]},
                                   environ={"JAMFOR_REPORT_RECIPIENTS": CHIEF,
                                            "JAMFOR_ALERT_RECIPIENTS": f"{CHIEF},{ANALYST}"})
         sink = stack.enter_context(MailSink(folder / "mail"))
@@ -113,7 +113,7 @@ def delivery(superset_template: Path, tmp_path_factory: pytest.TempPathFactory,
         client = SupersetClient.login(on.url, on.username, on.password)
         register(client, assets, warehouse, on.url, settings=settings)
         print(f"\nreport delivery setup: {time.monotonic() - started:.1f} s")
-        yield {"client": client, "ids": fetch_reports(client).ids, "home": home, "mail": folder / "mail",
+        yield {"client": client, "ids": fetch_schedules(client).ids, "home": home, "mail": folder / "mail",
                "engine": engine, "watched": watched, "alert": alert.uuid,
                "report": next(a.uuid for a in reports if a is not alert)}
 

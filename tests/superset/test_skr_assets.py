@@ -27,8 +27,8 @@ from support.skr_report import (
     vanligast,
 )
 
-from jamfor.seed.sources.demo import round_half_up
-from jamfor.superset.client import SupersetClient
+from jamfor.seed.sources.synthetic_oj import round_half_up
+from jamfor.superset.sync.client import SupersetClient
 
 pytestmark = [pytest.mark.superset, pytest.mark.postgres]
 

@@ -56,8 +56,8 @@ def test_importing_the_config_module_does_no_work():
 @pytest.mark.superset
 def test_superset_jamfor_register_imports_in_process_and_the_jinja_addon_works_in_sql_lab(
         superset, demo_warehouse_pg, tmp_path):
-    from jamfor.superset.assets import DATABASE_UUID
-    from jamfor.superset.client import SupersetClient
+    from jamfor.superset.sync.assets import DATABASE_UUID
+    from jamfor.superset.sync.client import SupersetClient
 
     done = superset_jamfor_register(superset, "--assets", str(FIXTURE_ASSETS), "--database-uri",
                                     demo_warehouse_pg, state=tmp_path)

@@ -18,9 +18,9 @@ from click.testing import CliRunner
 from support.superset_env import operator_environment
 
 from jamfor.cli.main import main
-from jamfor.superset.assets import read_assets
-from jamfor.superset.client import SupersetClient
-from jamfor.superset.registry import load_state, state_path
+from jamfor.superset.sync.assets import read_assets
+from jamfor.superset.sync.client import SupersetClient
+from jamfor.superset.sync.register import load_state, state_path
 
 pytestmark = [pytest.mark.superset, pytest.mark.postgres]
 

@@ -19,8 +19,8 @@ from click.testing import CliRunner
 from support.superset_env import operator_environment
 
 from jamfor.cli.main import main
-from jamfor.superset.client import SupersetClient
-from jamfor.superset.report_sync import fetch_reports
+from jamfor.superset.schedules.sync import fetch_schedules
+from jamfor.superset.sync.client import SupersetClient
 
 pytestmark = [pytest.mark.superset, pytest.mark.postgres]
 
@@ -79,7 +79,7 @@ def on(operator: dict, command: str) -> tuple[str, ...]:
 
 
 def held(client: SupersetClient) -> dict[str, dict]:
-    return fetch_reports(client).ours
+    return fetch_schedules(client).ours
 
 
 def test_register_creates_both_schedules_inactive_with_ids_resolved_from_uuids(operator):

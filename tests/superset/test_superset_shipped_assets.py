@@ -19,8 +19,8 @@ from support.superset_env import operator_environment
 from jamfor.cli.main import main
 from jamfor.seed.db import engine_for
 from jamfor.seed.seeding import run_seed
-from jamfor.superset.assets import DATABASE_UUID, build_bundle, read_assets
-from jamfor.superset.client import SupersetClient
+from jamfor.superset.sync.assets import DATABASE_UUID, build_bundle, read_assets
+from jamfor.superset.sync.client import SupersetClient
 
 pytestmark = [pytest.mark.superset, pytest.mark.postgres]
 

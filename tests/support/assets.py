@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from jamfor.superset.assets import Asset, AssetSet, read_assets
-from jamfor.superset.client import SupersetClient
-from jamfor.superset.registry import register
+from jamfor.superset.sync.assets import Asset, AssetSet, read_assets
+from jamfor.superset.sync.client import SupersetClient
+from jamfor.superset.sync.register import register
 from support.databases import REPO
 
 

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jamfor.superset.pdf_render import CHART_STATES_JS, CHROMIUM, ERROR_TEXTS, LAUNCH_ARGS
+from jamfor.superset.pdf.render import CHART_STATES_JS, CHROMIUM, ERROR_TEXTS, LAUNCH_ARGS
 
 VIEWPORT = {"width": 1600, "height": 1200}
 RENDER_TIMEOUT_MS = 120_000
-# CHART_STATES_JS: the chart states `jamfor report` reads before it prints a dashboard.
+# CHART_STATES_JS: the chart states `jamfor pdf` reads before it prints a dashboard.
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from jamfor.superset.local import SupersetInstance, initialise, running, superset_version
+from jamfor.superset.runtime.local_superset import SupersetInstance, initialise, running, superset_version
 from support.databases import unavailable
 
 _TEMPLATE_FILES = ("secret_key", "admin_password", "superset.db", "jamfor-initialised")

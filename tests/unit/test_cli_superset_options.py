@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from support.databases import REPO
 
 from jamfor.cli.main import main
-from jamfor.superset.assets import ENV_ASSETS
-from jamfor.superset.pull import InstalledAssetsFolder, check_writable_root
+from jamfor.superset.sync.assets import ENV_ASSETS
+from jamfor.superset.sync.pull import InstalledAssetsFolder, check_writable_root
 
 
 def options(name: str) -> set[str]:

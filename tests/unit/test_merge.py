@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from jamfor.superset.merge import merge_export
+from jamfor.superset.sync.normalize import merge_export
 
 
 def _adhoc(label: str, sql: str) -> dict:

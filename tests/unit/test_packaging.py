@@ -58,7 +58,7 @@ def test_a_clean_venv_gains_only_jamfor_entries_in_site_packages(wheel, tmp_path
                    check=True, capture_output=True)
     gained = {p.name for p in site.iterdir()} - before
     assert gained == {"jamfor", f"{wheel.name.split('-')[0]}-{wheel.name.split('-')[1]}.dist-info"}
-    code = ("from jamfor.superset.assets import read_assets, assets_root; a = read_assets(); "
+    code = ("from jamfor.superset.sync.assets import read_assets, assets_root; a = read_assets(); "
             "print(assets_root(), len(a.assets), len(a.problems))")
     done = subprocess.run([str(python), "-c", code], cwd=tmp_path, capture_output=True, text=True,
                           env={"PYTHONPATH": str(_deps_site()), "PATH": "/usr/bin:/bin"}, check=True)

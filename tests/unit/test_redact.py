@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from jamfor.redact import redact_text, redact_url
-from jamfor.superset.assets import render_database
+from jamfor.superset.sync.assets import render_database
 
 DB_SECRET = "dbSEKRET1"
 

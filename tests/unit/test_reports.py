@@ -12,11 +12,11 @@ import pytest
 import yaml
 from support.http_server import serving
 
-from jamfor.superset.assets import read_assets
-from jamfor.superset.client import SupersetClient
-from jamfor.superset.report_sync import ReportsDisabled, fetch_reports
-from jamfor.superset.reports import ReportConfigError, ReportSettings, comparable, render
-from jamfor.superset.validate import validate
+from jamfor.superset.schedules.definitions import ScheduleConfigError, ScheduleSettings, comparable, render
+from jamfor.superset.schedules.sync import SchedulesDisabled, fetch_schedules
+from jamfor.superset.sync.assets import read_assets
+from jamfor.superset.sync.client import SupersetClient
+from jamfor.superset.sync.validate import validate
 
 REPO = Path(__file__).resolve().parents[2]
 ALERT = "reports/larm_kommun_blev_rod.yaml"
@@ -66,22 +66,23 @@ def alert():
 
 
 def test_the_watch_list_fills_the_sql_only_with_known_kommun_codes():
-    body = render(alert(), ReportSettings({"watch_list": "1280, 0180"}, environ={}), lambda kind, uuid: 3)
+    body = render(alert(), ScheduleSettings({"watch_list": "1280, 0180"}, environ={}), lambda kind, uuid: 3)
     assert "area_code IN ('1280', '0180')" in body["sql"]
     assert body["active"] is False and body["recipients"] == [] and body["chart"] == 3
-    with pytest.raises(ReportConfigError) as refused:
-        render(alert(), ReportSettings({"watch_list": "0180') OR ('1'='1"}, environ={}), lambda k, u: 3)
+    with pytest.raises(ScheduleConfigError) as refused:
+        render(alert(), ScheduleSettings({"watch_list": "0180') OR ('1'='1"}, environ={}), lambda k, u: 3)
     assert refused.value.problems[0].code == "bad-variable"
 
 
 def test_recipients_come_from_the_variable_the_file_names_and_make_the_schedule_active():
-    settings = ReportSettings(environ={"JAMFOR_ALERT_RECIPIENTS": "a@kommun.example.se,b@kommun.example.se",
+    settings = ScheduleSettings(environ={"JAMFOR_ALERT_RECIPIENTS": "a@kommun.example.se,b@kommun.example.se",
                                        "JAMFOR_WATCH_KOMMUNER": "1280"})
     body = render(alert(), settings, lambda kind, uuid: 3)
     assert body["active"] is True and "('1280')" in body["sql"]
     assert comparable(body)["recipients"] == ["a@kommun.example.se", "b@kommun.example.se"]
-    with pytest.raises(ReportConfigError):
-        render(alert(), ReportSettings(environ={"JAMFOR_ALERT_RECIPIENTS": "inte en adress"}), lambda k, u: 3)
+    with pytest.raises(ScheduleConfigError):
+        render(alert(), ScheduleSettings(environ={"JAMFOR_ALERT_RECIPIENTS": "inte en adress"}),
+               lambda k, u: 3)
 
 
 class _NoReportApi(BaseHTTPRequestHandler):
@@ -104,8 +105,8 @@ def superset_without_reports() -> Iterator[str]:
 
 def test_a_superset_without_alert_reports_gets_the_config_lines_and_services_it_needs(
         superset_without_reports):
-    with pytest.raises(ReportsDisabled) as refused:
-        fetch_reports(SupersetClient(superset_without_reports))
+    with pytest.raises(SchedulesDisabled) as refused:
+        fetch_schedules(SupersetClient(superset_without_reports))
     message = str(refused.value)
     for needed in ('"ALERT_REPORTS": True', "beat_schedule", "reports.scheduler", "broker_url", "worker",
                    "beat", "SMTP_HOST", "PLAYWRIGHT_REPORTS_AND_THUMBNAILS"):

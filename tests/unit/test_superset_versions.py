@@ -10,10 +10,10 @@ from click.testing import CliRunner
 from support.http_server import serving
 
 from jamfor.cli.main import main
-from jamfor.superset.assets import build_bundle, parse, read_assets
-from jamfor.superset.client import SupersetClient
-from jamfor.superset.validate import validate
-from jamfor.superset.versions import (
+from jamfor.superset.sync.assets import build_bundle, parse, read_assets
+from jamfor.superset.sync.client import SupersetClient
+from jamfor.superset.sync.validate import validate
+from jamfor.superset.sync.versions import (
     SOURCE,
     TESTED,
     NotRenderable,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from jamfor.superset.assets import read_assets
-from jamfor.superset.validate import validate
+from jamfor.superset.sync.assets import read_assets
+from jamfor.superset.sync.validate import validate
 
 REPO = Path(__file__).resolve().parents[2]
 DASHBOARD = "dashboards/jamfor_kommuner/dashboard.yaml"

@@ -24,13 +24,13 @@ from support.oj_workbooks import wide_by_year
 from support.tables import read_table
 
 from jamfor.cli.main import main
-from jamfor.seed.errors import BadInput
+from jamfor.errors import BadInput
 from jamfor.seed.reference import area_frame
-from jamfor.seed.sources.demo import round_half_up
 from jamfor.seed.sources.kolada import read_kolada
 from jamfor.seed.sources.kolada_coding import kolada_mappings
 from jamfor.seed.sources.kolada_http import KoladaHttp
 from jamfor.seed.sources.published import published_figures
+from jamfor.seed.sources.synthetic_oj import round_half_up
 
 YEARS = (2017, 2021)
 KOMMUNER = sorted(area_frame().query("level == 'kommun'").area_code)

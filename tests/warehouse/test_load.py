@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from support.tables import dump, read_table
 
+from jamfor.errors import BadInput
 from jamfor.seed.db import engine_for
-from jamfor.seed.errors import BadInput
 from jamfor.seed.frames import SourceFrames
 from jamfor.seed.load import load
 from jamfor.seed.seeding import run_seed
-from jamfor.seed.sources.demo import demo_frames
+from jamfor.seed.sources.synthetic_oj import demo_frames
 
 
 def _real_kommun_value(value: float, ref: str = "test workbook") -> SourceFrames:

@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from support.tables import dump, read_table
 
 from jamfor.cli.main import main
-from jamfor.seed.errors import BadInput
+from jamfor.errors import BadInput
 from jamfor.seed.sources.oj_excel import read_oj_excel
 from jamfor.seed.sources.published import published_figures
 

@@ -9,7 +9,7 @@ from support.tables import read_table
 
 from jamfor.seed.catalog import indicator_frame
 from jamfor.seed.db import engine_for
-from jamfor.seed.sources.demo import round_half_up
+from jamfor.seed.sources.synthetic_oj import round_half_up
 
 
 def _riket(url: str) -> pd.DataFrame:

@@ -13,9 +13,9 @@ from openpyxl import load_workbook
 from support.tables import dump, read_table
 
 from jamfor.cli.main import main
+from jamfor.errors import BadInput
 from jamfor.seed.catalog import catalog_path
 from jamfor.seed.db import engine_for
-from jamfor.seed.errors import BadInput
 from jamfor.seed.schema import metadata
 from jamfor.seed.sources.skr_inventory import (
     ANSWER_COLUMNS,

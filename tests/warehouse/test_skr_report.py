@@ -25,7 +25,7 @@ from support.skr_report import (
 from support.tables import read_table
 
 from jamfor.seed.schema import metadata
-from jamfor.seed.sources.demo import round_half_up
+from jamfor.seed.sources.synthetic_oj import round_half_up
 
 
 def table(url: str, name: str, scope: str | None = "12", omrade: str | None = FH) -> pd.DataFrame:

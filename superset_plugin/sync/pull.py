@@ -1,6 +1,6 @@
 """`jamfor pull`: write Superset's version of our assets back into datasets/, dashboards/ and reports/.
 
-What Superset exports is merged with the repository's own file (``jamfor.superset.merge``), so a file
+What Superset exports is merged with the repository's own file (``jamfor.superset.sync.normalize``), so a file
 whose meaning did not change stays byte-identical and a UI edit becomes a small git diff. That diff is
 only worth something in a git checkout: ``pull`` refuses to write into the copy installed with the
 package (site-packages), which the next install would silently overwrite.
@@ -13,13 +13,13 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from jamfor.seed.errors import JamforError
-from jamfor.superset.assets import ENV_ASSETS, Asset, AssetSet, dump
-from jamfor.superset.client import SupersetClient
-from jamfor.superset.merge import merge_export
-from jamfor.superset.registry import Remote, fetch_remote, uuids_by_kind
-from jamfor.superset.report_sync import ReportsDisabled, fetch_reports
-from jamfor.superset.reports import pulled
+from jamfor.errors import JamforError
+from jamfor.superset.schedules.definitions import pulled
+from jamfor.superset.schedules.sync import SchedulesDisabled, fetch_schedules
+from jamfor.superset.sync.assets import ENV_ASSETS, Asset, AssetSet, dump
+from jamfor.superset.sync.client import SupersetClient
+from jamfor.superset.sync.normalize import merge_export
+from jamfor.superset.sync.register import Remote, fetch_remote, uuids_by_kind
 from jamfor.text import slug
 
 _INSTALL_FOLDERS = {"site-packages", "dist-packages"}
@@ -78,17 +78,17 @@ def pull(client: SupersetClient, assets: AssetSet) -> list[Pulled]:
             continue
         results.append(_write_if_changed(assets.root, asset, merge_export(exported, asset.data)))
     results += _pull_new_charts(assets, remote)
-    return results + _pull_reports(client, assets)
+    return results + _pull_schedules(client, assets)
 
 
-def _pull_reports(client: SupersetClient, assets: AssetSet) -> list[Pulled]:
+def _pull_schedules(client: SupersetClient, assets: AssetSet) -> list[Pulled]:
     """Schedule files get Superset's name, description, crontab, timezone, format, validator and
     timings; recipients and an alert's SQL (it holds filled-in variables) stay as the file has them."""
     if not assets.reports:
         return []
     try:
-        remote = fetch_reports(client)
-    except ReportsDisabled:
+        remote = fetch_schedules(client)
+    except SchedulesDisabled:
         return [Pulled(asset.source, "unavailable") for asset in assets.reports]
     results = []
     for asset in assets.reports:

@@ -1,4 +1,4 @@
-"""Benchmark: `jamfor report` for every län × funktionshinder, against baselines measured in the same run.
+"""Benchmark: `jamfor pdf` for every län × funktionshinder, against baselines measured in the same run.
 
 Needs a running Superset with the jamfor assets (``make demo``) and its login in SUPERSET_USERNAME /
 SUPERSET_PASSWORD; Debian's /usr/bin/chromium.
@@ -10,10 +10,10 @@ Baselines, each on the same Superset and Chromium:
   until every chart has drawn, then ``page.pdf()`` — what drawing and printing it costs, without
   jamfor's permalink, title page, data-source query and print layout.
 
-Measured: the whole run (``make_reports`` with ``--jobs``; wall time and per PDF), each PDF's own render
+Measured: the whole run (``make_pdfs`` with ``--jobs``; wall time and per PDF), each PDF's own render
 time (median, max), and the re-run that finds every PDF unchanged.
 
-Run: ``.venv/bin/python bench/bench_report.py --url http://127.0.0.1:8088 [--jobs 2] [--lan all]``.
+Run: ``.venv/bin/python bench/bench_pdf.py --url http://127.0.0.1:8088 [--jobs 2] [--lan all]``.
 """
 
 from __future__ import annotations
@@ -26,14 +26,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from jamfor.superset.client import SupersetClient
-from jamfor.superset.pdf_render import PRINT_SCALE, Browser, close_page
-from jamfor.superset.reports_pdf import (
+from jamfor.superset.pdf.batch import (
     choose_values,
     dashboard_info,
-    make_reports,
+    make_pdfs,
     plan_jobs,
 )
+from jamfor.superset.pdf.render import PRINT_SCALE, Browser, close_page
+from jamfor.superset.sync.client import SupersetClient
 
 SLUG = "skr-insatser-lan"
 
@@ -94,11 +94,11 @@ def main() -> None:
         data = chart_data_seconds(client, info.id)
         plain = plain_print_seconds(client.url, username, password, info.charts, out / "plain.pdf")
         start = time.perf_counter()
-        run = make_reports(client, username, password, info, jobs, out / "reports", parallel=args.jobs,
+        run = make_pdfs(client, username, password, info, jobs, out / "reports", parallel=args.jobs,
                            force=True)
         total = time.perf_counter() - start
         start = time.perf_counter()
-        again = make_reports(client, username, password, info, jobs, out / "reports", parallel=args.jobs)
+        again = make_pdfs(client, username, password, info, jobs, out / "reports", parallel=args.jobs)
         rerun = time.perf_counter() - start
     seconds = [r.seconds for r in run.results]
     per_pdf = total / len(jobs)

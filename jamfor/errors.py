@@ -1,4 +1,4 @@
-"""Errors and validation reports that a person can act on.
+"""Errors and validation findings that a person can act on.
 
 Library code never prints or exits: it raises these, and the CLI turns them into a message and an
 exit code. A ``Problem`` says where (file, sheet, cell or row, column) and what (the offending value).
@@ -59,8 +59,8 @@ class Problem:
 
 
 @dataclass
-class Report:
-    """Every problem found in one input; the input is valid when the report is empty."""
+class Findings:
+    """Every problem found in one input; the input is valid when it holds no problem."""
 
     problems: list[Problem] = field(default_factory=list)
 

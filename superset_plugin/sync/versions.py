@@ -6,7 +6,8 @@ so every file is *rendered* for the target version on the way in (``render``) an
 back into the one format on the way out (``read_export``): a ``pull`` from 4.1 writes the same files a
 6.1 pull would. What each version's importer accepts is recorded, per tested release, in
 ``superset_keys/<release>.json`` — the fields of its ImportV1*Schema classes, written by
-``python -m jamfor.superset.schemas --describe`` inside that Superset — so ``validate --superset-version``
+``python -m jamfor.superset.sync.schemas --describe`` inside that Superset — so
+``validate --superset-version``
 needs no Superset installed.
 
 The differences, as read in each release's own code (see README, "Superset versions"):
@@ -29,7 +30,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-from jamfor.seed.errors import JamforError, Problem
+from jamfor.errors import JamforError, Problem
 
 # The release tested for each supported line (major.minor); the last is the format the files are in.
 TESTED = {"4.1": "4.1.4", "5.0": "5.0.0", "6.0": "6.0.0", "6.1": "6.1.0"}

@@ -23,9 +23,9 @@ import yaml
 from sqlalchemy.engine import make_url
 
 from jamfor import __version__
+from jamfor.errors import BadInput, JamforError, Problem
 from jamfor.redact import redact_url
-from jamfor.seed.errors import BadInput, JamforError, Problem
-from jamfor.superset.versions import SOURCE, SupersetVersion, render
+from jamfor.superset.sync.versions import SOURCE, SupersetVersion, render
 
 DATABASE_UUID = "50d120d6-74b4-4333-93ab-fdbbba8868b0"
 DATABASE_NAME = "jamfor"
@@ -94,7 +94,7 @@ def assets_root(override: str | Path | None = None) -> Path:
         if not (root / "datasets").is_dir() and not (root / "dashboards").is_dir():
             raise JamforError(f"{root} holds neither datasets/ nor dashboards/")
         return root
-    checkout = Path(__file__).resolve().parent.parent
+    checkout = Path(__file__).resolve().parents[2]
     if (checkout / "datasets").is_dir() and (checkout / "pyproject.toml").is_file():
         return checkout
     return Path(str(files("jamfor.superset") / "bundled"))

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import requests
 
-from jamfor.seed.errors import JamforError
+from jamfor.errors import JamforError
 
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD_ENV = "JAMFOR_SUPERSET_ADMIN_PASSWORD"
@@ -38,7 +38,7 @@ _MARKER = "jamfor-initialised"
 _STARTUP_TIMEOUT = 180.0
 
 _CONFIG_TEMPLATE = '''\
-"""Superset configuration written by jamfor (jamfor.superset.local) for a local instance."""
+"""Superset configuration written by jamfor (jamfor.superset.runtime.local_superset) for a local instance."""
 from pathlib import Path
 
 _HOME = Path(__file__).resolve().parent

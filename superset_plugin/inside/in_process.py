@@ -1,7 +1,7 @@
 """The Superset this process runs in, behind the same interface as the REST ``SupersetClient``.
 
 ``superset jamfor register`` runs inside Superset's own CLI (app context, no web server needed). So
-that it follows the one registration rule of ``jamfor.superset.registry.register`` — validate, import,
+that it follows the one registration rule of ``jamfor.superset.sync.register.register`` — validate, import,
 verify, record state — it needs what that rule asks of a client: find, export, chart data. Those go to
 Superset's own REST endpoints in-process, through Flask's test client with a token for the acting
 user (no password, no network); only the import differs: ``ImportAssetsCommand`` directly, so no
@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 import requests
 from requests.structures import CaseInsensitiveDict
 
-from jamfor.seed.errors import JamforError
-from jamfor.superset.client import SupersetClient, SupersetError, unzip
+from jamfor.errors import JamforError
+from jamfor.superset.sync.client import SupersetClient, SupersetError, unzip
 
 
 class UnknownUser(JamforError):
@@ -54,7 +54,7 @@ class _AppSession:
         return response
 
 
-class InAppSuperset(SupersetClient):
+class InProcessSuperset(SupersetClient):
     """``SupersetClient`` for the current Superset app, acting as ``username``."""
 
     def __init__(self, app: Any, user: Any) -> None:
@@ -63,7 +63,7 @@ class InAppSuperset(SupersetClient):
         self.session = _AppSession(app)  # type: ignore[assignment]
 
     @classmethod
-    def for_user(cls, username: str) -> InAppSuperset:
+    def for_user(cls, username: str) -> InProcessSuperset:
         """Inside Superset's app context: a client acting as ``username`` (raises ``UnknownUser``)."""
         from flask import current_app
         from flask_jwt_extended import create_access_token

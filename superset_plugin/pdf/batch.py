@@ -1,10 +1,10 @@
 """PDF reports from a running Superset: one file per combination of a dashboard's native filter values.
 
 SKR wrote one report per län and verksamhetsområde by hand; the länsrapport dashboard has all of its
-analyses for any län, so ``make_reports`` renders that dashboard once per combination (any dashboard
+analyses for any län, so ``make_pdfs`` renders that dashboard once per combination (any dashboard
 with native filters works the same way). Superset itself draws every figure: each combination gets a
 permalink (``POST /api/v1/dashboard/<id>/permalink`` with the native filters' ``dataMask``), which
-headless Chromium opens and prints (``jamfor.superset.pdf_render``).
+headless Chromium opens and prints (``jamfor.superset.pdf.render``).
 
 What is reused between runs: a state file in the output folder keeps each file's fingerprint — the
 dashboard's and its charts' change times, the data loads its data-source chart reports, the filter
@@ -30,9 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from jamfor import __version__
-from jamfor.seed.errors import BadInput, JamforError
-from jamfor.superset.client import SupersetClient, SupersetError
-from jamfor.superset.pdf_render import (
+from jamfor.errors import BadInput, JamforError
+from jamfor.superset.pdf.render import (
     TIMEOUT_MS,
     Browser,
     DataSourceLine,
@@ -40,6 +39,7 @@ from jamfor.superset.pdf_render import (
     TitlePage,
     gather_limited,
 )
+from jamfor.superset.sync.client import SupersetClient, SupersetError
 
 STATE_FILE = ".jamfor-report.json"
 DATA_SOURCES_TABLE = "data_sources"
@@ -64,7 +64,7 @@ class NativeFilter:
 
 @dataclass(frozen=True)
 class ValueSource:
-    """What a chart of the dashboard reads, asked by ``synthetic_reports``: its dataset (one with a
+    """What a chart of the dashboard reads, asked by ``synthetic_pdfs``: its dataset (one with a
     ``synthetic`` column), the native filters that reach it and whose column the dataset has, and the
     chart's own saved filters (``own``: JSON of the query's ``filters`` and ``where``)."""
 
@@ -94,7 +94,7 @@ class DashboardInfo:
 
 
 @dataclass(frozen=True)
-class ReportJob:
+class PdfJob:
     """One file to write: the filter values (filter name, value) and the file name in the folder."""
 
     filters: tuple[tuple[str, str], ...]
@@ -102,8 +102,8 @@ class ReportJob:
 
 
 @dataclass
-class ReportResult:
-    job: ReportJob
+class PdfResult:
+    job: PdfJob
     status: str  # "rendered", "unchanged" or "failed"
     pages: int = 0
     synthetic: bool = False
@@ -114,20 +114,20 @@ class ReportResult:
 
 
 @dataclass
-class ReportRun:
+class PdfRun:
     dashboard: DashboardInfo
-    results: list[ReportResult] = field(default_factory=list)
+    results: list[PdfResult] = field(default_factory=list)
     index_html: Path | None = None
     index_csv: Path | None = None
 
-    def of(self, status: str) -> list[ReportResult]:
+    def of(self, status: str) -> list[PdfResult]:
         return [r for r in self.results if r.status == status]
 
 
-class ReportsFailed(JamforError):
+class PdfsFailed(JamforError):
     """Some reports could not be rendered even after a retry; the others were written."""
 
-    def __init__(self, run: ReportRun) -> None:
+    def __init__(self, run: PdfRun) -> None:
         self.run = run
         failed = run.of("failed")
         super().__init__(f"{len(failed)} of {len(run.results)} reports failed: " + "; ".join(
@@ -250,7 +250,7 @@ def data_sources(client: SupersetClient, dashboard: DashboardInfo) -> list[DataS
     return sorted(set(lines), key=lambda line: (line.kind, line.source, line.loaded_at))
 
 
-def synthetic_reports(client: SupersetClient, dashboard: DashboardInfo, jobs: Sequence[ReportJob]
+def synthetic_pdfs(client: SupersetClient, dashboard: DashboardInfo, jobs: Sequence[PdfJob]
                       ) -> dict[tuple[tuple[str, str], ...], bool]:
     """Per job (its filter values), whether any value its charts show is synthetic.
 
@@ -284,7 +284,7 @@ def synthetic_reports(client: SupersetClient, dashboard: DashboardInfo, jobs: Se
     return flags
 
 
-def _values(flt: NativeFilter, job: ReportJob) -> tuple[str, ...]:
+def _values(flt: NativeFilter, job: PdfJob) -> tuple[str, ...]:
     """The values ``flt`` has in the job's report: the job's, else the filter's default (none: all)."""
     chosen = tuple(value for name, value in job.filters if name == flt.name)
     return chosen or flt.default
@@ -357,13 +357,13 @@ def choose_values(client: SupersetClient, dashboard: DashboardInfo, wanted: dict
     return chosen
 
 
-def plan_jobs(dashboard: DashboardInfo, chosen: dict[str, list[str]], fmt: str) -> list[ReportJob]:
+def plan_jobs(dashboard: DashboardInfo, chosen: dict[str, list[str]], fmt: str) -> list[PdfJob]:
     """One job per combination of the chosen values, named ``<slug>--<value>--<value>.<fmt>``."""
     names = list(chosen)
     jobs = []
     for values in itertools.product(*(chosen[name] for name in names)):
         stem = "--".join([dashboard.slug, *(_slug(v) for v in values)])
-        jobs.append(ReportJob(tuple(zip(names, values)), f"{_slug(stem)}.{fmt}"))
+        jobs.append(PdfJob(tuple(zip(names, values)), f"{_slug(stem)}.{fmt}"))
     return jobs
 
 
@@ -393,7 +393,7 @@ def permalink(client: SupersetClient, dashboard: DashboardInfo, filters: Sequenc
 
 # --- state and index ----------------------------------------------------------------------------------
 
-def fingerprint(dashboard: DashboardInfo, sources: Sequence[DataSourceLine], job: ReportJob, fmt: str,
+def fingerprint(dashboard: DashboardInfo, sources: Sequence[DataSourceLine], job: PdfJob, fmt: str,
                 synthetic: bool) -> str:
     payload = {"dashboard": [dashboard.id, dashboard.changed], "sources": [asdict(s) for s in sources],
                "filters": job.filters, "format": fmt, "synthetic": synthetic, "jamfor": __version__}
@@ -451,7 +451,7 @@ def write_index(out_dir: Path, state: dict[str, Any]) -> tuple[Path, Path]:
 
 # --- the run ----------------------------------------------------------------------------------------------
 
-def title_page(dashboard: DashboardInfo, job: ReportJob, sources: Sequence[DataSourceLine], synthetic: bool,
+def title_page(dashboard: DashboardInfo, job: PdfJob, sources: Sequence[DataSourceLine], synthetic: bool,
                made: str) -> TitlePage:
     """The job's title page: the synthetic loads are listed only when the report shows synthetic values
     (loads of demo values for other län or områden are not this report's sources)."""
@@ -459,28 +459,28 @@ def title_page(dashboard: DashboardInfo, job: ReportJob, sources: Sequence[DataS
     return TitlePage(dashboard.title, job.filters, shown, synthetic, made, __version__)
 
 
-def make_reports(client: SupersetClient, username: str, password: str, dashboard: DashboardInfo,
-                 jobs: Sequence[ReportJob], out_dir: Path, fmt: str = "pdf", parallel: int = 2,
-                 force: bool = False, on_result: Callable[[ReportResult], None] | None = None,
-                 browser_factory: Callable[..., Browser] = Browser) -> ReportRun:
+def make_pdfs(client: SupersetClient, username: str, password: str, dashboard: DashboardInfo,
+                 jobs: Sequence[PdfJob], out_dir: Path, fmt: str = "pdf", parallel: int = 2,
+                 force: bool = False, on_result: Callable[[PdfResult], None] | None = None,
+                 browser_factory: Callable[..., Browser] = Browser) -> PdfRun:
     """Render every job not already up to date into ``out_dir``, then write the index.
 
     A failed rendering is tried once more; what still fails is reported in the result (and by
-    ``ReportsFailed`` after the index is written), while the other reports are written.
+    ``PdfsFailed`` after the index is written), while the other reports are written.
     """
     if fmt not in FORMATS:
         raise BadInput(f"format {fmt!r}: expected one of {', '.join(FORMATS)}")
     out_dir.mkdir(parents=True, exist_ok=True)
     sources = data_sources(client, dashboard)
-    synthetic = synthetic_reports(client, dashboard, jobs)
+    synthetic = synthetic_pdfs(client, dashboard, jobs)
     state = read_state(out_dir)
-    run = ReportRun(dashboard)
-    todo: list[tuple[ReportJob, str]] = []
+    run = PdfRun(dashboard)
+    todo: list[tuple[PdfJob, str]] = []
     for job in jobs:
         print_ = fingerprint(dashboard, sources, job, fmt, synthetic[job.filters])
         entry = state.get(job.file)
         if not force and entry and entry.get("fingerprint") == print_ and (out_dir / job.file).exists():
-            result = ReportResult(job, "unchanged", entry["pages"], entry["synthetic"],
+            result = PdfResult(job, "unchanged", entry["pages"], entry["synthetic"],
                                   entry.get("empty_charts", 0))
             run.results.append(result)
             if on_result:
@@ -490,9 +490,9 @@ def make_reports(client: SupersetClient, username: str, password: str, dashboard
     if todo:
         made = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
-        async def render_all() -> list[ReportResult]:
+        async def render_all() -> list[PdfResult]:
             async with browser_factory(client.url, username, password) as browser:
-                async def one(job: ReportJob) -> ReportResult:
+                async def one(job: PdfJob) -> PdfResult:
                     title = title_page(dashboard, job, sources, synthetic[job.filters], made)
                     result = await _render_with_retry(client, browser, dashboard, job, title,
                                                       out_dir / job.file, fmt)
@@ -511,12 +511,12 @@ def make_reports(client: SupersetClient, username: str, password: str, dashboard
         write_state(out_dir, state)
     run.index_html, run.index_csv = write_index(out_dir, state)
     if run.of("failed"):
-        raise ReportsFailed(run)
+        raise PdfsFailed(run)
     return run
 
 
 async def _render_with_retry(client: SupersetClient, browser: Browser, dashboard: DashboardInfo,
-                             job: ReportJob, title: TitlePage, path: Path, fmt: str) -> ReportResult:
+                             job: PdfJob, title: TitlePage, path: Path, fmt: str) -> PdfResult:
     started = time.perf_counter()
     error = ""
     for attempt in (1, 2):
@@ -527,7 +527,7 @@ async def _render_with_retry(client: SupersetClient, browser: Browser, dashboard
             # browser that stops answering must fail this report, not hold up the whole run
             rendering = browser.render(link, dashboard.charts, title, path, fmt, dashboard.top_tabs)
             done = await asyncio.wait_for(rendering, RENDER_TIMEOUT_S)
-            return ReportResult(job, "rendered", done.pages, title.synthetic, done.empty_charts,
+            return PdfResult(job, "rendered", done.pages, title.synthetic, done.empty_charts,
                                 seconds=time.perf_counter() - started, attempts=attempt)
         except (RenderFailed, SupersetError) as exc:
             error = str(exc)
@@ -535,4 +535,4 @@ async def _render_with_retry(client: SupersetClient, browser: Browser, dashboard
             error = f"the browser did not finish within {RENDER_TIMEOUT_S} s"
         except Exception as exc:  # the browser itself (crash, closed page): worth the one retry too
             error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-    return ReportResult(job, "failed", error=error, seconds=time.perf_counter() - started, attempts=2)
+    return PdfResult(job, "failed", error=error, seconds=time.perf_counter() - started, attempts=2)

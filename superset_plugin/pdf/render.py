@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jamfor.seed.errors import JamforError
+from jamfor.errors import JamforError
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps calling hosts an offline machine cannot reach.
@@ -403,7 +403,7 @@ async def close_page(page: Any) -> None:
 
     Chromium acknowledges a close that races a navigation commit and then drops it
     (crbug.com/536385539): Playwright's ``page.close()`` waits for a close that never comes (seen as a
-    `jamfor report` stuck for minutes after its login). Such a tab still answers the DevTools
+    `jamfor pdf` stuck for minutes after its login). Such a tab still answers the DevTools
     protocol's own ``Page.close``; a tab that does not is left for the browser's close to end.
     """
     try:

@@ -1,6 +1,6 @@
 """plan / register / status / prune: keep a Superset in step with datasets/ and dashboards/.
 
-(``jamfor.superset.pull`` goes the other way: Superset's version back into the files.)
+(``jamfor.superset.sync.pull`` goes the other way: Superset's version back into the files.)
 
 How "changed" is decided: every asset has a fingerprint of its meaning (``merge.fingerprint``), the same
 for our file and for Superset's export of it. Equal fingerprints (and, for charts and
@@ -28,9 +28,17 @@ import yaml
 from sqlalchemy.engine import Engine
 
 from jamfor import __version__
+from jamfor.errors import BadInput, Findings, JamforError, Problem
 from jamfor.paths import user_dir
-from jamfor.seed.errors import BadInput, JamforError, Problem, Report
-from jamfor.superset.assets import (
+from jamfor.superset.schedules.definitions import ScheduleSettings, recipients_variable
+from jamfor.superset.schedules.sync import (
+    SchedulesDisabled,
+    apply_schedules,
+    fetch_schedules,
+    plan_schedules,
+    resolver,
+)
+from jamfor.superset.sync.assets import (
     DATABASE_NAME,
     DATABASE_PATH,
     DATABASE_UUID,
@@ -42,19 +50,11 @@ from jamfor.superset.assets import (
     render_database,
     version_stamp,
 )
-from jamfor.superset.changes import Change
-from jamfor.superset.client import SupersetClient
-from jamfor.superset.merge import fingerprint
-from jamfor.superset.report_sync import (
-    ReportsDisabled,
-    apply_reports,
-    fetch_reports,
-    plan_reports,
-    resolver,
-)
-from jamfor.superset.reports import ReportSettings, recipients_variable
-from jamfor.superset.validate import validate
-from jamfor.superset.versions import SOURCE, read_export
+from jamfor.superset.sync.change import Change
+from jamfor.superset.sync.client import SupersetClient
+from jamfor.superset.sync.normalize import fingerprint
+from jamfor.superset.sync.validate import validate
+from jamfor.superset.sync.versions import SOURCE, read_export
 
 _EXPORT_ORDER = ("dashboard", "chart", "dataset", "database")
 _DELETE_ORDER = ("report", "dashboard", "chart", "dataset")
@@ -126,7 +126,7 @@ class Plan:
     changes: list[Change]
     remote: Remote
     bundle: Bundle | None  # None when planned without a database URI (status)
-    reports_unavailable: str | None = None  # why report schedules were left out (ReportsDisabled)
+    reports_unavailable: str | None = None  # why report schedules were left out (SchedulesDisabled)
 
     @property
     def has_changes(self) -> bool:
@@ -203,23 +203,23 @@ def _conflict(client: SupersetClient, change: Change, assets: dict[str, Asset], 
                   "jamfor did not create")
 
 
-def _report_plan(client: SupersetClient, assets: AssetSet, remote: Remote, state: dict[str, Any],
-                 settings: ReportSettings) -> tuple[list[Change], str | None]:
+def _schedule_plan(client: SupersetClient, assets: AssetSet, remote: Remote, state: dict[str, Any],
+                 settings: ScheduleSettings) -> tuple[list[Change], str | None]:
     """The schedules' changes, or none and the reason when Superset has no report API."""
     if not assets.reports and not any(e["kind"] == "report" for e in state.get("assets", {}).values()):
         return [], None
     try:
-        found = fetch_reports(client)
-    except ReportsDisabled as exc:
+        found = fetch_schedules(client)
+    except SchedulesDisabled as exc:
         return [], str(exc)
     remote.ids["report"] = found.ids
     id_of = resolver(client, assets.reports, remote.id_of)
     pending = {DATABASE_UUID, *(a.uuid for a in assets)}
-    return plan_reports(assets.reports, found, settings, id_of, pending, state), None
+    return plan_schedules(assets.reports, found, settings, id_of, pending, state), None
 
 
 def make_plan(client: SupersetClient, assets: AssetSet, database_uri: str | None, url: str,
-              version: str = __version__, settings: ReportSettings | None = None) -> Plan:
+              version: str = __version__, settings: ScheduleSettings | None = None) -> Plan:
     """Compare the repository's assets and report schedules with what Superset holds now (read-only).
 
     ``settings`` fill in the schedules' recipients and variables (default: the environment)."""
@@ -231,7 +231,7 @@ def make_plan(client: SupersetClient, assets: AssetSet, database_uri: str | None
     changes += [_asset_change(asset, remote, state, version) for asset in assets]
     by_uuid = assets.by_uuid()
     changes = [_conflict(client, c, by_uuid, remote) if c.action == "create" else c for c in changes]
-    reports, unavailable = _report_plan(client, assets, remote, state, settings or ReportSettings())
+    reports, unavailable = _schedule_plan(client, assets, remote, state, settings or ScheduleSettings())
     changes += reports
     local = {a.uuid for a in [*assets, *assets.reports]}
     for uuid, entry in sorted(state.get("assets", {}).items()):
@@ -265,17 +265,17 @@ class RegistrationFailed(BadInput):
 def _check(client: SupersetClient, assets: AssetSet, engine: Engine | None, superset_schemas: bool) -> None:
     """The first step of every registration: the offline validation of ``jamfor validate``, for the
     version ``client`` talks to."""
-    report = validate(assets, engine, superset_schemas=superset_schemas, target=client.version or SOURCE)
-    if not report.valid:
-        raise InvalidAssets(report)
+    findings = validate(assets, engine, superset_schemas=superset_schemas, target=client.version or SOURCE)
+    if not findings.valid:
+        raise InvalidAssets(findings)
 
 
 class InvalidAssets(BadInput):
-    """The asset files did not validate; nothing was sent to Superset. ``report`` holds every problem."""
+    """The asset files did not validate; nothing was sent to Superset. ``findings`` holds every problem."""
 
-    def __init__(self, report: Report) -> None:
-        self.report = report
-        super().__init__(report.problems)
+    def __init__(self, findings: Findings) -> None:
+        self.findings = findings
+        super().__init__(findings.problems)
 
 
 def verify(client: SupersetClient, assets: AssetSet) -> tuple[dict[str, list[dict[str, Any]]], list[Problem]]:
@@ -336,20 +336,21 @@ def prune(client: SupersetClient, plan: Plan) -> list[Change]:
 def register(client: SupersetClient, assets: AssetSet, database_uri: str, url: str, *,
              engine: Engine | None = None, superset_schemas: bool = True, prune_removed: bool = False,
              version: str = __version__, on_step: Callable[[str], None] = lambda _step: None,
-             settings: ReportSettings | None = None) -> RegisterResult:
+             settings: ScheduleSettings | None = None) -> RegisterResult:
     """The one registration rule, for `jamfor register`, `jamfor demo` and `superset jamfor register`:
     validate -> import what changed (nothing if nothing did) -> verify -> record state.
 
     Validation is ``jamfor validate``'s (with the warehouse SQL checks when ``engine`` is given) and
     raises ``InvalidAssets`` before Superset is asked anything. The callers differ only in ``client``:
-    REST (``SupersetClient``) or the Superset app this process runs in (``jamfor.superset.in_app``).
+    REST (``SupersetClient``) or the Superset app this process runs in
+    (``jamfor.superset.inside.in_process``).
     The state is recorded once the import ran, even when verification then fails (``RegistrationFailed``),
     so drift and --prune know what Superset now holds. ``on_step`` hears each phase's name.
     Report schedules (reports/) are created or updated last, once their dashboards and charts exist;
     ``settings`` fill in their recipients and variables. Without Superset's report API they are left
     out and ``plan.reports_unavailable`` says why.
     """
-    settings = settings or ReportSettings()
+    settings = settings or ScheduleSettings()
     on_step("Validating the assets")
     _check(client, assets, engine, superset_schemas)
     _, passwords = render_database(database_uri)
@@ -372,7 +373,7 @@ def register(client: SupersetClient, assets: AssetSet, database_uri: str, url: s
     if assets.reports and plan.reports_unavailable is None:
         on_step("Registering alerts and reports")
         id_of = resolver(client, assets.reports, remote.id_of)
-        schedules = apply_reports(client, assets.reports, plan.changes, plan.remote.ids.get("report", {}),
+        schedules = apply_schedules(client, assets.reports, plan.changes, plan.remote.ids.get("report", {}),
                                   settings, id_of)
     path = _record(url, assets, remote, previous, version, {c.uuid for c in pruned}, schedules)
     if problems:
@@ -396,7 +397,7 @@ class SupersetStatus:
 
 
 def superset_status(client: SupersetClient, assets: AssetSet, url: str,
-                    settings: ReportSettings | None = None) -> SupersetStatus:
+                    settings: ScheduleSettings | None = None) -> SupersetStatus:
     """The Superset side of `jamfor status`: what we registered last, and what differs now."""
     state = load_state(url)
     plan = make_plan(client, assets, None, url, settings=settings)

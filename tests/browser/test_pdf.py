@@ -1,7 +1,7 @@
-"""`jamfor report` against the session's real Superset 6.1 and Debian's headless Chromium.
+"""`jamfor pdf` against the session's real Superset 6.1 and Debian's headless Chromium.
 
 The länsrapport dashboard and the SKR datasets are registered (as `jamfor register` does) on the module's
-own copy of the PostgreSQL demo warehouse; `jamfor report` renders Skåne and Stockholm × funktionshinder
+own copy of the PostgreSQL demo warehouse; `jamfor pdf` renders Skåne and Stockholm × funktionshinder
 once for the module. The Skåne PDF is turned into text with poppler's `pdftotext` and must carry every
 figure of SKR's Skåne report — parsed from the report's text (tests/support/skr_report.py), not retyped —
 and its pages go to tests/artifacts/report/ as PNGs (`pdftoppm`) for a look. Last, Skåne's answers are
@@ -37,7 +37,7 @@ from support.skr_report import (
 )
 
 from jamfor.cli.main import main
-from jamfor.superset.pdf_render import CHROMIUM, TitlePage, count_pdf_pages, title_page_html
+from jamfor.superset.pdf.render import CHROMIUM, TitlePage, count_pdf_pages, title_page_html
 
 # The first test carries the session's Superset start, the warehouse seed and two renderings: on a loaded
 # 2-core machine that is more than the default 900 s.
@@ -73,8 +73,8 @@ def warehouse(_demo_pg_template) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def lansrapport(superset, warehouse, tmp_path_factory) -> Any:
     """The länsrapport, the ÖJ dashboard per kommun and the datasets, registered on the warehouse."""
-    from jamfor.superset.client import SupersetClient
-    from jamfor.superset.registry import register
+    from jamfor.superset.sync.client import SupersetClient
+    from jamfor.superset.sync.register import register
 
     _tools()
     assets = shipped_assets(lambda a: a.kind == "dataset" or a.slug in (FOLDER, OJ_FOLDER))
@@ -88,12 +88,12 @@ def lansrapport(superset, warehouse, tmp_path_factory) -> Any:
 def run_report(superset, *args: str) -> Any:
     env = {"SUPERSET_URL": superset.url, "SUPERSET_USERNAME": superset.username,
            "SUPERSET_PASSWORD": superset.password}
-    return CliRunner().invoke(main, ["report", *args], env=env, catch_exceptions=False)
+    return CliRunner().invoke(main, ["pdf", *args], env=env, catch_exceptions=False)
 
 
 @pytest.fixture(scope="module")
 def two_lan(superset, lansrapport, tmp_path_factory) -> Iterator[dict[str, Any]]:
-    """`jamfor report --lan 12,01 --omrade funktionshinder` once, into a fresh folder."""
+    """`jamfor pdf --lan 12,01 --omrade funktionshinder` once, into a fresh folder."""
     out = tmp_path_factory.mktemp("reports")
     result = run_report(superset, "--lan", "12,01", "--omrade", "funktionshinder", "--out", str(out))
     yield {"out": out, "result": result}
@@ -323,7 +323,7 @@ def tabbed_layout(layout: dict[str, Any], top: bool) -> dict[str, Any]:
 @pytest.fixture(params=["top", "grid"])
 def tabbed(request, superset, lansrapport) -> Iterator[str]:
     """A copy of the länsrapport (same charts and filters) with its rows in two tabs; its slug."""
-    from jamfor.superset.client import SupersetClient
+    from jamfor.superset.sync.client import SupersetClient
 
     client = SupersetClient.login(superset.url, superset.username, superset.password)
     found = client.request("GET", f"/api/v1/dashboard/{SLUG}", "länsrapport").json()["result"]
@@ -383,7 +383,7 @@ def title_page_text(text: str, titles: dict[str, str]) -> str:
 @pytest.fixture(scope="module")
 def published_skane(superset, lansrapport, warehouse, tmp_path_factory) -> dict[str, Any]:
     """Skåne's answers moved to a load of published values (the other län keep demo values), then
-    `jamfor report` for Skåne and Stockholm × äldreomsorg. Runs after the tests above: the new load changes
+    `jamfor pdf` for Skåne and Stockholm × äldreomsorg. Runs after the tests above: the new load changes
     every report's inputs.
 
     All of Skåne's answers, not only its äldreomsorg: the länsrapport also shows Skåne's kommuner that
@@ -415,13 +415,13 @@ def published_skane(superset, lansrapport, warehouse, tmp_path_factory) -> dict[
 
 
 def test_synthetic_flag_is_per_report_from_the_values_it_shows(superset, published_skane):
-    from jamfor.superset.client import SupersetClient
-    from jamfor.superset.reports_pdf import dashboard_info, plan_jobs, synthetic_reports
+    from jamfor.superset.pdf.batch import dashboard_info, plan_jobs, synthetic_pdfs
+    from jamfor.superset.sync.client import SupersetClient
 
     client = SupersetClient.login(superset.url, superset.username, superset.password)
     info = dashboard_info(client, SLUG)
     chosen = {"Län": ["Skåne län", "Stockholms län"], "Verksamhetsområde": ["Äldre", "Funktionshinder"]}
-    flags = synthetic_reports(client, info, plan_jobs(info, chosen, "pdf"))
+    flags = synthetic_pdfs(client, info, plan_jobs(info, chosen, "pdf"))
     assert flags == {(("Län", "Skåne län"), ("Verksamhetsområde", "Äldre")): False,
                      (("Län", "Skåne län"), ("Verksamhetsområde", "Funktionshinder")): False,
                      (("Län", "Stockholms län"), ("Verksamhetsområde", "Äldre")): True,

@@ -10,7 +10,7 @@ configuration for that into a local home (``config_block``), and starts and stop
 - Debian's Chromium: Superset launches Playwright's browser without an executable path (a browser
   ``playwright install`` would download); ``use_system_chromium`` points those launches at
   /usr/bin/chromium instead, in the Superset processes whose config calls it;
-- an SMTP server without TLS or credentials on 127.0.0.1 (``jamfor.superset.mail_sink``);
+- an SMTP server without TLS or credentials on 127.0.0.1 (``jamfor.superset.runtime.mail_sink``);
 - a SQLite metadata database (the local homes have one): Celery hands a task its ETA as ISO text, and
   Superset stores it as the execution's scheduled time, which PostgreSQL parses but SQLite refuses
   ("SQLite DateTime type only accepts Python datetime"); ``eta_as_datetime`` turns it into a datetime
@@ -28,7 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from jamfor.seed.errors import JamforError
+from jamfor.errors import JamforError
 
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 CHROMIUM = "/usr/bin/chromium"
@@ -38,11 +38,11 @@ _BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-s
                  "--no-first-run", "--disable-quic"]
 
 _BLOCK = '''
-# --- alerts and reports, written by jamfor (jamfor.superset.report_runtime) ---
+# --- alerts and reports, written by jamfor (jamfor.superset.runtime.worker) ---
 from celery.schedules import crontab as _crontab
 
-from jamfor.superset.report_runtime import eta_as_datetime as _eta_as_datetime
-from jamfor.superset.report_runtime import use_system_chromium as _use_system_chromium
+from jamfor.superset.runtime.worker import eta_as_datetime as _eta_as_datetime
+from jamfor.superset.runtime.worker import use_system_chromium as _use_system_chromium
 
 FEATURE_FLAGS = {{**FEATURE_FLAGS, "ALERT_REPORTS": True, "PLAYWRIGHT_REPORTS_AND_THUMBNAILS": True}}
 ALERT_REPORTS_NOTIFICATION_DRY_RUN = False
@@ -69,7 +69,7 @@ _eta_as_datetime()
 '''
 
 
-class ReportRuntimeError(JamforError):
+class WorkerError(JamforError):
     """What alerts and reports need to run locally is missing (Redis, Chromium, Celery)."""
 
 
@@ -84,14 +84,14 @@ def redis_answers(host: str = REDIS_HOST, port: int = REDIS_PORT) -> bool:
 def check_prerequisites() -> None:
     """Fail with what to install or start when Redis or Chromium is missing."""
     if not redis_answers():
-        raise ReportRuntimeError(f"alerts and reports need Redis on {REDIS_HOST}:{REDIS_PORT} as Celery's "
+        raise WorkerError(f"alerts and reports need Redis on {REDIS_HOST}:{REDIS_PORT} as Celery's "
                                  "broker: start it (e.g. apt-get install redis-server) and try again")
     if not Path(CHROMIUM).exists():
-        raise ReportRuntimeError(f"PDF and PNG reports need Chromium at {CHROMIUM}: apt-get install chromium")
+        raise WorkerError(f"PDF and PNG reports need Chromium at {CHROMIUM}: apt-get install chromium")
 
 
 def queue_name(home: Path) -> str:
-    from jamfor.superset.local import cache_prefix
+    from jamfor.superset.runtime.local_superset import cache_prefix
 
     return cache_prefix(home) + "reports"
 
@@ -136,11 +136,11 @@ def _parse_eta(task: Any = None, **_kwargs: Any) -> None:
 
 
 def _celery(home: Path, *args: str) -> subprocess.Popen:
-    from jamfor.superset.local import process_env
+    from jamfor.superset.runtime.local_superset import process_env
 
     celery = Path(sys.executable).with_name("celery")
     if not celery.exists():
-        raise ReportRuntimeError("the `celery` command is not installed next to Superset")
+        raise WorkerError("the `celery` command is not installed next to Superset")
     log = (home / "celery.log").open("a")
     try:
         return subprocess.Popen([str(celery), "--app=superset.tasks.celery_app:app", *args],
@@ -154,7 +154,7 @@ def _celery(home: Path, *args: str) -> subprocess.Popen:
 def celery_running(home: Path, beat: bool = True) -> Iterator[list[subprocess.Popen]]:
     """A Celery worker (one process, its own queue) and, if ``beat``, the scheduler, until the block
     ends; both log to ``home``/celery.log."""
-    from jamfor.superset.local import stop
+    from jamfor.superset.runtime.local_superset import stop
 
     processes = [_celery(home, "worker", "--pool=solo", "--loglevel=INFO", f"--queues={queue_name(home)}",
                          f"--hostname=jamfor-{queue_name(home)}@%h")]

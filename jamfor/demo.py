@@ -4,13 +4,14 @@ Three steps, each skipping what is already done so that a second run starts in s
 
 1. seed the warehouse with reference data, the published figures and the flagged demo values
    (``run_seed`` leaves unchanged sources alone);
-2. start Superset from a home folder next to the warehouse (``jamfor.superset.local``: initialised once);
+2. start Superset from a home folder next to the warehouse (``jamfor.superset.runtime.local_superset``:
+   initialised once);
 3. register every asset, unless exactly this set of asset files was already registered into exactly this
    Superset metadata database for this warehouse (a fingerprint kept in the home).
 
 With ``with_reports`` (`jamfor demo --with-reports`) the alerts and report schedules run for real: a mail
 sink on 127.0.0.1 stores what Superset sends under ``<home>/mail``, and a Celery worker and beat
-(``jamfor.superset.report_runtime``) execute the schedules; recipients default to a demo address.
+(``jamfor.superset.runtime.worker``) execute the schedules; recipients default to a demo address.
 
 The Superset process runs in its own session; ``serve`` stops it on Ctrl-C or SIGTERM, so no gunicorn is
 left behind.
@@ -36,16 +37,16 @@ import requests
 from sqlalchemy.engine import make_url
 
 from jamfor import __version__
+from jamfor.errors import JamforError
 from jamfor.redact import redact_url
 from jamfor.seed.db import default_db_path, engine_for
-from jamfor.seed.errors import JamforError
 from jamfor.seed.seeding import run_seed
-from jamfor.superset.assets import AssetSet, load_assets
-from jamfor.superset.local import SupersetInstance, running
-from jamfor.superset.mail_sink import MailSink
-from jamfor.superset.merge import fingerprint
-from jamfor.superset.report_runtime import celery_running, check_prerequisites, config_block
-from jamfor.superset.reports import ReportSettings, recipients_variable
+from jamfor.superset.runtime.local_superset import SupersetInstance, running
+from jamfor.superset.runtime.mail_sink import MailSink
+from jamfor.superset.runtime.worker import celery_running, check_prerequisites, config_block
+from jamfor.superset.schedules.definitions import ScheduleSettings, recipients_variable
+from jamfor.superset.sync.assets import AssetSet, load_assets
+from jamfor.superset.sync.normalize import fingerprint
 
 DEFAULT_PORT = 8088
 DEMO_RECIPIENT = "socialchef@jamfor.localhost"
@@ -142,23 +143,23 @@ def asset_fingerprint(assets: AssetSet, database_uri: str, with_reports: bool = 
     return digest.hexdigest()
 
 
-def demo_report_settings(assets: AssetSet) -> ReportSettings:
+def demo_schedule_settings(assets: AssetSet) -> ScheduleSettings:
     """The environment, with the demo address for every recipients variable it leaves unset."""
     environ = dict(os.environ)
     for asset in assets.reports:
         name = recipients_variable(asset)
         if name and not environ.get(name):
             environ[name] = DEMO_RECIPIENT
-    return ReportSettings(environ=environ)
+    return ScheduleSettings(environ=environ)
 
 
 def register_assets(instance: SupersetInstance, assets: AssetSet, database_uri: str, on_step: Step,
-                    settings: ReportSettings | None = None) -> None:
+                    settings: ScheduleSettings | None = None) -> None:
     """Register every dataset, chart and dashboard into ``instance`` by the one registration rule
     (``registry.register``: validate, with the SQL checks against the demo warehouse, import what
     changed, verify that every chart answers with rows, record the state)."""
-    from jamfor.superset.client import SupersetClient
-    from jamfor.superset.registry import register
+    from jamfor.superset.sync.client import SupersetClient
+    from jamfor.superset.sync.register import register
 
     client = SupersetClient.login(instance.url, instance.username, instance.password)
     engine = engine_for(database_uri)  # the demo warehouse: jamfor reaches it as Superset does
@@ -195,7 +196,7 @@ def demo(settings: DemoSettings, on_step: Step | None = None,
                 sink = services.enter_context(MailSink(mail))
                 extra = config_block(home, f"http://127.0.0.1:{settings.port}", sink.port)
                 if register is register_assets:
-                    register = functools.partial(register_assets, settings=demo_report_settings(assets))
+                    register = functools.partial(register_assets, settings=demo_schedule_settings(assets))
             step("Starting Superset")
             instance = services.enter_context(running(home, settings.port, extra_config=extra))
             try:

@@ -1,7 +1,7 @@
 """Report schedules in a Superset: find ours, plan them, create/update them, read them back for pull.
 
 Everything goes through ``/api/v1/report/`` (Superset answers 404 there unless the feature flag
-ALERT_REPORTS is on: ``ReportsDisabled`` says what the Superset needs). Ours are recognised by the
+ALERT_REPORTS is on: ``SchedulesDisabled`` says what the Superset needs). Ours are recognised by the
 ``jamfor-id: <uuid>`` in their description; a schedule of the same type and name without it was made
 by someone else and is never taken over.
 """
@@ -14,11 +14,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from jamfor.seed.errors import JamforError
-from jamfor.superset.assets import Asset
-from jamfor.superset.changes import Change
-from jamfor.superset.client import SupersetClient, SupersetError
-from jamfor.superset.reports import ReportSettings, comparable, marker_uuid, render, targets
+from jamfor.errors import JamforError
+from jamfor.superset.schedules.definitions import ScheduleSettings, comparable, marker_uuid, render, targets
+from jamfor.superset.sync.assets import Asset
+from jamfor.superset.sync.change import Change
+from jamfor.superset.sync.client import SupersetClient, SupersetError
 
 _PAGE = 100
 
@@ -38,7 +38,7 @@ Superset needs, for alerts and reports:
   (Playwright with Chromium and the feature flag PLAYWRIGHT_REPORTS_AND_THUMBNAILS, or WEBDRIVER_TYPE)."""
 
 
-class ReportsDisabled(JamforError):
+class SchedulesDisabled(JamforError):
     """The Superset has no report API: ALERT_REPORTS is off (or it is too old). ``NEEDS`` says more."""
 
     def __init__(self) -> None:
@@ -47,7 +47,7 @@ class ReportsDisabled(JamforError):
 
 
 @dataclass
-class RemoteReports:
+class RemoteSchedules:
     """What Superset holds: our schedules by UUID (full detail), and every schedule's id by (type, name)."""
 
     ours: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -58,9 +58,9 @@ class RemoteReports:
         return {uuid: int(item["id"]) for uuid, item in self.ours.items()}
 
 
-def fetch_reports(client: SupersetClient) -> RemoteReports:
+def fetch_schedules(client: SupersetClient) -> RemoteSchedules:
     """Every schedule Superset lists (one page per 100), and the detail of ours."""
-    found = RemoteReports()
+    found = RemoteSchedules()
     page = 0
     while True:
         query = (f"(columns:!(id,name,description,type),order_column:created_on,order_direction:asc,"
@@ -69,7 +69,7 @@ def fetch_reports(client: SupersetClient) -> RemoteReports:
             body = client.request("GET", "/api/v1/report/", "list reports", params={"q": query}).json()
         except SupersetError as exc:
             if exc.status == 404:
-                raise ReportsDisabled() from None
+                raise SchedulesDisabled() from None
             raise
         for item in body["result"]:
             found.names[(str(item["type"]), str(item["name"]))] = int(item["id"])
@@ -102,7 +102,7 @@ def resolver(client: SupersetClient, reports: list[Asset], known: IdOf) -> IdOf:
     return lambda kind, uuid: known(kind, uuid) or extra.get(kind, {}).get(uuid)
 
 
-def plan_reports(reports: list[Asset], remote: RemoteReports, settings: ReportSettings, id_of: IdOf,
+def plan_schedules(reports: list[Asset], remote: RemoteSchedules, settings: ScheduleSettings, id_of: IdOf,
                  pending: set[str], state: Mapping[str, Any]) -> list[Change]:
     """One Change per schedule file. ``pending``: UUIDs the coming import creates (targets not yet in
     Superset but about to be). A target in neither is a conflict: register refuses it."""
@@ -137,8 +137,9 @@ def plan_reports(reports: list[Asset], remote: RemoteReports, settings: ReportSe
     return changes
 
 
-def apply_reports(client: SupersetClient, reports: list[Asset], changes: list[Change],
-                  ids: Mapping[str, int], settings: ReportSettings, id_of: IdOf) -> dict[str, dict[str, Any]]:
+def apply_schedules(client: SupersetClient, reports: list[Asset], changes: list[Change],
+                  ids: Mapping[str, int], settings: ScheduleSettings,
+                   id_of: IdOf) -> dict[str, dict[str, Any]]:
     """Create or update the schedules ``changes`` say; returns the state entries of every schedule."""
     by_uuid = {asset.uuid: asset for asset in reports}
     for change in changes:
@@ -151,7 +152,7 @@ def apply_reports(client: SupersetClient, reports: list[Asset], changes: list[Ch
         else:
             client.put("report", ids[change.uuid], {k: v for k, v in body.items()
                                                           if k != "creation_method"})
-    after = fetch_reports(client)
+    after = fetch_schedules(client)
     entries = {}
     for asset in reports:
         held = after.ours.get(asset.uuid)

@@ -1,7 +1,7 @@
 """Check asset files against Superset's own import schemas (ImportV1*Schema), when Superset is installed.
 
 Superset's schema modules can only be imported inside an initialised Superset app, so outside one this
-runs ``python -m jamfor.superset.schemas`` in a child process with a throwaway configuration (random
+runs ``python -m jamfor.superset.sync.schemas`` in a child process with a throwaway configuration (random
 SECRET_KEY, in-memory metadata database): the caller's Superset configuration and metadata database are
 never touched. Input and output are JSON on stdin/stdout.
 """
@@ -21,8 +21,8 @@ from pathlib import Path
 from types import FunctionType
 from typing import Any
 
-from jamfor.seed.errors import JamforError, Problem
-from jamfor.superset.versions import SupersetVersion, UnsupportedVersion, supported
+from jamfor.errors import JamforError, Problem
+from jamfor.superset.sync.versions import SupersetVersion, UnsupportedVersion, supported
 
 _SCHEMAS = {
     "dataset": ("superset.datasets.schemas", "ImportV1DatasetSchema"),
@@ -107,7 +107,7 @@ def _check_in_child(files: list[tuple[str, str, dict[str, Any]]]) -> list[Proble
         env = {k: v for k, v in os.environ.items() if not k.startswith("SUPERSET_")}
         env["SUPERSET_CONFIG_PATH"] = str(config)
         env["SUPERSET_HOME"] = tmp
-        done = subprocess.run([sys.executable, "-m", "jamfor.superset.schemas"], cwd=tmp, env=env,
+        done = subprocess.run([sys.executable, "-m", "jamfor.superset.sync.schemas"], cwd=tmp, env=env,
                               input=json.dumps(files), capture_output=True, text=True, check=False)
     if done.returncode != 0:
         tail = done.stderr.strip().splitlines()[-1:] or ["no output"]

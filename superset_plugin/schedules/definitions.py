@@ -3,7 +3,7 @@
 Superset keeps report schedules outside its export bundle and refers to dashboards, charts and
 databases by integer id, so a file here names its targets by UUID (``dashboard_uuid``, ``chart_uuid``,
 ``database_uuid``) and ``render`` turns it into the body of ``POST /api/v1/report/`` once the ids are
-known. Superset stores no UUID for a report: the description carries ``jamfor-id: <uuid>``.
+known. Superset stores no UUID for a findings: the description carries ``jamfor-id: <uuid>``.
 
 Two things are configuration, filled in at register time and never kept in the repository:
 
@@ -14,7 +14,7 @@ Two things are configuration, filled in at register time and never kept in the r
   type (known kommun codes, a positive integer) before it is written into SQL, so configuration can
   never smuggle text into a query.
 
-Nothing here talks to Superset (``jamfor.superset.report_sync`` does).
+Nothing here talks to Superset (``jamfor.superset.schedules.sync`` does).
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from jamfor.seed.errors import BadInput, Problem, Report
-from jamfor.superset.assets import Asset
+from jamfor.errors import BadInput, Findings, Problem
+from jamfor.superset.sync.assets import Asset
 
 ENV_NAME = re.compile(r"^\$\{([A-Z][A-Z0-9_]*)\}$")
 MARKER = "jamfor-id: {uuid}"
@@ -50,12 +50,12 @@ PULLED = ("name", "description", "crontab", "timezone", "report_format", "valida
           *_INTEGERS)
 
 
-class ReportConfigError(BadInput):
+class ScheduleConfigError(BadInput):
     """A variable or recipient list from the environment or the command line is not acceptable."""
 
 
 @dataclass(frozen=True)
-class ReportSettings:
+class ScheduleSettings:
     """What register fills in: variable values given on the command line, and the environment."""
 
     variables: Mapping[str, str] = field(default_factory=dict)
@@ -68,7 +68,7 @@ class ReportSettings:
         addresses = tuple(a.strip() for a in raw.split(",") if a.strip())
         bad = [a for a in addresses if not re.fullmatch(r"[^@\s,]+@[^@\s,]+\.[^@\s,]+", a)]
         if bad:
-            raise ReportConfigError([Problem("bad-recipient", f"${name}: not an e-mail address",
+            raise ScheduleConfigError([Problem("bad-recipient", f"${name}: not an e-mail address",
                                              file=asset.source, value=bad[0])])
         return addresses
 
@@ -81,7 +81,7 @@ class ReportSettings:
         if raw is None:
             raw = spec.get("default")
         if raw is None:
-            raise ReportConfigError([Problem("missing-variable", f"variable {name}: give --report-var "
+            raise ScheduleConfigError([Problem("missing-variable", f"variable {name}: give --report-var "
                                              f"{name}=… or ${spec.get('env')}", file=asset.source)])
         return sql_value(str(spec.get("type")), str(raw), asset.source, name)
 
@@ -100,18 +100,18 @@ def _kommun_codes() -> frozenset[str]:
 
 
 def sql_value(kind: str, raw: str, source: str, name: str) -> str:
-    """``raw`` as SQL text of type ``kind``, or ReportConfigError: only known codes and integers pass."""
+    """``raw`` as SQL text of type ``kind``, or ScheduleConfigError: only known codes and integers pass."""
     if kind == "kommun_codes":
         codes = [c.strip() for c in raw.split(",") if c.strip()]
         unknown = [c for c in codes if c not in _kommun_codes()]
         if not codes or unknown:
-            raise ReportConfigError([Problem("bad-variable", f"variable {name}: expected kommun codes "
+            raise ScheduleConfigError([Problem("bad-variable", f"variable {name}: expected kommun codes "
                                              "such as 0180,1280", file=source,
                                              value=unknown[0] if unknown else raw)])
         return ", ".join(f"'{code}'" for code in codes)
     if kind == "positive_integer" and raw.strip().isdigit() and int(raw) > 0:
         return str(int(raw))
-    raise ReportConfigError([Problem("bad-variable", f"variable {name}: expected a positive integer",
+    raise ScheduleConfigError([Problem("bad-variable", f"variable {name}: expected a positive integer",
                                      file=source, value=raw)])
 
 
@@ -128,7 +128,7 @@ def targets(asset: Asset) -> list[tuple[str, str]]:
 
 # --- offline checks ----------------------------------------------------------------------------
 
-def check_reports(reports: list[Asset], known: Mapping[str, str], report: Report) -> None:
+def check_schedules(reports: list[Asset], known: Mapping[str, str], findings: Findings) -> None:
     """Problems in reports/*.yaml; ``known`` maps every other asset's UUID to its kind.
 
     A target UUID not in the repository is left to plan/register, which look for it in Superset."""
@@ -136,74 +136,75 @@ def check_reports(reports: list[Asset], known: Mapping[str, str], report: Report
         data, where = asset.data, asset.source
         for key in _REQUIRED:
             if data.get(key) in (None, ""):
-                report.add("report-missing-key", f"{key}: required", file=where)
+                findings.add("report-missing-key", f"{key}: required", file=where)
         for key in sorted(set(data) - set(_REQUIRED) - set(_OPTIONAL)):
-            report.add("report-unknown-key", f"{key}: not a key of a report file", file=where)
-        _check_values(asset, known, report)
+            findings.add("report-unknown-key", f"{key}: not a key of a report file", file=where)
+        _check_values(asset, known, findings)
         if data.get("type") == "Alert":
-            _check_alert(asset, report)
+            _check_alert(asset, findings)
         elif data.get("sql") or data.get("validator_type"):
-            report.add("report-sql-on-report", "sql/validator_type: only an Alert runs SQL", file=where)
+            findings.add("report-sql-on-report", "sql/validator_type: only an Alert runs SQL", file=where)
 
 
-def _check_values(asset: Asset, known: Mapping[str, str], report: Report) -> None:
+def _check_values(asset: Asset, known: Mapping[str, str], findings: Findings) -> None:
     data, where = asset.data, asset.source
     if data.get("type") not in _TYPES:
-        report.add("report-type", f"type: one of {', '.join(_TYPES)}", file=where, value=data.get("type"))
+        findings.add("report-type", f"type: one of {', '.join(_TYPES)}", file=where, value=data.get("type"))
     if data.get("report_format") not in _FORMATS:
-        report.add("report-format", f"report_format: one of {', '.join(_FORMATS)}", file=where,
+        findings.add("report-format", f"report_format: one of {', '.join(_FORMATS)}", file=where,
                    value=data.get("report_format"))
     if len(str(data.get("crontab", "")).split()) != 5:
-        report.add("report-crontab", "crontab: five fields (minute hour day month weekday)", file=where,
+        findings.add("report-crontab", "crontab: five fields (minute hour day month weekday)", file=where,
                    value=data.get("crontab"))
     if recipients_variable(asset) is None:
-        report.add("report-recipients", "recipients: must be a placeholder such as ${JAMFOR_REPORT_"
+        findings.add("report-recipients", "recipients: must be a placeholder such as ${JAMFOR_REPORT_"
                    "RECIPIENTS}; addresses are configuration, never part of the repository", file=where)
     for key in _INTEGERS:
         if key in data and not (isinstance(data[key], int) and data[key] > 0):
-            report.add("report-integer", f"{key}: a positive number of seconds/days", file=where,
+            findings.add("report-integer", f"{key}: a positive number of seconds/days", file=where,
                        value=data[key])
     chosen = [kind for kind in ("dashboard", "chart") if data.get(f"{kind}_uuid")]
     if len(chosen) != 1:
-        report.add("report-target", "give exactly one of dashboard_uuid and chart_uuid", file=where)
+        findings.add("report-target", "give exactly one of dashboard_uuid and chart_uuid", file=where)
     for kind, uuid in targets(asset):
         if uuid in known and known[uuid] != kind:
-            report.add(f"unknown-{kind}", f"{kind}_uuid: that uuid is a {known[uuid]}", file=where,
+            findings.add(f"unknown-{kind}", f"{kind}_uuid: that uuid is a {known[uuid]}", file=where,
                        value=uuid)
 
 
-def _check_alert(asset: Asset, report: Report) -> None:
+def _check_alert(asset: Asset, findings: Findings) -> None:
     data, where = asset.data, asset.source
     if not data.get("database_uuid") or not data.get("sql"):
-        report.add("report-alert", "an Alert needs database_uuid and sql", file=where)
+        findings.add("report-alert", "an Alert needs database_uuid and sql", file=where)
     config = data.get("validator_config_json") or {}
     if data.get("validator_type") != "operator" or not isinstance(config, dict) \
             or config.get("op") not in _OPERATORS or not isinstance(config.get("threshold"), (int, float)):
-        report.add("report-validator", "validator_type: operator, with validator_config_json {op: '>', "
+        findings.add("report-validator", "validator_type: operator, with validator_config_json {op: '>', "
                    "threshold: 0}", file=where)
     variables = data.get("variables") or {}
     used = placeholders(str(data.get("sql", "")))
     for name in sorted(used - set(variables)):
-        report.add("report-variable", f"sql: ${{{name}}} is not declared under variables", file=where)
+        findings.add("report-variable", f"sql: ${{{name}}} is not declared under variables", file=where)
     for name, spec in sorted(variables.items()):
         if name not in used:
-            report.add("report-variable", f"variables.{name}: not used in sql", file=where)
+            findings.add("report-variable", f"variables.{name}: not used in sql", file=where)
         if not isinstance(spec, dict) or spec.get("type") not in _VARIABLE_TYPES or not spec.get("env"):
-            report.add("report-variable", f"variables.{name}: needs type ({', '.join(_VARIABLE_TYPES)}) "
+            findings.add("report-variable", f"variables.{name}: needs type ({', '.join(_VARIABLE_TYPES)}) "
                        "and env", file=where)
         elif spec.get("default") is not None:
             try:
                 sql_value(str(spec["type"]), str(spec["default"]), where, name)
-            except ReportConfigError as exc:
-                report.problems.extend(exc.problems)
+            except ScheduleConfigError as exc:
+                findings.problems.extend(exc.problems)
 
 
 # --- rendering ---------------------------------------------------------------------------------
 
-def render(asset: Asset, settings: ReportSettings, id_of: Callable[[str, str], int | None]) -> dict[str, Any]:
+def render(asset: Asset, settings: ScheduleSettings,
+           id_of: Callable[[str, str], int | None]) -> dict[str, Any]:
     """The body of ``POST /api/v1/report/`` for ``asset``; ``id_of(kind, uuid)`` resolves targets.
 
-    Active only when recipients are configured. Raises ReportConfigError for a bad variable value."""
+    Active only when recipients are configured. Raises ScheduleConfigError for a bad variable value."""
     data = asset.data
     recipients = settings.recipients(asset)
     body: dict[str, Any] = {

@@ -1,6 +1,6 @@
-"""`jamfor report`: one PDF per combination of a dashboard's native filter values, from a running Superset.
+"""`jamfor pdf`: one PDF per combination of a dashboard's native filter values, from a running Superset.
 
-A thin skin over ``jamfor.superset.reports_pdf``: it turns --lan / --omrade / --filter into the filter
+A thin skin over ``jamfor.superset.pdf.batch``: it turns --lan / --omrade / --filter into the filter
 values, shows a progress bar and prints the outcome. Credentials come from SUPERSET_USERNAME /
 SUPERSET_PASSWORD or a hidden prompt and are never printed.
 """
@@ -25,6 +25,8 @@ from rich.progress import (
 from jamfor.cli.output import err, out, shown
 
 DEFAULT_DASHBOARD = "skr-insatser-lan"
+# In the current folder, named so that it cannot be mistaken for (or land among) reports/, the schedules.
+DEFAULT_OUT = "jamfor-pdf"
 LAN_FILTER = "Län"
 OMRADE_FILTER = "Verksamhetsområde"
 
@@ -50,10 +52,10 @@ def _selections(lan: str | None, omrade: str | None, filters: tuple[str, ...]) -
     return chosen
 
 
-def add_report_command(main: click.Group, reports_errors: Any) -> None:
-    """Attach `report` to the `jamfor` group."""
+def add_pdf_command(main: click.Group, handles_errors: Any) -> None:
+    """Attach `pdf` (and its former name `report`, hidden) to the `jamfor` group."""
 
-    @main.command()
+    @main.command("pdf")
     @click.option("--dashboard", default=DEFAULT_DASHBOARD, show_default=True, metavar="SLUG",
                   help="Dashboard slug, id or UUID; any dashboard with native filters.")
     @click.option("--lan", metavar="CODES", help="Län for the filter \"Län\": länskoder or names, "
@@ -67,33 +69,34 @@ def add_report_command(main: click.Group, reports_errors: Any) -> None:
                   "kommuner / län for every kommun / län the filter offers.")
     @click.option("--format", "fmt", type=click.Choice(["pdf", "png"]), default="pdf", show_default=True)
     @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-                  default=Path("reports"), show_default=True,
-                  help="Folder for the reports, index.html and index.csv.")
+                  default=Path(DEFAULT_OUT), show_default=True,
+                  help="Folder for the PDFs, index.html and index.csv (created). Not reports/, which holds "
+                  "alert and report schedules.")
     @click.option("--url", envvar="SUPERSET_URL", metavar="URL",
                   help="Superset's address, e.g. http://127.0.0.1:8088. Default: $SUPERSET_URL.")
     @click.option("--jobs", default=2, show_default=True, type=click.IntRange(1, 16),
-                  help="Reports rendered at the same time (browser pages).")
-    @click.option("--force", is_flag=True, help="Render again even reports whose inputs are unchanged.")
-    @reports_errors
-    def report(dashboard: str, lan: str | None, omrade: str | None, filters: tuple[str, ...], fmt: str,
+                  help="PDFs rendered at the same time (browser pages).")
+    @click.option("--force", is_flag=True, help="Render again even PDFs whose inputs are unchanged.")
+    @handles_errors
+    def pdf(dashboard: str, lan: str | None, omrade: str | None, filters: tuple[str, ...], fmt: str,
                out_dir: Path, url: str | None, jobs: int, force: bool) -> None:
         """Write one PDF per combination of native filter values of a dashboard, plus index.html/.csv.
 
         Superset draws every figure: each combination is opened through a dashboard permalink in headless
         Chromium (/usr/bin/chromium) and printed on A4 with a title page (filters, data sources and
-        load dates, whether values are synthetic). A failed report is retried once; the others continue
-        and the command exits 1 listing the failures. Reports whose dashboard, data and filters are
+        load dates, whether values are synthetic). A failed PDF is retried once; the others continue
+        and the command exits 1 listing the failures. PDFs whose dashboard, data and filters are
         unchanged are skipped unless --force.
         """
-        from jamfor.superset.client import SupersetClient
-        from jamfor.superset.reports_pdf import (
-            ReportResult,
-            ReportsFailed,
+        from jamfor.superset.pdf.batch import (
+            PdfResult,
+            PdfsFailed,
             choose_values,
             dashboard_info,
-            make_reports,
+            make_pdfs,
             plan_jobs,
         )
+        from jamfor.superset.sync.client import SupersetClient
 
         if not url:
             raise click.UsageError("say which Superset: --url or $SUPERSET_URL")
@@ -112,24 +115,27 @@ def add_report_command(main: click.Group, reports_errors: Any) -> None:
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    TextColumn("left"), TimeRemainingColumn())
         with Progress(*columns, console=err) as bar:
-            task = bar.add_task(f"Rendering {len(jobs_)} reports", total=len(jobs_))
+            task = bar.add_task(f"Rendering {len(jobs_)} PDFs", total=len(jobs_))
 
-            def done(result: ReportResult) -> None:
+            def done(result: PdfResult) -> None:
                 bar.advance(task)
                 if result.status == "failed":
                     bar.console.print(f"[red]Failed[/] {shown(result.job.file)}: {shown(result.error)}",
                                       highlight=False, soft_wrap=True)
 
             try:
-                run = make_reports(client, username, password, info, jobs_, out_dir, fmt, jobs, force, done)
-            except ReportsFailed as exc:
+                run = make_pdfs(client, username, password, info, jobs_, out_dir, fmt, jobs, force, done)
+            except PdfsFailed as exc:
                 run = exc.run
         rendered, unchanged, failed = run.of("rendered"), run.of("unchanged"), run.of("failed")
         out.print(f"{len(rendered)} rendered, {len(unchanged)} unchanged (skipped), {len(failed)} failed; "
                   f"index: {shown(run.index_html)}", highlight=False)
         if failed:
-            err.print("[bold red]Error:[/] these reports failed after a retry:", highlight=False)
+            err.print("[bold red]Error:[/] these PDFs failed after a retry:", highlight=False)
             for result in failed:
                 values = ", ".join(f"{n}={v}" for n, v in result.job.filters)
                 err.print(f"  {shown(values)}: {shown(result.error)}", highlight=False, soft_wrap=True)
             sys.exit(1)
+
+    main.add_command(click.Command("report", callback=pdf.callback, params=pdf.params, help=pdf.help,
+                                   hidden=True, deprecated=True))

@@ -16,9 +16,9 @@ from typing import Any
 
 import requests
 
+from jamfor.errors import JamforError
 from jamfor.redact import redact_url, url_secrets
-from jamfor.seed.errors import JamforError
-from jamfor.superset.versions import (
+from jamfor.superset.sync.versions import (
     VERSION_PATH,
     SupersetVersion,
     UnsupportedVersion,
@@ -131,7 +131,7 @@ class SupersetClient:
 
     def request(self, method: str, path: str, action: str, **kwargs: Any) -> requests.Response:
         """Send one request; when the access token has expired (Superset's last 15 minutes by default,
-        shorter than a long ``jamfor report`` run), get a new one with the refresh token and send again."""
+        shorter than a long ``jamfor pdf`` run), get a new one with the refresh token and send again."""
         kwargs.setdefault("timeout", self.timeout)
         kwargs.setdefault("allow_redirects", False)
         response = self._send(method, path, action, **kwargs)

@@ -1,8 +1,8 @@
 """The ``superset jamfor …`` commands, installed into Superset's CLI by ``jamfor.superset.config``.
 
 They run inside Superset's app context and register through the same function as ``jamfor register``
-and ``jamfor demo`` (``jamfor.superset.registry.register``: validate, import, verify, record state);
-only the client differs: ``jamfor.superset.in_app`` answers in-process and imports with
+and ``jamfor demo`` (``jamfor.superset.sync.register.register``: validate, import, verify, record state);
+only the client differs: ``jamfor.superset.inside.in_process`` answers in-process and imports with
 ImportAssetsCommand, so no web server, login or PREVENT_UNSAFE_DB_CONNECTIONS check is involved.
 """
 
@@ -49,15 +49,15 @@ def _state_url(url: str | None) -> str:
 def register_command(database_uri: str, assets_dir: Path | None, db_url: str | None, url: str | None,
                      username: str) -> None:
     """Validate, import, verify every chart's data and record the state: as `jamfor register` does."""
+    from jamfor.errors import JamforError
     from jamfor.seed.db import engine_for
-    from jamfor.seed.errors import JamforError
-    from jamfor.superset.assets import load_assets
-    from jamfor.superset.in_app import InAppSuperset
-    from jamfor.superset.registry import register
+    from jamfor.superset.inside.in_process import InProcessSuperset
+    from jamfor.superset.sync.assets import load_assets
+    from jamfor.superset.sync.register import register
 
     try:
         assets = load_assets(assets_dir)
-        client = InAppSuperset.for_user(username)
+        client = InProcessSuperset.for_user(username)
         engine = engine_for(db_url) if db_url else None
         result = register(client, assets, database_uri, _state_url(url), engine=engine,
                           on_step=lambda step: click.echo(f"{step} …", err=True))

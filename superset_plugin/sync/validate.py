@@ -1,10 +1,10 @@
 """Validate the asset files before anything reaches Superset (whose importer only says "500").
 
-``validate`` returns a ``Report`` of ``Problem``s with stable codes, each naming the file and the key:
+``validate`` returns a ``Findings`` of ``Problem``s with stable codes, each naming the file and the key:
 
 - ``yaml-syntax``, ``not-a-mapping``: the file cannot be read;
 - ``superset-schema``: the target version's ImportV1*Schema rejects the file as rendered for that
-  version (``jamfor.superset.versions``): Superset's own schema code when that version is installed here,
+  version (``jamfor.superset.sync.versions``): Superset's own schema code when that version is installed here,
   else the keys recorded for it (unknown and missing keys);
 - ``unsupported-key``: the target version has no such key and the value would be lost;
 - ``missing-uuid``, ``duplicate-uuid``, ``wrong-version``;
@@ -15,7 +15,7 @@
   native filter a column its target dataset lacks;
 - ``bad-query-context``, ``missing-query-context``: the chart cannot answer /api/v1/chart/{id}/data/;
 - ``sql-failed``, ``missing-column``: with a warehouse, a dataset's SQL fails or lacks a column;
-- ``report-*``: a file in reports/ (``jamfor.superset.reports.check_reports``).
+- ``report-*``: a file in reports/ (``jamfor.superset.schedules.definitions.check_schedules``).
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from jamfor.seed.errors import Report
-from jamfor.superset.assets import DATABASE_UUID, IMPORT_VERSION, Asset, AssetSet
-from jamfor.superset.reports import check_reports
-from jamfor.superset.schemas import check_with_superset, installed_version
-from jamfor.superset.versions import SOURCE, SupersetVersion, check_keys, render_with_problems
+from jamfor.errors import Findings
+from jamfor.superset.schedules.definitions import check_schedules
+from jamfor.superset.sync.assets import DATABASE_UUID, IMPORT_VERSION, Asset, AssetSet
+from jamfor.superset.sync.schemas import check_with_superset, installed_version
+from jamfor.superset.sync.versions import SOURCE, SupersetVersion, check_keys, render_with_problems
 
 # Form-data keys whose values name dataset columns, and those naming metrics.
 _COLUMN_KEYS = ("groupby", "columns", "all_columns", "x_axis", "series", "entity", "granularity_sqla",
@@ -105,18 +105,18 @@ def chart_references(chart: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
                     yield f"{where}.orderby", kind, name
 
 
-def _check_uuids(assets: AssetSet, report: Report) -> None:
+def _check_uuids(assets: AssetSet, findings: Findings) -> None:
     seen: dict[str, str] = {DATABASE_UUID: "databases/jamfor.yaml (rendered)"}
     for asset in [*assets, *assets.reports]:
         if not asset.data.get("uuid"):
-            report.add("missing-uuid", "uuid: every asset needs a fixed uuid", file=asset.source)
+            findings.add("missing-uuid", "uuid: every asset needs a fixed uuid", file=asset.source)
             continue
         if asset.uuid in seen:
-            report.add("duplicate-uuid", f"uuid: {asset.uuid} is also used by {seen[asset.uuid]}",
+            findings.add("duplicate-uuid", f"uuid: {asset.uuid} is also used by {seen[asset.uuid]}",
                        file=asset.source)
         seen.setdefault(asset.uuid, asset.source)
         if asset.kind != "report" and str(asset.data.get("version")) != IMPORT_VERSION:
-            report.add("wrong-version", f"version: must be {IMPORT_VERSION}", file=asset.source,
+            findings.add("wrong-version", f"version: must be {IMPORT_VERSION}", file=asset.source,
                        value=asset.data.get("version"))
 
 
@@ -126,17 +126,17 @@ def _dataset_names(dataset: Asset) -> tuple[set[str], set[str]]:
     return {c for c in columns if c}, {m for m in metrics if m}
 
 
-def _check_charts(assets: AssetSet, report: Report) -> None:
+def _check_charts(assets: AssetSet, findings: Findings) -> None:
     datasets = {a.uuid: a for a in assets.of("dataset")}
     for chart in assets.of("chart"):
         dataset = datasets.get(str(chart.data.get("dataset_uuid")))
         if dataset is None:
-            report.add("unknown-dataset", "dataset_uuid: no dataset in datasets/ has this uuid",
+            findings.add("unknown-dataset", "dataset_uuid: no dataset in datasets/ has this uuid",
                        file=chart.source, value=chart.data.get("dataset_uuid"))
             continue
         context = chart.data.get("query_context")
         if not context:
-            report.add("missing-query-context", "query_context: must be a saved query context (JSON "
+            findings.add("missing-query-context", "query_context: must be a saved query context (JSON "
                        "string), or the chart data endpoint answers 400", file=chart.source)
         else:
             try:
@@ -144,7 +144,7 @@ def _check_charts(assets: AssetSet, report: Report) -> None:
                 if not isinstance(parsed, dict) or not parsed.get("queries"):
                     raise ValueError("no queries")
             except (TypeError, ValueError) as exc:
-                report.add("bad-query-context", f"query_context: not a query context: {exc}",
+                findings.add("bad-query-context", f"query_context: not a query context: {exc}",
                            file=chart.source)
         columns, metrics = _dataset_names(dataset)
         reported = set()
@@ -152,11 +152,11 @@ def _check_charts(assets: AssetSet, report: Report) -> None:
             known = columns if kind == "column" else metrics
             if name not in known and (where, name) not in reported:
                 reported.add((where, name))
-                report.add(f"unknown-{kind}", f"{where}: {kind} {name!r} is not in {dataset.source}",
+                findings.add(f"unknown-{kind}", f"{where}: {kind} {name!r} is not in {dataset.source}",
                            file=chart.source, value=name)
 
 
-def _check_dashboards(assets: AssetSet, report: Report) -> None:
+def _check_dashboards(assets: AssetSet, findings: Findings) -> None:
     charts = {a.uuid for a in assets.of("chart")}
     datasets = {a.uuid: a for a in assets.of("dataset")}
     for dashboard in assets.of("dashboard"):
@@ -166,26 +166,26 @@ def _check_dashboards(assets: AssetSet, report: Report) -> None:
                 continue
             meta = node.get("meta") or {}
             if str(meta.get("uuid")) not in charts:
-                report.add("unknown-chart", f"position.{node_id}.meta.uuid: no chart has this uuid",
+                findings.add("unknown-chart", f"position.{node_id}.meta.uuid: no chart has this uuid",
                            file=dashboard.source, value=meta.get("uuid"))
             if not isinstance(meta.get("chartId"), int):
-                report.add("superset-schema", f"position.{node_id}.meta.chartId: needs an integer "
+                findings.add("superset-schema", f"position.{node_id}.meta.chartId: needs an integer "
                            "placeholder", file=dashboard.source)
         filters = (dashboard.data.get("metadata") or {}).get("native_filter_configuration") or []
         for index, native in enumerate(filters):
             for t_index, target in enumerate(native.get("targets") or []):
                 uuid = target.get("datasetUuid")
                 if uuid is not None and str(uuid) not in datasets:
-                    report.add("unknown-dataset", f"metadata.native_filter_configuration[{index}]."
+                    findings.add("unknown-dataset", f"metadata.native_filter_configuration[{index}]."
                                f"targets[{t_index}].datasetUuid: no dataset has this uuid",
                                file=dashboard.source, value=uuid)
                     continue
                 if uuid is not None:
-                    _check_filter_columns(native, target, datasets[str(uuid)], report,
+                    _check_filter_columns(native, target, datasets[str(uuid)], findings,
                                           f"metadata.native_filter_configuration[{index}]", dashboard)
 
 
-def _check_filter_columns(native: dict[str, Any], target: dict[str, Any], dataset: Asset, report: Report,
+def _check_filter_columns(native: dict[str, Any], target: dict[str, Any], dataset: Asset, findings: Findings,
                           where: str, dashboard: Asset) -> None:
     """A filter lists its options from its target dataset's column, narrowed by its own filters: each
     must be a column of that dataset (Superset answers an unknown one with an error in the filter bar)."""
@@ -196,17 +196,17 @@ def _check_filter_columns(native: dict[str, Any], target: dict[str, Any], datase
              if isinstance(f, dict) and f.get("expressionType") == "SIMPLE"]
     for key, name in used:
         if name is not None and name not in columns:
-            report.add("unknown-column", f"{where}.{key}: column {name!r} is not in {dataset.source}",
+            findings.add("unknown-column", f"{where}.{key}: column {name!r} is not in {dataset.source}",
                        file=dashboard.source, value=name)
 
 
-def _check_datasets(assets: AssetSet, report: Report, engine: Engine | None) -> None:
+def _check_datasets(assets: AssetSet, findings: Findings, engine: Engine | None) -> None:
     for dataset in assets.of("dataset"):
         if str(dataset.data.get("database_uuid")) != DATABASE_UUID:
-            report.add("unknown-database", f"database_uuid: must be the jamfor database {DATABASE_UUID}",
+            findings.add("unknown-database", f"database_uuid: must be the jamfor database {DATABASE_UUID}",
                        file=dataset.source, value=dataset.data.get("database_uuid"))
         if engine is not None:
-            _check_sql(dataset, report, engine)
+            _check_sql(dataset, findings, engine)
 
 
 def _source_sql(dataset: Asset, engine: Engine) -> str | None:
@@ -221,7 +221,7 @@ def _source_sql(dataset: Asset, engine: Engine) -> str | None:
     return (f"{prep.quote(schema)}." if schema else "") + prep.quote(table)
 
 
-def _check_sql(dataset: Asset, report: Report, engine: Engine) -> None:
+def _check_sql(dataset: Asset, findings: Findings, engine: Engine) -> None:
     """Run the dataset's SQL (no rows) and every column and metric expression against the warehouse."""
     source = _source_sql(dataset, engine)
     if source is None:
@@ -230,28 +230,29 @@ def _check_sql(dataset: Asset, report: Report, engine: Engine) -> None:
         with engine.connect() as conn:
             returned = set(conn.execute(text(f"SELECT * FROM {source} WHERE 1=0")).keys())
     except Exception as exc:  # the warehouse's own words help most; they name no credentials
-        report.add("sql-failed", f"sql: the dataset's query fails on the warehouse: {_first_line(exc)}",
+        findings.add("sql-failed", f"sql: the dataset's query fails on the warehouse: {_first_line(exc)}",
                    file=dataset.source)
         return
     for column in dataset.data.get("columns") or []:
         name, expression = column.get("column_name"), column.get("expression")
         if expression:
-            _try(engine, f"SELECT {expression} FROM {source} WHERE 1=0", report, dataset,
+            _try(engine, f"SELECT {expression} FROM {source} WHERE 1=0", findings, dataset,
                  f"columns[{name}].expression")
         elif name not in returned:
-            report.add("missing-column", f"columns: {name!r} is not returned by the dataset's table or SQL",
+            findings.add("missing-column", f"columns: {name!r} is not returned by the dataset's table or SQL",
                        file=dataset.source, value=name)
     for metric in dataset.data.get("metrics") or []:
-        _try(engine, f"SELECT {metric.get('expression')} FROM {source} WHERE 1=0", report, dataset,
+        _try(engine, f"SELECT {metric.get('expression')} FROM {source} WHERE 1=0", findings, dataset,
              f"metrics[{metric.get('metric_name')}].expression")
 
 
-def _try(engine: Engine, sql: str, report: Report, dataset: Asset, where: str) -> None:
+def _try(engine: Engine, sql: str, findings: Findings, dataset: Asset, where: str) -> None:
     try:
         with engine.connect() as conn:
             conn.execute(text(sql))
     except Exception as exc:
-        report.add("sql-failed", f"{where}: fails on the warehouse: {_first_line(exc)}", file=dataset.source)
+        findings.add("sql-failed", f"{where}: fails on the warehouse: {_first_line(exc)}",
+                     file=dataset.source)
 
 
 def _first_line(exc: Exception) -> str:
@@ -264,32 +265,33 @@ def schema_target(target: SupersetVersion | None = None) -> SupersetVersion:
     return target or installed_version() or SOURCE
 
 
-def _check_schemas(assets: AssetSet, report: Report, target: SupersetVersion, superset_code: bool) -> None:
+def _check_schemas(assets: AssetSet, findings: Findings, target: SupersetVersion,
+                   superset_code: bool) -> None:
     """Render every file for ``target`` and check it with that version's import schemas: Superset's own
     code when ``superset_code`` and that version is installed here, else the keys recorded for it."""
     rendered = []
     for asset in assets:
         data, lost = render_with_problems(asset.kind, asset.data, target, asset.source)
-        report.problems.extend(lost)
+        findings.problems.extend(lost)
         rendered.append((asset.source, asset.kind, data))
     installed = installed_version()
     if superset_code and installed is not None and installed.tested == target.tested:
-        report.problems.extend(check_with_superset(rendered) or [])
+        findings.problems.extend(check_with_superset(rendered) or [])
         return
     for source, kind, data in rendered:
-        report.problems.extend(check_keys(kind, data, target, source))
+        findings.problems.extend(check_keys(kind, data, target, source))
 
 
 def validate(assets: AssetSet, engine: Engine | None = None, superset_schemas: bool = True,
-             target: SupersetVersion | None = None) -> Report:
+             target: SupersetVersion | None = None) -> Findings:
     """Every problem in the asset files, as ``target``'s importer would see them (see ``schema_target``);
     the warehouse checks run only when ``engine`` is given. ``superset_schemas=False`` skips running
     Superset's own schema code (seconds) and checks the recorded keys only."""
-    report = Report(list(assets.problems))
-    _check_schemas(assets, report, schema_target(target), superset_schemas)
-    _check_uuids(assets, report)
-    _check_datasets(assets, report, engine)
-    _check_charts(assets, report)
-    _check_dashboards(assets, report)
-    check_reports(assets.reports, {DATABASE_UUID: "database", **{a.uuid: a.kind for a in assets}}, report)
-    return report
+    findings = Findings(list(assets.problems))
+    _check_schemas(assets, findings, schema_target(target), superset_schemas)
+    _check_uuids(assets, findings)
+    _check_datasets(assets, findings, engine)
+    _check_charts(assets, findings)
+    _check_dashboards(assets, findings)
+    check_schedules(assets.reports, {DATABASE_UUID: "database", **{a.uuid: a.kind for a in assets}}, findings)
+    return findings

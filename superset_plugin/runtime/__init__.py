@@ -1,0 +1,1 @@
+"""The local runtime: a Superset process, its Celery worker for schedules, a mail sink."""

@@ -1,0 +1,1 @@
+"""Superset's alerts and report schedules as code (reports/*.yaml)."""

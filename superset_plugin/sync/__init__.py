@@ -1,0 +1,1 @@
+"""The asset cycle: files, versions, validate, plan, register, status, pull, prune."""
