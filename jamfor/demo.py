@@ -39,7 +39,7 @@ from sqlalchemy.engine import make_url
 from jamfor import __version__
 from jamfor.errors import JamforError
 from jamfor.redact import redact_url
-from jamfor.seed.db import default_db_path, engine_for
+from jamfor.seed.db import default_db_path, engine_for, resolve_url
 from jamfor.seed.seeding import run_seed
 from jamfor.superset.runtime.local_superset import SupersetInstance, running
 from jamfor.superset.runtime.mail_sink import MailSink
@@ -75,11 +75,7 @@ class DemoSettings:
     @property
     def resolved_db_url(self) -> str:
         """--db, else a demo SQLite file beside the default warehouse (demo values never mix into it)."""
-        if self.db_url:
-            return self.db_url
-        path = default_db_path().with_name("demo.db")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{path}"
+        return resolve_url(self.db_url, default=default_db_path().with_name("demo.db"))
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal, overload
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
@@ -36,12 +37,28 @@ def default_db_path() -> Path:
     return user_dir("data") / "jamfor.db"
 
 
-def resolve_url(url: str | None) -> str:
-    """--db, else JAMFOR_DB_URL, else the per-user SQLite file (its folder is created)."""
-    chosen = url or os.environ.get(ENV_URL)
+@overload
+def resolve_url(url: str | None, *, default: Path | None = None,
+                only_existing: Literal[False] = False) -> str: ...
+@overload
+def resolve_url(url: str | None, *, default: Path | None = None, only_existing: bool) -> str | None: ...
+
+
+def resolve_url(url: str | None, *, default: Path | None = None, only_existing: bool = False) -> str | None:
+    """The one rule for ``--db`` in every command: --db, else $JAMFOR_DB_URL, else a SQLite file.
+
+    The file is the per-user warehouse (``default_db_path``) unless a command keeps its own ``default``
+    (the demo's demo.db, so synthetic values never mix into a real warehouse: such a command does not
+    read $JAMFOR_DB_URL either, which names the real one). A command for which the warehouse is optional
+    (the SQL checks of validate and register) passes ``only_existing`` and gets None when neither --db
+    nor $JAMFOR_DB_URL is set and the file does not exist; otherwise the file's folder is created.
+    """
+    chosen = url or (None if default else os.environ.get(ENV_URL))
     if chosen:
         return chosen
-    path = default_db_path()
+    path = default or default_db_path()
+    if only_existing:
+        return f"sqlite:///{path}" if path.exists() else None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

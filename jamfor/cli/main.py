@@ -308,7 +308,7 @@ add_kolada_commands(main, handles_errors)
 # validate / plan / register / pull (jamfor/cli/superset.py)
 from jamfor.cli.superset import add_superset_commands, print_superset_status  # noqa: E402
 
-add_superset_commands(main, handles_errors, db_option)
+add_superset_commands(main, handles_errors)
 
 # report (jamfor/cli/pdf.py)
 from jamfor.cli.pdf import add_pdf_command  # noqa: E402

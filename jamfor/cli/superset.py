@@ -23,7 +23,7 @@ from rich.table import Table
 from jamfor.cli.output import err, out, shown
 from jamfor.errors import BadInput, Findings
 from jamfor.redact import redact_url
-from jamfor.seed.db import default_db_path, engine_for
+from jamfor.seed.db import engine_for, resolve_url
 
 ACTIONS = {"create": "create", "update": "update", "unchanged": "unchanged",
            "removed": "removed from the repository", "conflict": "conflict"}
@@ -44,6 +44,10 @@ _DATABASE_URI = click.option("--database-uri", envvar="JAMFOR_SUPERSET_DB_URI", 
                              "Default: $JAMFOR_SUPERSET_DB_URI. Its password is sent only in the import's "
                              "passwords field.")
 
+_DB_CHECKS = click.option("--db", "db_url", metavar="URL",
+                          help="Warehouse SQLAlchemy URL for jamfor's SQL checks of every dataset. "
+                          "Default: $JAMFOR_DB_URL, else the SQLite file $XDG_DATA_HOME/jamfor/jamfor.db if "
+                          "it exists, else no SQL check.")
 _REPORT_VAR = click.option("--report-var", "report_vars", multiple=True, metavar="NAME=VALUE",
                            help="A variable of the alerts in reports/, e.g. watch_list=0180,1280 or "
                            "rank_drop=5 (repeatable). Default: the variable's environment variable, else "
@@ -91,12 +95,9 @@ def connect(url: str, username: str | None) -> Any:
 
 
 def _warehouse_engine(db_url: str | None) -> Any:
-    """The warehouse for the SQL checks: --db, $JAMFOR_DB_URL, or the default file if it exists."""
-    if db_url or os.environ.get("JAMFOR_DB_URL"):
-        return engine_for(db_url)
-    if default_db_path().exists():
-        return engine_for(None)
-    return None
+    """The warehouse for the SQL checks, by the one --db rule; None (no SQL check) when there is none."""
+    url = resolve_url(db_url, only_existing=True)
+    return engine_for(url) if url else None
 
 
 def _print_findings(findings: Findings) -> None:
@@ -139,13 +140,16 @@ def _print_plan(plan: Any) -> None:
               highlight=False)
 
 
-def add_superset_commands(main: click.Group, handles_errors: Decorator, db_option: Decorator) -> None:
-    """Attach validate / plan / register / pull to the `jamfor` group."""
-    superset_options = _stack(_URL, _USERNAME, _ASSETS, _DATABASE_URI, db_option, _REPORT_VAR)
+def add_superset_commands(main: click.Group, handles_errors: Decorator) -> None:
+    """Attach validate / plan / register / pull to the `jamfor` group.
+
+    Each takes only the options it uses: plan the ones that decide what register would do, register
+    those and the warehouse for its SQL checks, pull only where Superset and the checkout are."""
+    superset_options = _stack(_URL, _USERNAME, _ASSETS, _DATABASE_URI, _REPORT_VAR)
 
     @main.command()
     @_ASSETS
-    @db_option
+    @_DB_CHECKS
     @click.option("--superset-version", metavar="X.Y.Z",
                   help="Check the files as this Superset version imports them (4.1, 5.0, 6.0 or 6.1; "
                   "offline). Default: the Superset installed here, else 6.1.")
@@ -177,17 +181,15 @@ def add_superset_commands(main: click.Group, handles_errors: Decorator, db_optio
     @superset_options
     @handles_errors
     def plan(url: str | None, username: str | None, assets_dir: Path | None, database_uri: str | None,
-             db_url: str | None, report_vars: tuple[str, ...]) -> None:
+             report_vars: tuple[str, ...]) -> None:
         """Show what `register` with the same options would create, update or leave alone, and drift.
 
-        Without --database-uri the warehouse database entry is compared as Superset has it. --db is
-        accepted so that plan and register take one command line; plan does not validate.
-        Exit 0 when nothing would change, 2 when something would."""
+        Without --database-uri the warehouse database entry is compared as Superset has it. plan does
+        not validate (so it takes no --db). Exit 0 when nothing would change, 2 when something would."""
         from jamfor.superset.sync.assets import database_uri as resolve_uri
         from jamfor.superset.sync.assets import load_assets
         from jamfor.superset.sync.register import make_plan
 
-        del db_url  # only register runs the warehouse SQL checks
         target = _require_url(url)
         uri = resolve_uri(database_uri) if database_uri else None
         assets = load_assets(assets_dir)
@@ -200,11 +202,12 @@ def add_superset_commands(main: click.Group, handles_errors: Decorator, db_optio
 
     @main.command()
     @superset_options
+    @_DB_CHECKS
     @click.option("--prune", is_flag=True, help="Also delete assets we registered earlier that the "
                   "repository no longer has (never anything jamfor did not create).")
     @handles_errors
     def register(url: str | None, username: str | None, assets_dir: Path | None, database_uri: str | None,
-                 db_url: str | None, report_vars: tuple[str, ...], prune: bool) -> None:
+                 report_vars: tuple[str, ...], db_url: str | None, prune: bool) -> None:
         """Validate, import what changed, verify every asset and every chart's data, create or update the
         alerts and report schedules of reports/ (inactive without recipients), record the state."""
         from jamfor.superset.sync.assets import database_uri as resolve_uri
@@ -243,21 +246,20 @@ def add_superset_commands(main: click.Group, handles_errors: Decorator, db_optio
                   highlight=False)
 
     @main.command()
-    @superset_options
+    @_URL
+    @_USERNAME
+    @_ASSETS
     @handles_errors
-    def pull(url: str | None, username: str | None, assets_dir: Path | None, database_uri: str | None,
-             db_url: str | None, report_vars: tuple[str, ...]) -> None:
+    def pull(url: str | None, username: str | None, assets_dir: Path | None) -> None:
         """Write Superset's version of our assets back into datasets/, dashboards/ and reports/ of a
         checkout (never recipients, nor an alert's SQL, which holds filled-in variables).
 
         Refuses to write into the copy installed with jamfor: point --assets or $JAMFOR_ASSETS_DIR at a
-        git checkout. --database-uri, --db and --report-var are accepted so that one command line serves
-        plan, register and pull; pull does not use them."""
+        git checkout."""
         from jamfor.superset.sync.assets import load_assets
         from jamfor.superset.sync.pull import check_writable_root
         from jamfor.superset.sync.pull import pull as run_pull
 
-        del database_uri, db_url, report_vars
         target = _require_url(url)
         assets = load_assets(assets_dir)
         check_writable_root(assets.root)

@@ -39,7 +39,9 @@ def _state_url(url: str | None) -> str:
               help="Folder holding datasets/ and dashboards/. Default: $JAMFOR_ASSETS_DIR, else the ones "
               "shipped with jamfor.")
 @click.option("--db", "db_url", metavar="URL",
-              help="Warehouse SQLAlchemy URL for jamfor's own SQL checks of every dataset (optional).")
+              help="Warehouse SQLAlchemy URL for jamfor's own SQL checks of every dataset. Default: "
+              "$JAMFOR_DB_URL, else the SQLite file $XDG_DATA_HOME/jamfor/jamfor.db if it exists, else no "
+              "SQL check.")
 @click.option("--url", envvar="SUPERSET_URL", metavar="URL",
               help="The address people use for this Superset: the registration state is kept under it, "
               "so `jamfor plan --url` sees this registration. Default: $SUPERSET_URL, else this "
@@ -50,7 +52,7 @@ def register_command(database_uri: str, assets_dir: Path | None, db_url: str | N
                      username: str) -> None:
     """Validate, import, verify every chart's data and record the state: as `jamfor register` does."""
     from jamfor.errors import JamforError
-    from jamfor.seed.db import engine_for
+    from jamfor.seed.db import engine_for, resolve_url
     from jamfor.superset.inside.in_process import InProcessSuperset
     from jamfor.superset.sync.assets import load_assets
     from jamfor.superset.sync.register import register
@@ -58,7 +60,8 @@ def register_command(database_uri: str, assets_dir: Path | None, db_url: str | N
     try:
         assets = load_assets(assets_dir)
         client = InProcessSuperset.for_user(username)
-        engine = engine_for(db_url) if db_url else None
+        warehouse = resolve_url(db_url, only_existing=True)
+        engine = engine_for(warehouse) if warehouse else None
         result = register(client, assets, database_uri, _state_url(url), engine=engine,
                           on_step=lambda step: click.echo(f"{step} …", err=True))
     except JamforError as exc:
