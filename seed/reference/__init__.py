@@ -19,6 +19,15 @@ from jamfor.seed.frames import SourceFrames, sha256_of_files
 from jamfor.seed.schema import RIKET
 
 STOCKHOLM = "0180"
+# SKR's six verksamhetsområden, code -> name: the survey's, the dashboards' filters' and the PDFs' words.
+OMRADEN = {
+    "aldre": "Äldre",
+    "barn_och_unga": "Barn och unga",
+    "funktionshinder": "Funktionshinder",
+    "missbruk_och_beroende": "Missbruk och beroende",
+    "socialpsykiatri": "Socialpsykiatri",
+    "vald_i_nara_relationer": "Våld i nära relationer",
+}
 REFERENCE_FILES = ("kommuner.csv", "lan.csv", "stadsdelar.csv")
 
 

@@ -24,19 +24,11 @@ from openpyxl.utils import get_column_letter
 from jamfor.errors import Findings
 from jamfor.seed.catalog import catalog_path
 from jamfor.seed.frames import SourceFrames, SourceRead, sha256_of_files
-from jamfor.seed.reference import STOCKHOLM, area_frame, reference_frames
+from jamfor.seed.reference import OMRADEN, STOCKHOLM, area_frame, reference_frames
 from jamfor.seed.schema import BESLUT, FORMS, REGIER, SURVEY_STATUSES, WISH_ANSWERS
 from jamfor.seed.sources.files import read_csv_rows, shown_name, utf8_text
 from jamfor.seed.sources.xlsx import read_workbook
 
-OMRADEN = {
-    "aldre": "Äldre",
-    "barn_och_unga": "Barn och unga",
-    "funktionshinder": "Funktionshinder",
-    "missbruk_och_beroende": "Missbruk och beroende",
-    "socialpsykiatri": "Socialpsykiatri",
-    "vald_i_nara_relationer": "Våld i nära relationer",
-}
 CATALOG_FILE = "insatser.csv"
 REPORT_ORDER_FILE = "skr_report_order.csv"
 CATALOG_COLUMNS = ["insats_id", "verksamhetsomrade", "huvudgrupp", "name", "anhorig", "insatskategori",

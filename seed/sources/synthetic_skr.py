@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 
 from jamfor.seed.frames import SourceFrames
-from jamfor.seed.sources.skr_inventory import OMRADEN, answer_units, read_catalog
+from jamfor.seed.reference import OMRADEN
+from jamfor.seed.sources.skr_inventory import answer_units, read_catalog
 from jamfor.seed.sources.synthetic_oj import round_half_up
 
 SEED = 202110

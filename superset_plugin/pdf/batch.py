@@ -338,8 +338,7 @@ AREA_GROUPS = {"kommuner": "kommun", "län": "lan", "lan": "lan"}
 def area_aliases() -> tuple[dict[str, str], dict[str, set[str]]]:
     """Codes a person types for names the dashboards filter on (länskod, kommunkod, område code), and
     the groups of area names (``kommuner``, ``län``)."""
-    from jamfor.seed.reference import area_frame
-    from jamfor.seed.sources.skr_inventory import OMRADEN
+    from jamfor.seed.reference import OMRADEN, area_frame
 
     areas = area_frame()
     groups = {word: set(areas.name[areas.level == level]) for word, level in AREA_GROUPS.items()}
@@ -393,8 +392,10 @@ def permalink(client: SupersetClient, dashboard: DashboardInfo, filters: Sequenc
 
 # --- state and index ----------------------------------------------------------------------------------
 
-def fingerprint(dashboard: DashboardInfo, sources: Sequence[DataSourceLine], job: PdfJob, fmt: str,
-                synthetic: bool) -> str:
+def job_fingerprint(dashboard: DashboardInfo, sources: Sequence[DataSourceLine], job: PdfJob, fmt: str,
+                    synthetic: bool) -> str:
+    """What decides whether a PDF is rendered again: its dashboard and data sources as changed, its
+    filters, format, synthetic flag and the jamfor version."""
     payload = {"dashboard": [dashboard.id, dashboard.changed], "sources": [asdict(s) for s in sources],
                "filters": job.filters, "format": fmt, "synthetic": synthetic, "jamfor": __version__}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
@@ -477,7 +478,7 @@ def make_pdfs(client: SupersetClient, username: str, password: str, dashboard: D
     run = PdfRun(dashboard)
     todo: list[tuple[PdfJob, str]] = []
     for job in jobs:
-        print_ = fingerprint(dashboard, sources, job, fmt, synthetic[job.filters])
+        print_ = job_fingerprint(dashboard, sources, job, fmt, synthetic[job.filters])
         entry = state.get(job.file)
         if not force and entry and entry.get("fingerprint") == print_ and (out_dir / job.file).exists():
             result = PdfResult(job, "unchanged", entry["pages"], entry["synthetic"],

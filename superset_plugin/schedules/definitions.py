@@ -2,7 +2,7 @@
 
 Superset keeps report schedules outside its export bundle and refers to dashboards, charts and
 databases by integer id, so a file here names its targets by UUID (``dashboard_uuid``, ``chart_uuid``,
-``database_uuid``) and ``render`` turns it into the body of ``POST /api/v1/report/`` once the ids are
+``database_uuid``) and ``schedule_body`` turns it into the body of ``POST /api/v1/report/`` once the ids are
 known. Superset stores no UUID for a findings: the description carries ``jamfor-id: <uuid>``.
 
 Two things are configuration, filled in at register time and never kept in the repository:
@@ -200,8 +200,8 @@ def _check_alert(asset: Asset, findings: Findings) -> None:
 
 # --- rendering ---------------------------------------------------------------------------------
 
-def render(asset: Asset, settings: ScheduleSettings,
-           id_of: Callable[[str, str], int | None]) -> dict[str, Any]:
+def schedule_body(asset: Asset, settings: ScheduleSettings,
+                  id_of: Callable[[str, str], int | None]) -> dict[str, Any]:
     """The body of ``POST /api/v1/report/`` for ``asset``; ``id_of(kind, uuid)`` resolves targets.
 
     Active only when recipients are configured. Raises ScheduleConfigError for a bad variable value."""

@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jamfor.errors import JamforError
-from jamfor.superset.schedules.definitions import ScheduleSettings, comparable, marker_uuid, render, targets
+from jamfor.superset.schedules.definitions import (
+    ScheduleSettings,
+    comparable,
+    marker_uuid,
+    schedule_body,
+    targets,
+)
 from jamfor.superset.sync.assets import Asset
 from jamfor.superset.sync.change import Change
 from jamfor.superset.sync.client import SupersetClient, SupersetError
@@ -116,7 +122,7 @@ def plan_schedules(reports: list[Asset], remote: RemoteSchedules, settings: Sche
                                   reason=f"its {', '.join(missing)} is neither in Superset nor in the "
                                   "repository"))
             continue
-        ours = render(asset, settings, id_of)
+        ours = schedule_body(asset, settings, id_of)
         theirs = remote.ours.get(asset.uuid)
         if theirs is None:
             taken = remote.names.get((str(ours["type"]), str(ours["name"])))
@@ -146,7 +152,7 @@ def apply_schedules(client: SupersetClient, reports: list[Asset], changes: list[
         asset = by_uuid.get(change.uuid)
         if asset is None or change.action not in ("create", "update"):
             continue
-        body = render(asset, settings, id_of)
+        body = schedule_body(asset, settings, id_of)
         if change.action == "create":
             client.post("report", body)
         else:
@@ -157,6 +163,6 @@ def apply_schedules(client: SupersetClient, reports: list[Asset], changes: list[
     for asset in reports:
         held = after.ours.get(asset.uuid)
         entries[asset.uuid] = {"kind": "report", "title": str(asset.data.get("name")), "source": asset.source,
-                               "local": digest(render(asset, settings, id_of)),
+                               "local": digest(schedule_body(asset, settings, id_of)),
                                "remote": digest(held) if held else None}
     return entries

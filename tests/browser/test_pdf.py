@@ -3,7 +3,7 @@
 The länsrapport dashboard and the SKR datasets are registered (as `jamfor register` does) on the module's
 own copy of the PostgreSQL demo warehouse; `jamfor pdf` renders Skåne and Stockholm × funktionshinder
 once for the module. The Skåne PDF is turned into text with poppler's `pdftotext` and must carry every
-figure of SKR's Skåne report — parsed from the report's text (tests/support/skr_report.py), not retyped —
+figure of SKR's Skåne report — parsed from the report's text (tests/support/skr_publication.py), not retyped —
 and its pages go to tests/artifacts/report/ as PNGs (`pdftoppm`) for a look. Last, Skåne's answers are
 moved to a load of published values in the module's warehouse: Skåne's reports, and only those, must not
 say their values are synthetic. Without Chromium, Playwright or poppler-utils the tests skip locally
@@ -26,7 +26,7 @@ import pytest
 from click.testing import CliRunner
 from support.assets import shipped_assets
 from support.databases import REPO, pg_database, unavailable
-from support.skr_report import (
+from support.skr_publication import (
     LISTS,
     insatsutbud_figures,
     instance_totals,

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from support.assets import register_and_fetch, rows_of, shipped_assets
-from support.skr_report import (
+from support.skr_publication import (
     LISTS,
     Row,
     insatsutbud_figures,

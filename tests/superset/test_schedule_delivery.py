@@ -36,7 +36,7 @@ from jamfor.superset.runtime.worker import (
     config_block,
     queue_name,
 )
-from jamfor.superset.schedules.definitions import ScheduleSettings, render
+from jamfor.superset.schedules.definitions import ScheduleSettings, schedule_body
 from jamfor.superset.schedules.sync import fetch_schedules
 from jamfor.superset.sync.assets import AssetSet, read_assets
 from jamfor.superset.sync.client import SupersetClient
@@ -67,7 +67,8 @@ def _candidates(engine: Any) -> list[tuple[str, str, int]]:
 
 
 def _alert_count(engine: Any, alert: Any, code: str) -> int:
-    sql = render(alert, ScheduleSettings({"watch_list": code}, environ={}), lambda kind, uuid: 1)["sql"]
+    settings = ScheduleSettings({"watch_list": code}, environ={})
+    sql = schedule_body(alert, settings, lambda kind, uuid: 1)["sql"]
     with engine.connect() as conn:
         return int(conn.execute(text(sql)).scalar())
 
@@ -75,7 +76,7 @@ def _alert_count(engine: Any, alert: Any, code: str) -> int:
 def _turning_red(indicator_id: str, area_code: str, year: int) -> SourceFrames:
     row = {"indicator_id": indicator_id, "area_code": area_code, "year": year, "value": 0.0, "status": "ok",
            "raw_value": "0", "numerator": None, "denominator": None}
-    return SourceFrames(source="test_larm", source_ref="test_report_delivery", sha256="0" * 64,
+    return SourceFrames(source="test_larm", source_ref="test_schedule_delivery", sha256="0" * 64,
                         synthetic=True, tables={"indicator_value": pd.DataFrame([row])})
 
 

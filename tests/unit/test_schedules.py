@@ -12,7 +12,12 @@ import pytest
 import yaml
 from support.http_server import serving
 
-from jamfor.superset.schedules.definitions import ScheduleConfigError, ScheduleSettings, comparable, render
+from jamfor.superset.schedules.definitions import (
+    ScheduleConfigError,
+    ScheduleSettings,
+    comparable,
+    schedule_body,
+)
 from jamfor.superset.schedules.sync import SchedulesDisabled, fetch_schedules
 from jamfor.superset.sync.assets import read_assets
 from jamfor.superset.sync.client import SupersetClient
@@ -66,22 +71,24 @@ def alert():
 
 
 def test_the_watch_list_fills_the_sql_only_with_known_kommun_codes():
-    body = render(alert(), ScheduleSettings({"watch_list": "1280, 0180"}, environ={}), lambda kind, uuid: 3)
+    settings = ScheduleSettings({"watch_list": "1280, 0180"}, environ={})
+    body = schedule_body(alert(), settings, lambda kind, uuid: 3)
     assert "area_code IN ('1280', '0180')" in body["sql"]
     assert body["active"] is False and body["recipients"] == [] and body["chart"] == 3
     with pytest.raises(ScheduleConfigError) as refused:
-        render(alert(), ScheduleSettings({"watch_list": "0180') OR ('1'='1"}, environ={}), lambda k, u: 3)
+        settings = ScheduleSettings({"watch_list": "0180') OR ('1'='1"}, environ={})
+        schedule_body(alert(), settings, lambda k, u: 3)
     assert refused.value.problems[0].code == "bad-variable"
 
 
 def test_recipients_come_from_the_variable_the_file_names_and_make_the_schedule_active():
     settings = ScheduleSettings(environ={"JAMFOR_ALERT_RECIPIENTS": "a@kommun.example.se,b@kommun.example.se",
                                        "JAMFOR_WATCH_KOMMUNER": "1280"})
-    body = render(alert(), settings, lambda kind, uuid: 3)
+    body = schedule_body(alert(), settings, lambda kind, uuid: 3)
     assert body["active"] is True and "('1280')" in body["sql"]
     assert comparable(body)["recipients"] == ["a@kommun.example.se", "b@kommun.example.se"]
     with pytest.raises(ScheduleConfigError):
-        render(alert(), ScheduleSettings(environ={"JAMFOR_ALERT_RECIPIENTS": "inte en adress"}),
+        schedule_body(alert(), ScheduleSettings(environ={"JAMFOR_ALERT_RECIPIENTS": "inte en adress"}),
                lambda k, u: 3)
 
 

@@ -10,7 +10,7 @@ import re
 
 import pandas as pd
 import pytest
-from support.skr_report import (
+from support.skr_publication import (
     FH,
     LISTS,
     Row,
