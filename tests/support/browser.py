@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jamfor.superset.pdf.render import CHART_STATES_JS, CHROMIUM, ERROR_TEXTS, LAUNCH_ARGS
+from jamfor.superset.pdf.render import CHART_STATES_JS, CHROMIUM, ERROR_TEXTS, LAUNCH_ARGS, OPEN_NEXT_TAB_JS
 
 VIEWPORT = {"width": 1600, "height": 1200}
 RENDER_TIMEOUT_MS = 120_000
@@ -100,7 +100,7 @@ def wait_for_charts(page: Any, charts: int) -> list[ChartState]:
                                  f"not drawn after {RENDER_TIMEOUT_MS // 1000} s: {waiting}")
         height = int(page.evaluate("document.documentElement.scrollHeight"))
         at_bottom = scrolled + VIEWPORT["height"] >= height
-        if at_bottom and done == "view" and page.evaluate(_OPEN_NEXT_TAB_JS):
+        if at_bottom and done == "view" and page.evaluate(OPEN_NEXT_TAB_JS):
             scrolled = int(page.evaluate("window.scrollY"))  # the opened tab's bar, scrolled into view
         else:
             scrolled = 0 if at_bottom else scrolled + VIEWPORT["height"]
@@ -210,21 +210,6 @@ _ALL_OR_VIEW_SETTLED_JS = f"""
 """
 
 
-# The next tab a reader opens: the first header, in page order, neither shown yet nor opened before.
-_OPEN_NEXT_TAB_JS = """
-() => {
-  const tabs = [...document.querySelectorAll('.dashboard-component-tabs [role="tab"]')]
-    .filter(tab => tab.offsetParent !== null);
-  tabs.filter(tab => tab.getAttribute('aria-selected') === 'true')
-    .forEach(tab => tab.dataset.jamforSeen = '1');
-  const next = tabs.find(tab => !tab.dataset.jamforSeen);
-  if (!next) return false;
-  next.dataset.jamforSeen = '1';
-  next.click();
-  next.scrollIntoView();
-  return true;
-}
-"""
 # Each tab bar back on its first tab: the dashboard as first shown (for screenshots and the tests' reading).
 _FIRST_TABS_JS = """
 () => document.querySelectorAll('.dashboard-component-tabs').forEach(bar => {
