@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import venv
@@ -73,3 +74,10 @@ def _deps_site() -> str:
     import yaml
 
     return str(Path(yaml.__file__).resolve().parent.parent)
+
+
+def test_contributing_maps_each_folder_to_the_import_name_pyproject_installs_it_as():
+    rows = re.findall(r"^\| `([^`]+)/` \| `([^`]+)` \|", (REPO / "CONTRIBUTING.md").read_text(), re.MULTILINE)
+    package_dir = _setuptools_config()["package-dir"]
+    assert dict(rows) == {folder: name for name, folder in package_dir.items()}
+    assert {name for _, name in rows} <= set(_setuptools_config()["packages"])
