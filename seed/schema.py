@@ -57,11 +57,11 @@ COMMON: dict[str, str] = {
     "verksamhetsomrade": ("SKR survey code: aldre, barn_och_unga, funktionshinder, "
                           "missbruk_och_beroende, socialpsykiatri, vald_i_nara_relationer"),
     "omrade_name": "the verksamhetsområde's Swedish name",
-    "huvudgrupp": "the insats's main group (the report's, or jamfor's grouping where it gives none)",
+    "huvudgrupp": "the insats's main group (the publication's, or jamfor's grouping where it gives none)",
     "insats_id": "stable insats id (→ `insats`), e.g. `fh_trygghetslarm`",
-    "insats_name": "the insats's name as the report gives it",
+    "insats_name": "the insats's name as the publication gives it",
     "insats_label": "name, with `*` for an insats aimed at anhöriga",
-    "anhorig": "aimed at anhöriga (the report's `*`)",
+    "anhorig": "aimed at anhöriga (the publication's `*`)",
     "name_known": "false: a placeholder filling the mapped total, never a real insats name",
     "insatskategori": "category of the wish question (null where unknown)",
     "indicator_id": "stable indicator id, a public interface (e.g. `lss_ibic_alla_utredningar`)",
@@ -77,8 +77,8 @@ COMMON: dict[str, str] = {
     "question": "`form`, `regi` or `bistandsbeslut`",
     "category": "the answer counted, as in `insats_response` (e.g. fysisk / digital / bada)",
     "n_instances": "kommun × offered insats instances in the category",
-    "n_answered_instances": "instances whose question was answered: the report's \"100 % = N\"",
-    "share": "percent 0–100, unrounded (the report rounds half up)",
+    "n_answered_instances": "instances whose question was answered: the publication's \"100 % = N\"",
+    "share": "percent 0–100, unrounded (the publication rounds half up)",
     "n_mapped": "insatser of the område in the catalogue",
     "n_answered": "kommuner that answered (the survey, or the question the row is about)",
     "mean_offered": "mean number of insatser offered per answering kommun",
@@ -261,9 +261,9 @@ def indicator_year_select() -> Select:
     return select(c.indicator_id, c.year, func.count().label("n_rows")).group_by(c.indicator_id, c.year)
 
 
-# --- SKR: inventering av socialtjänstens insatser (2021 survey, 2022 report) --------------------------
+# --- SKR: inventering av socialtjänstens insatser (2021 survey, 2022 publication) ---------------------
 # Base tables hold one kommun's (or Stockholm stadsdel's) answers; the skr_* tables are derived by
-# jamfor.seed.derive_skr after every load and hold the report's analyses per län and riket (scope_code).
+# jamfor.seed.derive_skr after every load and hold the publication's analyses per län and riket (scope_code).
 
 SURVEY_STATUSES = ("ej_paborjad", "paborjad", "slutford")
 WISH_ANSWERS = ("ja", "nej", "vet_ej")
@@ -446,8 +446,8 @@ skr_insats_summary = Table(
     Column("rank_least_common", Integer,
            comment="among insatser some kommun offers (null when none does); bottom-10 = rank ≤ 10"),
     Column("order_most_common", Integer,
-           comment=("1, 2, 3, … by count, ties in the order SKR's report prints them "
-                    "(`seed/catalog/skr_report_order.csv`), then by name: the top-10's row order")),
+           comment=("1, 2, 3, … by count, ties in the order SKR's publication prints them "
+                    "(`seed/catalog/skr_publication_order.csv`), then by name: the top-10's row order")),
     Column("order_least_common", Integer,
            comment="the same for the bottom-10 (null when no kommun offers it)"),
     Column("synthetic", Boolean, nullable=False, comment=COMMON["synthetic"]),
@@ -495,7 +495,7 @@ skr_distribution_huvudgrupp = Table(
     Column("category", String(10), primary_key=True, comment=COMMON["category"]),
     Column("n_instances", Integer, nullable=False, comment=COMMON["n_instances"]),
     Column("n_answered_instances", Integer, nullable=False, comment=COMMON["n_answered_instances"]),
-    Column("n_kommuner", Integer, nullable=False, comment="answering kommuner, the report's \"(n)\""),
+    Column("n_kommuner", Integer, nullable=False, comment="answering kommuner, the publication's \"(n)\""),
     Column("share", Float, comment=COMMON["share"]),
     Column("synthetic", Boolean, nullable=False, comment=COMMON["synthetic"]),
     comment="Form, regi and biståndsbeslut per scope × område × huvudgrupp (derived).",
@@ -517,9 +517,9 @@ skr_distribution_insats = Table(
            comment="kommuner offering it that answered the question: the \"(n)\""),
     Column("share", Float, comment=COMMON["share"]),
     Column("rank", Integer, nullable=False,
-           comment=("by count within the category; ties: the report's printed order "
-                    "(`seed/catalog/skr_report_order.csv`), then higher share, then name; \"vanligast\" = "
-                    "rank ≤ 5")),
+           comment=("by count within the category; ties: the publication's printed order "
+                    "(`seed/catalog/skr_publication_order.csv`), then higher share, then name; "
+                    "\"vanligast\" = rank ≤ 5")),
     Column("synthetic", Boolean, nullable=False, comment=COMMON["synthetic"]),
     comment=("Form, regi and biståndsbeslut per insats: the \"vanligast\" lists (derived; rows with a "
              "count)."),

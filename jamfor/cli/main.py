@@ -141,7 +141,7 @@ def replace_option(func: Callable[..., Any]) -> Callable[..., Any]:
                         "does not. Without it a load replaces only the rows it supplies again.")(func)
 
 
-def _report_load(result: Any, frames: Any) -> None:
+def _print_load(result: Any, frames: Any) -> None:
     if result.unchanged:
         out.print(f"Unchanged: {shown(frames.source_ref)} (batch {result.batch_id}).", highlight=False)
     else:
@@ -171,7 +171,7 @@ def _read_and_load(reading: str, read: Callable[[Callable[[str], None]], Any], d
         step("Done")
     for warning in source.warnings:
         err.print(f"Warning: {shown(warning)}", highlight=False)
-    _report_load(result, source.frames)
+    _print_load(result, source.frames)
 
 
 @load.command("oj-excel")

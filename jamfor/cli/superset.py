@@ -65,8 +65,8 @@ def _schedule_settings(report_vars: tuple[str, ...]) -> Any:
 
 
 def _print_schedules_unavailable(plan: Any) -> None:
-    if plan.reports_unavailable:
-        err.print(escape(plan.reports_unavailable), highlight=False)
+    if plan.schedules_unavailable:
+        err.print(escape(plan.schedules_unavailable), highlight=False)
 
 
 def _stack(*options: Decorator) -> Decorator:
@@ -282,8 +282,8 @@ def print_superset_status(url: str, assets_dir: Path | None = None) -> None:
     out.print(f"\nSuperset {shown(target)}: registered version {state.registered_version or '–'} "
               f"({state.registered_at or 'never registered from here'})", highlight=False)
     out.print(", ".join(f"{n} {ACTIONS.get(a, a)}" for a, n in sorted(state.counts.items())), highlight=False)
-    if state.reports_unavailable:
-        err.print(escape(state.reports_unavailable), highlight=False)
+    if state.schedules_unavailable:
+        err.print(escape(state.schedules_unavailable), highlight=False)
     if state.drifted:
         out.print("Drift (changed in Superset since registration): "
                   + ", ".join(escape(c.title) for c in state.drifted), highlight=False)

@@ -30,7 +30,7 @@ from jamfor.seed.sources.files import read_csv_rows, shown_name, utf8_text
 from jamfor.seed.sources.xlsx import read_workbook
 
 CATALOG_FILE = "insatser.csv"
-REPORT_ORDER_FILE = "skr_report_order.csv"
+PUBLICATION_ORDER_FILE = "skr_publication_order.csv"
 CATALOG_COLUMNS = ["insats_id", "verksamhetsomrade", "huvudgrupp", "name", "anhorig", "insatskategori",
                    "name_known"]
 TEMPLATE_FILES = ("skr_template.csv", "skr_template.xlsx")
@@ -64,13 +64,13 @@ def token(raw: object) -> str:
 # --- the catalogue ----------------------------------------------------------------------------------
 
 def read_publication_order(path: Path | None = None) -> pd.DataFrame:
-    """The order SKR's länsrapport prints its lists in (``seed/catalog/skr_report_order.csv``).
+    """The order SKR's länsrapport prints its lists in (``seed/catalog/skr_publication_order.csv``).
 
     The report sorts its top-10, bottom-10 and "vanligast" lists by count and gives no rule for rows
     with equal counts; the rows it printed keep its order (``plats``) so the dashboards read as the
     report does. ``lista`` is vanligaste, minst_vanliga or question:category (form:digital, …).
     """
-    frame = pd.read_csv(path or catalog_path(REPORT_ORDER_FILE), dtype=str, keep_default_na=False)
+    frame = pd.read_csv(path or catalog_path(PUBLICATION_ORDER_FILE), dtype=str, keep_default_na=False)
     return frame.assign(plats=frame.plats.astype(int))
 
 

@@ -126,7 +126,7 @@ class Plan:
     changes: list[Change]
     remote: Remote
     bundle: Bundle | None  # None when planned without a database URI (status)
-    reports_unavailable: str | None = None  # why report schedules were left out (SchedulesDisabled)
+    schedules_unavailable: str | None = None  # why the schedules were left out (SchedulesDisabled)
 
     @property
     def has_changes(self) -> bool:
@@ -348,7 +348,7 @@ def register(client: SupersetClient, assets: AssetSet, database_uri: str, url: s
     so drift and --prune know what Superset now holds. ``on_step`` hears each phase's name.
     Report schedules (reports/) are created or updated last, once their dashboards and charts exist;
     ``settings`` fill in their recipients and variables. Without Superset's report API they are left
-    out and ``plan.reports_unavailable`` says why.
+    out and ``plan.schedules_unavailable`` says why.
     """
     settings = settings or ScheduleSettings()
     on_step("Validating the assets")
@@ -370,7 +370,7 @@ def register(client: SupersetClient, assets: AssetSet, database_uri: str, url: s
     data, problems = verify(client, assets)
     remote = fetch_remote(client, uuids_by_kind(assets, {}))
     schedules: dict[str, dict[str, Any]] = {}
-    if assets.reports and plan.reports_unavailable is None:
+    if assets.reports and plan.schedules_unavailable is None:
         on_step("Registering alerts and reports")
         id_of = resolver(client, assets.reports, remote.id_of)
         schedules = apply_schedules(client, assets.reports, plan.changes, plan.remote.ids.get("report", {}),
@@ -393,7 +393,7 @@ class SupersetStatus:
     counts: dict[str, int]  # action -> number of assets
     drifted: list[Change]
     removed: list[Change]
-    reports_unavailable: str | None = None
+    schedules_unavailable: str | None = None
 
 
 def superset_status(client: SupersetClient, assets: AssetSet, url: str,
@@ -405,4 +405,4 @@ def superset_status(client: SupersetClient, assets: AssetSet, url: str,
     for change in plan.changes:
         counts[change.action] = counts.get(change.action, 0) + 1
     return SupersetStatus(url, state.get("version"), state.get("registered_at"), counts, plan.drifted,
-                          plan.of("removed"), plan.reports_unavailable)
+                          plan.of("removed"), plan.schedules_unavailable)
