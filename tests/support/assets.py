@@ -44,11 +44,14 @@ def rows_of(registered: dict[str, Any], slug: str, chart: str) -> list[dict[str,
 
 def superset_jamfor_register(superset, *args: str, state: Path) -> subprocess.CompletedProcess[str]:
     """``superset jamfor register ARGS`` inside the test Superset's configuration (its metadata DB),
-    with the registration state kept under ``state``."""
+    with the registration state kept under ``state`` and no warehouse but the one ARGS name (--db):
+    no $JAMFOR_DB_URL, no default file."""
     # Superset 4.1 and 5.0's CLI finds its app only through FLASK_APP (6.x knows it by itself).
     env = dict(os.environ, SUPERSET_CONFIG_PATH=str(superset.home / "superset_config.py"),
-               XDG_STATE_HOME=str(state), FLASK_APP="superset.app:create_app()")
+               XDG_STATE_HOME=str(state), XDG_DATA_HOME=str(state / "data"),
+               FLASK_APP="superset.app:create_app()")
     env.pop("SUPERSET_URL", None)
+    env.pop("JAMFOR_DB_URL", None)
     return subprocess.run([str(Path(sys.executable).with_name("superset")), "jamfor", "register", *args],
                           env=env, capture_output=True, text=True, check=False)
 
