@@ -1,0 +1,114 @@
+"""jamfor's Swedish for Superset: a maintained .po whose every msgid is Superset 6.1's, whose every
+translation keeps its placeholders, and whose built files (.mo, .json) are those of the .po."""
+
+from __future__ import annotations
+
+import gettext
+import re
+from pathlib import Path
+
+import pytest
+
+from jamfor.superset.inside import language_build
+from jamfor.superset.inside.language import offer_swedish
+
+PLACEHOLDER = re.compile(r"%\([A-Za-z_][A-Za-z0-9_]*\)[sdif]|%[sdif]|\{[A-Za-z_][A-Za-z0-9_]*\}")
+
+
+def _superset_pot() -> Path:
+    superset = pytest.importorskip("superset")
+    return Path(superset.__file__).parent / "translations" / "messages.pot"
+
+
+def _catalog():
+    pytest.importorskip("babel")
+    return language_build.read_po(language_build.po_path())
+
+
+def _messages() -> list:
+    return [message for message in _catalog() if message.id]
+
+
+def _ids(message) -> tuple[str, ...]:
+    return tuple(message.id) if message.pluralizable else (message.id,)
+
+
+def _strings(message) -> tuple[str, ...]:
+    return tuple(message.string) if message.pluralizable else (message.string,)
+
+
+def test_the_swedish_po_translates_hundreds_of_superset_strings_and_leaves_none_empty():
+    messages = _messages()
+    assert len(messages) >= 200
+    assert [m.id for m in messages if not all(_strings(m))] == []
+    assert [m.id for m in messages if m.fuzzy] == []
+
+
+def test_every_msgid_of_the_swedish_po_is_a_msgid_of_superset_6_1():
+    from babel.messages.pofile import read_po
+
+    with _superset_pot().open("rb") as handle:
+        pot = {(m.id[0] if m.pluralizable else m.id): m for m in read_po(handle)}
+    unknown = [m.id for m in _messages() if (m.id[0] if m.pluralizable else m.id) not in pot]
+    assert unknown == []
+    plural_mismatch = [m.id for m in _messages() if m.pluralizable != pot[_ids(m)[0]].pluralizable]
+    assert plural_mismatch == []
+
+
+@pytest.mark.parametrize("text, placeholders", [
+    ("%s option", ["%s"]), ("%(name)s of %(count)d", ["%(count)d", "%(name)s"]), ("{ name } x", []),
+    ("Drag {name} here", ["{name}"]), ("100%", [])])
+def test_placeholders_are_read_as_superset_writes_them(text, placeholders):
+    assert sorted(PLACEHOLDER.findall(text)) == placeholders
+
+
+def test_every_swedish_translation_keeps_the_placeholders_of_its_msgid():
+    broken = []
+    for message in _messages():
+        wanted = sorted(PLACEHOLDER.findall(_ids(message)[-1]))
+        for string in _strings(message):
+            if sorted(PLACEHOLDER.findall(string)) != wanted and not (
+                    message.pluralizable and string is _strings(message)[0]
+                    and sorted(PLACEHOLDER.findall(string)) == sorted(PLACEHOLDER.findall(message.id[0]))):
+                broken.append((_ids(message)[0], string))
+    assert broken == []
+
+
+def test_the_built_json_is_that_of_the_po():
+    pytest.importorskip("babel")
+    pack = language_build.po_path().with_suffix(".json")
+    assert pack.read_bytes() == language_build.built_files()[pack], "run `make translations` and commit"
+
+
+def test_the_built_mo_translates_every_message_of_the_po_as_the_po_does():
+    # Compared by what gettext reads, not by bytes: Babel stamps a creation date into the .mo header.
+    with language_build.po_path().with_suffix(".mo").open("rb") as handle:
+        mo = gettext.GNUTranslations(handle)
+    differ = [m.id for m in _messages() if _read(mo, m) != _strings(m)]
+    assert differ == [], "run `make translations` and commit the built files"
+
+
+def _read(mo: gettext.GNUTranslations, message) -> tuple[str, ...]:
+    if message.pluralizable:
+        return mo.ngettext(message.id[0], message.id[1], 1), mo.ngettext(message.id[0], message.id[1], 2)
+    return (mo.gettext(message.id),)
+
+
+def test_the_front_end_pack_has_the_jed_shape_superset_reads():
+    pack = language_build.jed_pack(_catalog())
+    messages = pack["locale_data"]["superset"]
+    assert pack["domain"] == "superset"
+    assert messages[""] == {"domain": "superset", "lang": "sv",
+                            "plural_forms": "nplurals=2; plural=(n != 1);"}
+    assert messages["Filters and controls"] == ["Filter och kontroller"]
+    assert messages["%s option"] == ["%s alternativ", "%s alternativ"]
+
+
+@pytest.mark.parametrize("configured, offered", [
+    (None, ["en", "sv"]), ({}, ["en", "sv"]),
+    ({"fi": {"flag": "fi", "name": "Finnish"}, "en": {"flag": "us", "name": "English"}}, ["fi", "en", "sv"]),
+    ({"sv": {"flag": "se", "name": "Swedish (own)"}}, ["sv"])])
+def test_swedish_is_offered_beside_the_languages_a_config_already_offers(configured, offered):
+    config = {} if configured is None else {"LANGUAGES": configured}
+    offer_swedish(config)
+    assert list(config["LANGUAGES"]) == offered
