@@ -4,6 +4,7 @@ translation keeps its placeholders, and whose built files (.mo, .json) are those
 from __future__ import annotations
 
 import gettext
+import json
 import re
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from jamfor.superset.inside import language_build
 from jamfor.superset.inside.language import offer_swedish
 
+NOT_IN_POT = "Not in Superset 6.1's messages.pot, but passed to t() by its front end."
 PLACEHOLDER = re.compile(r"%\([A-Za-z_][A-Za-z0-9_]*\)[sdif]|%[sdif]|\{[A-Za-z_][A-Za-z0-9_]*\}")
 
 
@@ -44,15 +46,21 @@ def test_the_swedish_po_translates_hundreds_of_superset_strings_and_leaves_none_
     assert [m.id for m in messages if m.fuzzy] == []
 
 
-def test_every_msgid_of_the_swedish_po_is_a_msgid_of_superset_6_1():
+def test_every_msgid_of_the_swedish_po_is_one_superset_6_1_translates_in_its_pot_or_front_end():
     from babel.messages.pofile import read_po
 
     with _superset_pot().open("rb") as handle:
         pot = {(m.id[0] if m.pluralizable else m.id): m for m in read_po(handle)}
-    unknown = [m.id for m in _messages() if (m.id[0] if m.pluralizable else m.id) not in pot]
-    assert unknown == []
-    plural_mismatch = [m.id for m in _messages() if m.pluralizable != pot[_ids(m)[0]].pluralizable]
-    assert plural_mismatch == []
+    in_pot = [m for m in _messages() if _ids(m)[0] in pot]
+    assert [m.pluralizable for m in in_pot] == [pot[_ids(m)[0]].pluralizable for m in in_pot]
+    # A few strings 6.1's front end translates are missing from its messages.pot: each such msgid
+    # says so in the .po and must be passed to t() by 6.1's bundle, word for word.
+    outside = [m for m in _messages() if _ids(m)[0] not in pot]
+    assert [m.id for m in outside if NOT_IN_POT not in m.auto_comments] == []
+    bundle = "\n".join(path.read_text(errors="replace")
+                       for path in (_superset_pot().parents[1] / "static" / "assets").glob("*.js"))
+    assert [m.id for m in outside if f'.t)({json.dumps(m.id)})' not in bundle] == []
+    assert len(outside) <= 5
 
 
 @pytest.mark.parametrize("text, placeholders", [
