@@ -5,12 +5,14 @@ Two halves, both from ``translations/sv/LC_MESSAGES/`` (built by ``language_buil
 - the back end (menus, server messages, errors) reads ``messages.mo`` through Flask-Babel, which
   searches every folder of ``BABEL_TRANSLATION_DIRECTORIES`` (the config line sets it to Superset's own
   folder and ours, and Flask-AppBuilder puts its folder first): no file is written into Superset;
-- the front end fetches ``/superset/language_pack/<lang>/``, and Superset serves that only from its
-  own package folder (``views/core.py``). ``install_swedish`` therefore answers that request for
-  ``sv`` with our ``messages.json`` before Superset's view runs; every other language goes to
-  Superset's view unchanged. ``sv`` is answered without a login, because the login page needs the
-  pack before anyone has logged in; the pack holds only Superset's interface texts, which are public
-  in Superset's source.
+- the front end of Superset 6 fetches ``/superset/language_pack/<lang>/``, and Superset serves that
+  only from its own package folder (``views/core.py``). ``install_swedish`` therefore answers that
+  request for ``sv`` with our ``messages.json`` before Superset's view runs; every other language goes
+  to Superset's view unchanged. Superset 4.1 and 5.0 put the pack into every page instead, through
+  ``translations.utils.get_language_pack``, which reads its cache ``ALL_LANGUAGE_PACKS`` first:
+  ``install_swedish`` puts our pack there. The request for ``sv`` is answered without a login, because
+  the login page needs the pack before anyone has logged in; the pack holds only Superset's interface
+  texts, which are public in Superset's source.
 
 ``install_swedish`` also offers Swedish in the language menu (``LANGUAGES``), next to whatever
 languages the configuration already offers, so a reader chooses it as Superset lets them choose.
@@ -18,6 +20,7 @@ languages the configuration already offers, so a reader chooses it as Superset l
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +58,14 @@ def swedish_pack_response() -> Any:
     return None
 
 
+def cache_swedish_pack() -> None:
+    """Our pack in the cache Superset 4.1 and 5.0 read each page's language pack from."""
+    from superset.translations import utils
+
+    with language_pack_file().open(encoding="utf-8") as handle:
+        utils.ALL_LANGUAGE_PACKS[SWEDISH] = json.load(handle)
+
+
 def install_swedish(app: Any) -> None:
     """Offer Swedish and serve its front-end pack.
 
@@ -62,5 +73,6 @@ def install_swedish(app: Any) -> None:
     FLASK_APP_MUTATOR has run, and the hook runs before the view's login check (see the module).
     """
     offer_swedish(app.config)
+    cache_swedish_pack()
     if swedish_pack_response not in app.before_request_funcs.get(None, []):
         app.before_request(swedish_pack_response)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from jamfor.superset.inside import language_build
-from jamfor.superset.inside.language import offer_swedish
+from jamfor.superset.inside.language import install_swedish, offer_swedish
 
 NOT_IN_POT = "Not in Superset 6.1's messages.pot, but passed to t() by its front end."
 PLACEHOLDER = re.compile(r"%\([A-Za-z_][A-Za-z0-9_]*\)[sdif]|%[sdif]|\{[A-Za-z_][A-Za-z0-9_]*\}")
@@ -120,3 +120,22 @@ def test_swedish_is_offered_beside_the_languages_a_config_already_offers(configu
     config = {} if configured is None else {"LANGUAGES": configured}
     offer_swedish(config)
     assert list(config["LANGUAGES"]) == offered
+
+
+def test_the_swedish_pack_is_served_before_supersets_view_and_other_languages_reach_that_view():
+    flask = pytest.importorskip("flask")
+    utils = pytest.importorskip("superset.translations.utils")
+    app = flask.Flask("superset-like")
+    superset_views = flask.Blueprint("Superset", __name__)
+    superset_views.add_url_rule("/superset/language_pack/<lang>/", "language_pack",
+                                lambda lang: f"Superset's own {lang} (login required)")
+    app.register_blueprint(superset_views)
+    install_swedish(app)
+    install_swedish(app)  # a second mutator run adds nothing twice
+    client = app.test_client()
+    swedish = client.get("/superset/language_pack/sv/")
+    assert swedish.json["locale_data"]["superset"]["Apply filters"] == ["Tillämpa filter"]
+    assert client.get("/superset/language_pack/de/").text == "Superset's own de (login required)"
+    assert len(app.before_request_funcs[None]) == 1
+    assert utils.ALL_LANGUAGE_PACKS["sv"] == swedish.json  # what Superset 4.1 and 5.0 put into a page
+    assert list(app.config["LANGUAGES"]) == ["en", "sv"]
