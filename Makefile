@@ -17,7 +17,7 @@ SYSTEM_PACKAGES := chromium chromium-driver poppler-utils
 FAST_TMP := $(shell [ -d /dev/shm ] && [ -w /dev/shm ] && echo /dev/shm || echo $${TMPDIR:-/tmp})
 
 .PHONY: check test lint test-main test-fast test-superset test-sa2 other-venvs system-deps browser-deps clean docs bench bench-national bench-dashboards demo \
-        screenshots test-compat
+        screenshots test-compat translations
 
 $(VENV)/.installed: pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
@@ -91,6 +91,11 @@ test: lint test-fast
 docs: $(VENV)/.installed
 	$(VENV)/bin/python -m jamfor.cli.reference > docs/cli-reference.md
 	$(VENV)/bin/python -m jamfor.reference_docs docs
+
+# Superset's Swedish: messages.mo (back end) and messages.json (front end) from the maintained .po
+# (a unit test fails when the committed ones are stale).
+translations: $(VENV)/.installed
+	$(VENV)/bin/python -m jamfor.superset.inside.language_build
 
 clean:
 	rm -rf $(VENV) $(VENV_SA2) $(COMPAT_VENVS) .pytest_cache .venvs.log

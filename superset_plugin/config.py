@@ -1,16 +1,21 @@
 """What one line in ``superset_config.py`` gives a Superset: ``from jamfor.superset.config import *``.
 
-That line defines two settings and nothing else (see ``__all__``):
+That line defines three settings and nothing else (see ``__all__``):
 
-- ``FLASK_APP_MUTATOR``: adds the ``superset jamfor …`` CLI commands to the app. A config that has
+- ``FLASK_APP_MUTATOR``: adds the ``superset jamfor …`` CLI commands to the app and offers Swedish in
+  Superset's language menu, serving its front-end pack (``inside/language.py``). A config that has
   its own mutator writes ``FLASK_APP_MUTATOR = make_app_mutator(its_mutator)`` after the line.
+- ``BABEL_TRANSLATION_DIRECTORIES``: Superset's own translations and jamfor's Swedish, for the back
+  end's texts. A config with its own folders writes ``BABEL_TRANSLATION_DIRECTORIES =
+  f"{its_folders};{BABEL_TRANSLATION_DIRECTORIES}"`` after the line.
 - ``JINJA_CONTEXT_ADDONS``: ``jamfor_area(code)`` for analysts' SQL (needs the feature flag
   ``ENABLE_TEMPLATE_PROCESSING``). Any SQL author can call it, so it accepts only exact known area
   codes and returns only values built from the shipped reference data. A config with its own addons
   writes ``JINJA_CONTEXT_ADDONS = {**its_addons, **JINJA_ADDONS}`` after the line.
 
 Importing this module does no work: the reference data is read on the first ``jamfor_area`` call and
-the CLI commands are built when Superset calls the mutator.
+the CLI commands are built when Superset calls the mutator. Swedish is offered, not imposed: a reader
+picks it in the language menu; ``BABEL_DEFAULT_LOCALE = "sv"`` after the line makes it the default.
 """
 
 from __future__ import annotations
@@ -20,7 +25,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["FLASK_APP_MUTATOR", "JINJA_ADDONS", "JINJA_CONTEXT_ADDONS", "make_app_mutator"]
+from jamfor.superset.inside.language import babel_translation_directories, install_swedish
+
+__all__ = ["BABEL_TRANSLATION_DIRECTORIES", "FLASK_APP_MUTATOR", "JINJA_ADDONS", "JINJA_CONTEXT_ADDONS",
+           "make_app_mutator"]
 
 
 @dataclass(frozen=True)
@@ -91,16 +99,18 @@ def _install_cli(app: Any) -> None:
 
 
 def make_app_mutator(previous: Callable[[Any], Any] | None = None) -> Callable[[Any], None]:
-    """A mutator that installs jamfor's CLI commands after running ``previous`` (if given)."""
+    """A mutator that installs jamfor's CLI commands and Swedish after running ``previous`` (if given)."""
 
     def jamfor_app_mutator(app: Any) -> None:
         if previous is not None:
             previous(app)
         _install_cli(app)
+        install_swedish(app)
 
     return jamfor_app_mutator
 
 
 FLASK_APP_MUTATOR = make_app_mutator()
+BABEL_TRANSLATION_DIRECTORIES = babel_translation_directories()
 JINJA_ADDONS: dict[str, Callable[..., Any]] = {"jamfor_area": jamfor_area}
 JINJA_CONTEXT_ADDONS = dict(JINJA_ADDONS)

@@ -37,11 +37,15 @@ def test_jamfor_area_refuses_anything_but_an_exact_known_code(hostile):
         jamfor_area(hostile)
 
 
-def test_the_config_line_exports_only_the_mutator_and_the_jinja_addon():
+def test_the_config_line_exports_only_the_mutator_the_jinja_addon_and_the_translation_folders():
     namespace: dict = {}
     exec("from jamfor.superset.config import *", namespace)  # noqa: S102 - the documented line itself
     assert {k for k in namespace if not k.startswith("__")} == {
-        "FLASK_APP_MUTATOR", "JINJA_ADDONS", "JINJA_CONTEXT_ADDONS", "make_app_mutator"}
+        "BABEL_TRANSLATION_DIRECTORIES", "FLASK_APP_MUTATOR", "JINJA_ADDONS", "JINJA_CONTEXT_ADDONS",
+        "make_app_mutator"}
+    superset_folder, swedish_folder = namespace["BABEL_TRANSLATION_DIRECTORIES"].split(";")
+    assert superset_folder == "translations"  # relative to Superset's package: its own languages stay
+    assert (Path(swedish_folder) / "sv" / "LC_MESSAGES" / "messages.mo").is_file()
     assert JINJA_CONTEXT_ADDONS["jamfor_area"] is jamfor_area
     assert callable(FLASK_APP_MUTATOR)
 

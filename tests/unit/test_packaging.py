@@ -47,6 +47,12 @@ def test_the_wheel_carries_every_dataset_and_dashboard_file(wheel):
     assert len(schemas) == 4 and schemas <= names  # validate --superset-version needs them installed
 
 
+def test_the_wheel_carries_the_swedish_source_and_what_superset_reads_of_it(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    folder = "jamfor/superset/inside/translations/sv/LC_MESSAGES"
+    assert {f"{folder}/messages.po", f"{folder}/messages.mo", f"{folder}/messages.json"} <= names
+
+
 def test_a_clean_venv_gains_only_jamfor_entries_in_site_packages(wheel, tmp_path):
     env = tmp_path / "venv"
     venv.create(env, with_pip=True)
