@@ -60,9 +60,11 @@ def _schedule_settings(report_vars: tuple[str, ...]) -> Any:
     return ScheduleSettings(variables={name.strip(): value for name, value in pairs})
 
 
-def _print_schedules_unavailable(plan: Any) -> None:
-    if plan.reports_unavailable:
-        err.print(escape(plan.reports_unavailable), highlight=False)
+def _print_unavailable(plan: Any) -> None:
+    """Say what was left out because this Superset lacks the API for it (schedules, roles)."""
+    for reason in (plan.reports_unavailable, plan.roles_unavailable):
+        if reason:
+            err.print(escape(reason), highlight=False)
 
 
 def _stack(*options: Decorator) -> Decorator:
@@ -194,7 +196,7 @@ def add_superset_commands(main: click.Group, handles_errors: Decorator, db_optio
         settings = _schedule_settings(report_vars)
         result = make_plan(connect(target, username), assets, uri, target, settings=settings)
         _print_plan(result)
-        _print_schedules_unavailable(result)
+        _print_unavailable(result)
         if result.has_changes or result.of("removed"):
             sys.exit(EXIT_CHANGES)
 
@@ -225,7 +227,7 @@ def add_superset_commands(main: click.Group, handles_errors: Decorator, db_optio
         except InvalidAssets as exc:
             raise _invalid(exc.findings, assets.root) from None
         _print_plan(result.plan)
-        _print_schedules_unavailable(result.plan)
+        _print_unavailable(result.plan)
         if result.inactive:
             listed = ", ".join(f"{name} (${variable})" for name, variable in result.inactive.items())
             out.print(f"Registered inactive, no recipients configured: {escape(listed)}. Set those "
@@ -280,8 +282,7 @@ def print_superset_status(url: str, assets_dir: Path | None = None) -> None:
     out.print(f"\nSuperset {shown(target)}: registered version {state.registered_version or '–'} "
               f"({state.registered_at or 'never registered from here'})", highlight=False)
     out.print(", ".join(f"{n} {ACTIONS.get(a, a)}" for a, n in sorted(state.counts.items())), highlight=False)
-    if state.reports_unavailable:
-        err.print(escape(state.reports_unavailable), highlight=False)
+    _print_unavailable(state)
     if state.drifted:
         out.print("Drift (changed in Superset since registration): "
                   + ", ".join(escape(c.title) for c in state.drifted), highlight=False)

@@ -42,12 +42,12 @@ class SupersetError(JamforError):
         super().__init__(f"{head}: HTTP {status}: {message}" if status else f"{head}: {message}")
 
 
-def _rison_str(text: str) -> str:
+def rison_str(text: str) -> str:
     return "'" + text.replace("!", "!!").replace("'", "!'") + "'"
 
 
 def _rison_list(items: Iterable[str | int]) -> str:
-    return "!(" + ",".join(str(i) if isinstance(i, int) else _rison_str(i) for i in items) + ")"
+    return "!(" + ",".join(str(i) if isinstance(i, int) else rison_str(i) for i in items) + ")"
 
 
 def _message(response: requests.Response) -> str:
@@ -100,6 +100,11 @@ class SupersetClient:
         client.session.headers["Referer"] = client.url
         client.version = client.detect_version()
         return client
+
+    def acting_as(self, username: str, password: str) -> SupersetClient:
+        """Another session with this Superset, signed in as ``username`` (to check what a person with
+        that user's roles sees). Over REST that is a password sign-in with provider ``db``."""
+        return type(self).login(self.url, username, password, self.timeout, secrets=self._secrets)
 
     def detect_version(self) -> SupersetVersion:
         """The version this Superset runs (its ``static/version_info.json``); ``UnsupportedVersion`` for a
@@ -196,7 +201,7 @@ class SupersetClient:
                ) -> list[dict[str, Any]]:
         """Objects of ``kind`` whose ``column`` equals ``value`` (first page of 100)."""
         shown = _rison_list(columns)[1:]
-        rison_value = value if isinstance(value, int) else _rison_str(value)
+        rison_value = value if isinstance(value, int) else rison_str(value)
         query = f"(filters:!((col:{column},opr:eq,value:{rison_value})),columns:!{shown},page_size:{_PAGE})"
         answer = self.request("GET", f"/api/v1/{kind}/", f"search {kind}s", params={"q": query})
         return answer.json()["result"]
