@@ -240,9 +240,12 @@ def add_superset_commands(main: click.Group, handles_errors: Decorator, db_optio
         if result.plan.of("removed") and not prune:
             out.print("Assets no longer in the repository are still in Superset; "
                       "run with --prune to delete them.")
-        out.print(f"Verified: {len(assets.assets)} assets present, {len(result.chart_data)} charts "
-                  f"answer with data ({sum(result.chart_rows.values())} rows). Superset: {shown(target)}",
-                  highlight=False)
+        who = client.username or "the signed-in user"
+        out.print(f"Verified as {escape(who)}: {len(assets.assets)} assets present, {len(result.chart_data)} "
+                  f"charts answer with data ({sum(result.chart_rows.values())} rows). "
+                  f"Superset: {shown(target)}", highlight=False)
+        for check in result.access_checks:
+            out.print(escape(check.describe()), highlight=False)
 
     @main.command()
     @superset_options

@@ -21,6 +21,8 @@ Identity is the role's name. Only names beginning with ``jamfor-`` are jamfor's,
 (Admin, Alpha, Gamma, sql_lab, Public) and an organisation's roles can never be named in a file, and
 register, prune and pull never touch them. ``use_with`` documents which of Superset's built-in roles a
 member also needs (the role grants data; Gamma grants the menus and views); register does not assign it.
+``verify: reader`` or ``verify: analyst`` makes register check, as a temporary member of the role and
+its ``use_with`` roles, what such a person sees (``jamfor.superset.access.verify``).
 
 Nothing here talks to Superset (``jamfor.superset.access.sync`` does).
 """
@@ -39,8 +41,9 @@ PREFIX = "jamfor-"
 BUILT_IN = ("Admin", "Alpha", "Gamma", "sql_lab", "Public")
 RLS_MARKER = "jamfor-id: {uuid}"
 _RLS_MARKER = re.compile(r"jamfor-id: ([0-9a-fA-F-]{36})")
-_ROLE_KEYS = ("name", "description", "use_with", "datasets", "databases", "permissions",
+_ROLE_KEYS = ("name", "description", "use_with", "verify", "datasets", "databases", "permissions",
               "row_level_security")
+VERIFY = ("reader", "analyst")
 _RLS_KEYS = ("uuid", "name", "description", "filter_type", "datasets", "clause", "group_key")
 _FILTER_TYPES = ("Regular", "Base")
 DATASOURCE_ACCESS = "datasource_access"
@@ -103,6 +106,9 @@ def _check_role(asset: Asset, kinds: Mapping[str, str], findings: Findings, name
     elif name in names:
         findings.add("role-duplicate", f"name: {name} is also defined in {names[name]}", file=source)
     names.setdefault(name, source)
+    if data.get("verify") not in (None, *VERIFY):
+        findings.add("role-bad-verify", f"verify: one of {', '.join(VERIFY)} (register then checks as a "
+                     "member what such a person sees)", file=source, value=data.get("verify"))
     use_with = data.get("use_with") or []
     if not isinstance(use_with, list) or not all(isinstance(r, str) for r in use_with):
         findings.add("role-bad-use-with", "use_with: a list of role names", file=source)
@@ -210,7 +216,7 @@ def pulled_role(asset: Asset, pairs: set[Pair], facts: RoleFacts, all_datasets: 
     databases = sorted(by_db[r] for p, r in pairs if p == DATABASE_ACCESS and r in by_db)
     rest = sorted([p, r] for p, r in pairs if not ((p == DATASOURCE_ACCESS and r in by_perm)
                                                    or (p == DATABASE_ACCESS and r in by_db)))
-    data = {k: v for k, v in asset.data.items() if k in ("name", "description", "use_with")}
+    data = {k: v for k, v in asset.data.items() if k in ("name", "description", "use_with", "verify")}
     everything = sorted(all_datasets)
     keeps_all = asset.data.get("datasets") == "all" and datasets == everything
     data["datasets"] = "all" if keeps_all else datasets

@@ -1,10 +1,13 @@
 """Superset users for jamfor's own purposes: the demo's reader and analyst, and the short-lived users
 register checks access with.
 
-Why temporary users rather than an organisation's people: register must prove what a member of a role
-sees without anyone's password. It creates a user holding exactly the roles to check, with a random
-password that lives only in this process (never printed, redacted from every error), signs in as that
-user, checks, and deletes the user again, also when a check fails. Inside Superset
+Why check users rather than an organisation's people: register must prove what a member of a role
+sees without anyone's password. It activates a user of its own per kind of check
+(``jamfor-kontroll-<purpose>``) holding exactly the roles to check, with a new random password that
+lives only in this process (never printed, redacted from every error), signs in as that user, checks,
+and deactivates the user again, also when a check fails. Deactivated, not deleted: Superset keeps the
+SQL Lab queries a user ran and refuses to delete a user who has any; one inactive user per purpose,
+reused by every run, is what remains. Inside Superset
 (``superset jamfor register``) the sign-in is a token for the user instead (``InProcessSuperset``), so
 the same checks also run under LDAP or single sign-on, where a password sign-in over REST is refused.
 """
@@ -44,7 +47,7 @@ def find_user(client: SupersetClient, username: str) -> int | None:
 
 def ensure_user(client: SupersetClient, username: str, password: str, roles: Sequence[str],
                 first_name: str = "jamfor", last_name: str = "") -> int:
-    """Create the user, or set its password and roles when it exists; returns its id."""
+    """Create the user, or set its password and roles and activate it when it exists; returns its id."""
     client.add_secret(password)
     body: dict[str, Any] = {"first_name": first_name, "last_name": last_name or username, "active": True,
                             "email": f"{username}@jamfor.invalid", "password": password,
@@ -64,13 +67,16 @@ class TemporaryUser:
     client: SupersetClient  # signed in as the user
 
 
+CHECK_USER = "jamfor-kontroll-{purpose}"
+
+
 @contextmanager
 def temporary_user(client: SupersetClient, purpose: str, roles: Sequence[str]) -> Iterator[TemporaryUser]:
-    """A user holding exactly ``roles`` for the duration of the block, signed in; deleted afterwards."""
-    username = f"jamfor-kontroll-{purpose}-{secrets.token_hex(4)}"
+    """A user holding exactly ``roles`` for the duration of the block, signed in; inactive afterwards."""
+    username = CHECK_USER.format(purpose=purpose)
     password = secrets.token_urlsafe(24)
-    user_id = ensure_user(client, username, password, roles, last_name="kontroll (tillfällig)")
+    user_id = ensure_user(client, username, password, roles, last_name="kontroll (aktiv bara under register)")
     try:
         yield TemporaryUser(username, tuple(roles), client.acting_as(username, password))
     finally:
-        client.request("DELETE", f"{USERS_PATH}{user_id}", f"delete user {username}")
+        client.request("PUT", f"{USERS_PATH}{user_id}", f"deactivate user {username}", json={"active": False})

@@ -79,6 +79,7 @@ class SupersetClient:
         self.session.headers["Accept"] = "application/json"
         self._secrets = {s for s in [*secrets, *url_secrets(url)] if s}
         self.version: SupersetVersion | None = None  # set by ``login``: what the server said it runs
+        self.username: str | None = None  # who the session acts as (for "verified as …")
         self._refresh_token: str | None = None
 
     def __repr__(self) -> str:
@@ -89,6 +90,7 @@ class SupersetClient:
               secrets: Iterable[str] = ()) -> SupersetClient:
         """Log in with Superset's own user database (provider ``db``) and fetch a CSRF token."""
         client = cls(url, timeout, secrets=[password, *secrets])
+        client.username = username
         tokens = client.request("POST", "/api/v1/security/login", "login", json={
             "username": username, "password": password, "provider": "db", "refresh": True,
         }).json()

@@ -31,6 +31,7 @@ from jamfor import __version__
 from jamfor.errors import BadInput, Findings, JamforError, Problem
 from jamfor.paths import user_dir
 from jamfor.superset.access.sync import AccessPlan, plan_roles, prune_access, register_roles
+from jamfor.superset.access.verify import AccessCheck, verify_people
 from jamfor.superset.schedules.definitions import ScheduleSettings, recipients_variable
 from jamfor.superset.schedules.sync import (
     SchedulesDisabled,
@@ -260,6 +261,7 @@ class RegisterResult:
     chart_data: dict[str, list[dict[str, Any]]]  # chart uuid -> the rows its data endpoint returned
     state_file: Path
     inactive: dict[str, str] = field(default_factory=dict)  # schedule name -> its recipients variable
+    access_checks: list[AccessCheck] = field(default_factory=list)  # as a reader and an analyst
 
     @property
     def chart_rows(self) -> dict[str, int]:
@@ -360,9 +362,12 @@ def register(client: SupersetClient, assets: AssetSet, database_uri: str, url: s
     (``jamfor.superset.inside.in_process``).
     The state is recorded once the import ran, even when verification then fails (``RegistrationFailed``),
     so drift and --prune know what Superset now holds. ``on_step`` hears each phase's name.
-    Report schedules (reports/) are created or updated last, once their dashboards and charts exist;
+    Report schedules (reports/) are created or updated once their dashboards and charts exist;
     ``settings`` fill in their recipients and variables. Without Superset's report API they are left
-    out and ``plan.reports_unavailable`` says why.
+    out and ``plan.reports_unavailable`` says why. Roles and RLS filters (roles/) come last, resolved
+    against the datasets as Superset now holds them; then temporary members of the reader and the
+    analyst role check what those people see (``jamfor.superset.access.verify``): a failed check is
+    a ``RegistrationFailed`` like an empty chart.
     """
     settings = settings or ScheduleSettings()
     on_step("Validating the assets")
@@ -389,16 +394,23 @@ def register(client: SupersetClient, assets: AssetSet, database_uri: str, url: s
         id_of = resolver(client, assets.reports, remote.id_of)
         schedules = apply_schedules(client, assets.reports, plan.changes, plan.remote.ids.get("report", {}),
                                   settings, id_of)
+    roles: dict[str, dict[str, Any]] = {}
     if assets.roles and plan.roles_unavailable is None:
         on_step("Registering roles and row-level security")
-        schedules.update(register_roles(client, assets.roles, assets.of("dataset"), remote.ids,
-                                        remote.exported, previous))
-    path = _record(url, assets, remote, previous, version, {c.uuid for c in pruned}, schedules)
+        roles = register_roles(client, assets.roles, assets.of("dataset"), remote.ids, remote.exported,
+                               previous)
+    path = _record(url, assets, remote, previous, version, {c.uuid for c in pruned}, {**schedules, **roles})
+    checks: list[AccessCheck] = []
+    if roles:
+        on_step("Checking as a reader and an analyst")
+        checks = verify_people(client, assets)
+        problems += [Problem("access-check-failed", f"as {c.as_whom}: {c.what}: {c.detail}")
+                     for c in checks if c.ok is False]
     if problems:
         raise RegistrationFailed(problems)
     inactive = {str(a.data["name"]): str(recipients_variable(a)) for a in assets.reports
                 if schedules and not settings.recipients(a)}
-    return RegisterResult(plan, plan.imports, pruned, data, path, inactive)
+    return RegisterResult(plan, plan.imports, pruned, data, path, inactive, checks)
 
 
 # --- status ------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from support.superset_env import operator_environment
 from jamfor.cli.main import main
 from jamfor.superset.access.people import TemporaryUser, temporary_user
 from jamfor.superset.access.sync import ROLES_PATH, fetch_access, pvm_ids
-from jamfor.superset.sync.client import SupersetClient
+from jamfor.superset.sync.client import SupersetClient, SupersetError
 
 pytestmark = [pytest.mark.superset, pytest.mark.postgres]
 
@@ -32,8 +32,9 @@ DATABASE_UUID = "50d120d6-74b4-4333-93ab-fdbbba8868b0"
 RLS_UUID = "0f6b0c2e-5a1d-4c1e-9a7e-3d2b1c0a9e88"
 READER, ANALYST, OWN_KOMMUN = "jamfor-test-läsare", "jamfor-test-analytiker", "jamfor-test-kommun"
 ROLES = {
-    "lasare.yaml": {"name": READER, "use_with": ["Gamma"], "datasets": "all"},
-    "analytiker.yaml": {"name": ANALYST, "use_with": ["Gamma", "sql_lab"], "datasets": "all",
+    "lasare.yaml": {"name": READER, "verify": "reader", "use_with": ["Gamma"], "datasets": "all"},
+    "analytiker.yaml": {"name": ANALYST, "verify": "analyst", "use_with": ["Gamma", "sql_lab"],
+                        "datasets": "all",
                         "databases": [DATABASE_UUID]},
     "kommun.yaml": {"name": OWN_KOMMUN, "use_with": ["Gamma", READER], "datasets": [],
                     "row_level_security": [{
@@ -102,6 +103,17 @@ def test_register_creates_each_role_with_exactly_the_permissions_its_file_names(
     assert [t["table_name"] for t in rls["tables"]] == ["jamfor_test_indicator_comparison"]
 
 
+def test_register_says_which_roles_each_access_check_ran_as(registered):
+    text = " ".join(registered.split())
+    assert "Verified as admin: 3 assets present" in text
+    assert f"Verified as Gamma + {READER}: opens every dashboard (1 of 1)" in text
+    assert f"Verified as Gamma + {READER}: every chart answers with rows (1 of 1)" in text
+    assert f"Verified as Gamma + {READER}: cannot open SQL Lab" in text
+    assert f"Verified as Gamma + {READER}: sees no dataset outside jamfor's" in text
+    assert f"Verified as Gamma + sql_lab + {ANALYST}: queries the warehouse in SQL Lab" in text
+    assert f"Verified as Gamma + sql_lab + {ANALYST}: cannot write to the warehouse in SQL Lab" in text
+
+
 def test_plan_after_register_shows_no_change_for_assets_and_roles(registered):
     code, output = jamfor("plan")
     assert code == 0, output
@@ -147,12 +159,15 @@ def test_the_rls_filter_limits_a_member_of_its_role_to_their_own_kommun(register
     assert len(everyone) > 1
 
 
-def test_temporary_users_are_deleted_afterwards(registered, client):
+def test_check_users_cannot_sign_in_once_the_checks_are_done(registered, client, operator):
     with _person(client, "Gamma") as person:
         name = person.username
     found = client.request("GET", "/api/v1/security/users/", "users",
                            params={"q": f"(filters:!((col:username,opr:eq,value:'{name}')))"}).json()
-    assert found["count"] == 0
+    assert [u["active"] for u in found["result"]] == [False]
+    with pytest.raises(SupersetError) as refused:
+        SupersetClient.login(operator["url"], name, "any password")
+    assert refused.value.status == 401
 
 
 def test_a_role_edited_in_superset_shows_as_drift_and_pull_writes_it_back(registered, client, assets):
