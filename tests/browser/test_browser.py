@@ -102,9 +102,9 @@ def registered(superset, demo_warehouse_pg, tmp_path_factory) -> Iterator[AssetS
         yield assets
 
 
-@contextmanager
-def _logged_in(url: str, username: str, password: str) -> Iterator[Any]:
-    """A Chromium context logged in through the form (one login; each test opens its own page)."""
+@pytest.fixture(scope="module")
+def browser(registered) -> Iterator[Any]:
+    """One headless Chromium for the module (Playwright's sync API allows one at a time)."""
     if not CHROMIUM.exists():
         unavailable(f"{CHROMIUM} is missing (apt-get install chromium chromium-driver)")
     if importlib.util.find_spec("playwright") is None:
@@ -113,25 +113,31 @@ def _logged_in(url: str, username: str, password: str) -> Iterator[Any]:
 
     with sync_playwright() as playwright:
         browser = launch(playwright)
-        context = browser.new_context(viewport=VIEWPORT)
-        record_canvas_text(context)
-        page = context.new_page()
-        log_in(page, url, username, password)
-        page.close()
-        yield context
-        context.close()
+        yield browser
         browser.close()
 
 
+@contextmanager
+def _logged_in(browser: Any, url: str, username: str, password: str) -> Iterator[Any]:
+    """A context of its own logged in through the form (one login; each test opens its own page)."""
+    context = browser.new_context(viewport=VIEWPORT)
+    record_canvas_text(context)
+    page = context.new_page()
+    log_in(page, url, username, password)
+    page.close()
+    yield context
+    context.close()
+
+
 @pytest.fixture(scope="module")
-def browser_context(superset, registered) -> Iterator[Any]:
+def browser_context(browser, superset) -> Iterator[Any]:
     """Logged in as the admin."""
-    with _logged_in(superset.url, superset.username, superset.password) as context:
+    with _logged_in(browser, superset.url, superset.username, superset.password) as context:
         yield context
 
 
 @pytest.fixture(scope="module")
-def reader_context(superset, registered) -> Iterator[Any]:
+def reader_context(browser, superset) -> Iterator[Any]:
     """Logged in as a manager: a user with Gamma and jamfor-läsare, nothing else (as `jamfor demo`'s)."""
     from jamfor.superset.access.people import ensure_user
     from jamfor.superset.sync.client import SupersetClient
@@ -139,7 +145,7 @@ def reader_context(superset, registered) -> Iterator[Any]:
     password = secrets.token_urlsafe(18)
     admin = SupersetClient.login(superset.url, superset.username, superset.password)
     ensure_user(admin, "lasare-i-webblasaren", password, ["Gamma", "jamfor-läsare"])
-    with _logged_in(superset.url, "lasare-i-webblasaren", password) as context:
+    with _logged_in(browser, superset.url, "lasare-i-webblasaren", password) as context:
         yield context
 
 

@@ -15,21 +15,25 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from support.assets import area_codes
+from support.assets import (
+    FIXTURE_ASSETS,
+    FIXTURE_UUIDS,
+    access_check_lines,
+    area_codes,
+    superset_jamfor_register,
+)
 from support.superset_env import operator_environment
 
 from jamfor.cli.main import main
+from jamfor.demo import create_people
 from jamfor.superset.access.people import TemporaryUser, temporary_user
 from jamfor.superset.access.sync import ROLES_PATH, fetch_access, pvm_ids
+from jamfor.superset.sync.assets import DATABASE_UUID, read_assets
 from jamfor.superset.sync.client import SupersetClient, SupersetError
 
 pytestmark = [pytest.mark.superset, pytest.mark.postgres]
 
-FIXTURE_ASSETS = Path(__file__).resolve().parent.parent / "fixtures" / "superset_assets"
-DATASET_UUID = "1c0ba165-6e44-41f1-a62a-f7f024bde1cb"
-DASHBOARD_UUID = "d6dd9e2f-e30d-48d7-9e44-2de9e36207c4"
-CHART_UUID = "bf5ea7e5-8aa1-4353-839e-caf3dd59aba4"
-DATABASE_UUID = "50d120d6-74b4-4333-93ab-fdbbba8868b0"
+DATASET_UUID, CHART_UUID, DASHBOARD_UUID = (FIXTURE_UUIDS[k] for k in ("dataset", "chart", "dashboard"))
 RLS_UUID = "0f6b0c2e-5a1d-4c1e-9a7e-3d2b1c0a9e88"
 READER, ANALYST, OWN_KOMMUN = "jamfor-test-läsare", "jamfor-test-analytiker", "jamfor-test-kommun"
 ROLES = {
@@ -107,12 +111,29 @@ def test_register_creates_each_role_with_exactly_the_permissions_its_file_names(
 def test_register_says_which_roles_each_access_check_ran_as(registered):
     text = " ".join(registered.split())
     assert "Verified as admin: 3 assets present" in text
-    assert f"Verified as Gamma + {READER}: opens every dashboard (1 of 1)" in text
+    for line in access_check_lines(READER, ANALYST, dashboards=1, charts=1):
+        assert line in text
+
+
+def test_superset_jamfor_register_in_process_runs_the_same_checks_with_a_token(
+        registered, superset, operator, assets, tmp_path):
+    done = superset_jamfor_register(superset, "--assets", str(assets), "--database-uri",
+                                    operator["warehouse"], state=tmp_path)
+    assert done.returncode == 0, done.stderr
+    text = " ".join(done.stdout.split())
     assert f"Verified as Gamma + {READER}: every chart answers with rows (1 of 1)" in text
-    assert f"Verified as Gamma + {READER}: cannot open SQL Lab" in text
-    assert f"Verified as Gamma + {READER}: sees no dataset outside jamfor's" in text
     assert f"Verified as Gamma + sql_lab + {ANALYST}: queries the warehouse in SQL Lab" in text
-    assert f"Verified as Gamma + sql_lab + {ANALYST}: cannot write to the warehouse in SQL Lab" in text
+
+
+def test_the_demo_creates_a_reader_and_an_analyst_who_log_in_with_passwords_kept_only_in_its_home(
+        registered, client, operator, assets, tmp_path):
+    create_people(client, tmp_path, read_assets(assets))
+    for username, roles in (("lasare", ["Gamma", READER]), ("analytiker", ["Gamma", "sql_lab", ANALYST])):
+        stored = tmp_path / f"{username}_password"
+        assert stored.stat().st_mode & 0o077 == 0
+        person = SupersetClient.login(operator["url"], username, stored.read_text().strip())
+        me = person.request("GET", "/api/v1/me/roles/", "my roles").json()["result"]
+        assert sorted(me["roles"]) == sorted(roles)
 
 
 def test_plan_after_register_shows_no_change_for_assets_and_roles(registered):
