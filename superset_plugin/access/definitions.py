@@ -61,13 +61,13 @@ def rls_entries(asset: Asset) -> list[dict[str, Any]]:
     return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
 
 
-def marker_uuid(description: str | None) -> str | None:
+def rls_marker_uuid(description: str | None) -> str | None:
     """The UUID in an RLS filter's ``jamfor-id: <uuid>`` (None for a filter jamfor did not make)."""
     found = _RLS_MARKER.search(description or "")
     return found.group(1) if found else None
 
 
-def described(entry: Mapping[str, Any]) -> str:
+def rls_description(entry: Mapping[str, Any]) -> str:
     """The description Superset keeps for an RLS filter: the file's text, then the marker line."""
     text = str(entry.get("description") or "").strip()
     marker = RLS_MARKER.format(uuid=entry["uuid"])

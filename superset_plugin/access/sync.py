@@ -25,10 +25,10 @@ from jamfor.superset.access.definitions import (
     PREFIX,
     Pair,
     RoleFacts,
-    described,
-    marker_uuid,
     pulled_role,
+    rls_description,
     rls_entries,
+    rls_marker_uuid,
     role_name,
     wanted_pairs,
 )
@@ -107,7 +107,7 @@ def fetch_access(client: SupersetClient, names: set[str]) -> RemoteAccess:
     for item in _pages(client, RLS_PATH, "list RLS filters", query):
         found.rls_names[str(item["name"])] = int(item["id"])
         detail = client.get("rowlevelsecurity", int(item["id"]))
-        uuid = marker_uuid(detail.get("description"))
+        uuid = rls_marker_uuid(detail.get("description"))
         if uuid:
             found.rls[uuid] = {**detail, "id": int(item["id"])}
     return found
@@ -145,7 +145,7 @@ def access_context(datasets: list[Asset], ids: Mapping[str, Mapping[str, int]],
 
 # --- plan --------------------------------------------------------------------------------------
 
-def digest(value: Any) -> str:
+def access_digest(value: Any) -> str:
     text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=sorted)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -155,7 +155,7 @@ def comparable_rls(entry: Mapping[str, Any], role: str, table_of: Callable[[str]
     """What register manages of an RLS filter, from the file (``table_of``: dataset uuid -> table)."""
     return {"name": str(entry["name"]), "filter_type": str(entry.get("filter_type", "Regular")),
             "clause": str(entry["clause"]).strip(), "group_key": str(entry.get("group_key") or ""),
-            "description": described(entry), "roles": [role],
+            "description": rls_description(entry), "roles": [role],
             "tables": sorted(t for t in (table_of(str(u)) for u in entry.get("datasets") or []) if t)}
 
 
@@ -202,10 +202,10 @@ def _change(kind: str, key: str, title: str, source: str, theirs: Any, ours: Any
     if theirs is None:
         return Change(kind, key, title, source, "create")
     known = _state_of(state, key)
-    drift = bool(known.get("remote")) and known["remote"] != digest(theirs)
+    drift = bool(known.get("remote")) and known["remote"] != access_digest(theirs)
     if theirs == ours:
         return Change(kind, key, title, source, "unchanged", drift)
-    reason = "changed in Superset" if drift and known.get("local") == digest(ours) else "changed"
+    reason = "changed in Superset" if drift and known.get("local") == access_digest(ours) else "changed"
     return Change(kind, key, title, source, "update", drift, reason)
 
 
@@ -256,7 +256,7 @@ def apply_access(client: SupersetClient, roles: list[Asset], changes: list[Chang
             change = by_key.get(str(entry["uuid"]))
             if change is None or change.action not in ("create", "update"):
                 continue
-            body = {"name": str(entry["name"]), "description": described(entry),
+            body = {"name": str(entry["name"]), "description": rls_description(entry),
                     "filter_type": str(entry.get("filter_type", "Regular")), "clause": str(entry["clause"]),
                     "group_key": str(entry.get("group_key") or ""),
                     "roles": [remote.role_ids[role_name(asset)]],
@@ -275,14 +275,14 @@ def state_entries(roles: list[Asset], remote: RemoteAccess, ctx: AccessContext) 
         name = role_name(asset)
         entries[f"role:{name}"] = {
             "kind": "role", "title": name, "source": asset.source,
-            "local": digest(sorted(wanted_pairs(asset, ctx.facts, ctx.all_datasets))),
-            "remote": digest(sorted(remote.pairs.get(name, set()))) if name in remote.pairs else None}
+            "local": access_digest(sorted(wanted_pairs(asset, ctx.facts, ctx.all_datasets))),
+            "remote": access_digest(sorted(remote.pairs.get(name, set()))) if name in remote.pairs else None}
         for entry in rls_entries(asset):
             held = remote.rls.get(str(entry["uuid"]))
             entries[str(entry["uuid"])] = {
                 "kind": "rls", "title": str(entry["name"]), "source": asset.source,
-                "local": digest(comparable_rls(entry, name, ctx.table_of)),
-                "remote": digest(held_rls(held)) if held else None}
+                "local": access_digest(comparable_rls(entry, name, ctx.table_of)),
+                "remote": access_digest(held_rls(held)) if held else None}
     return entries
 
 
@@ -323,7 +323,8 @@ def pulled_access(asset: Asset, remote: RemoteAccess, ctx: AccessContext) -> dic
         if held is None:
             rls.append(entry)
             continue
-        text = str(held.get("description") or "").replace(described({"uuid": entry["uuid"]}), "").strip()
+        marker = rls_description({"uuid": entry["uuid"]})
+        text = str(held.get("description") or "").replace(marker, "").strip()
         pulled = {"uuid": entry["uuid"], "name": held["name"], "filter_type": held["filter_type"],
                   "clause": str(held.get("clause") or "").strip(),
                   "datasets": sorted(ctx.uuid_of_table.get(str(t["table_name"]), str(t["table_name"]))
