@@ -64,9 +64,11 @@ def _schedule_settings(report_vars: tuple[str, ...]) -> Any:
     return ScheduleSettings(variables={name.strip(): value for name, value in pairs})
 
 
-def _print_schedules_unavailable(plan: Any) -> None:
-    if plan.schedules_unavailable:
-        err.print(escape(plan.schedules_unavailable), highlight=False)
+def _print_unavailable(plan: Any) -> None:
+    """Say what was left out because this Superset lacks the API for it (schedules, roles)."""
+    for reason in (plan.schedules_unavailable, plan.roles_unavailable):
+        if reason:
+            err.print(escape(reason), highlight=False)
 
 
 def _stack(*options: Decorator) -> Decorator:
@@ -196,7 +198,7 @@ def add_superset_commands(main: click.Group, handles_errors: Decorator) -> None:
         settings = _schedule_settings(report_vars)
         result = make_plan(connect(target, username), assets, uri, target, settings=settings)
         _print_plan(result)
-        _print_schedules_unavailable(result)
+        _print_unavailable(result)
         if result.has_changes or result.of("removed"):
             sys.exit(EXIT_CHANGES)
 
@@ -209,7 +211,8 @@ def add_superset_commands(main: click.Group, handles_errors: Decorator) -> None:
     def register(url: str | None, username: str | None, assets_dir: Path | None, database_uri: str | None,
                  report_vars: tuple[str, ...], db_url: str | None, prune: bool) -> None:
         """Validate, import what changed, verify every asset and every chart's data, create or update the
-        alerts and report schedules of reports/ (inactive without recipients), record the state."""
+        alerts and report schedules of reports/ (inactive without recipients) and the roles and
+        row-level security of roles/, check as a reader and an analyst, record the state."""
         from jamfor.superset.sync.assets import database_uri as resolve_uri
         from jamfor.superset.sync.assets import load_assets
         from jamfor.superset.sync.register import InvalidAssets
@@ -228,7 +231,7 @@ def add_superset_commands(main: click.Group, handles_errors: Decorator) -> None:
         except InvalidAssets as exc:
             raise _invalid(exc.findings, assets.root) from None
         _print_plan(result.plan)
-        _print_schedules_unavailable(result.plan)
+        _print_unavailable(result.plan)
         if result.inactive:
             listed = ", ".join(f"{name} (${variable})" for name, variable in result.inactive.items())
             out.print(f"Registered inactive, no recipients configured: {escape(listed)}. Set those "
@@ -241,9 +244,12 @@ def add_superset_commands(main: click.Group, handles_errors: Decorator) -> None:
         if result.plan.of("removed") and not prune:
             out.print("Assets no longer in the repository are still in Superset; "
                       "run with --prune to delete them.")
-        out.print(f"Verified: {len(assets.assets)} assets present, {len(result.chart_data)} charts "
-                  f"answer with data ({sum(result.chart_rows.values())} rows). Superset: {shown(target)}",
-                  highlight=False)
+        who = client.username or "the signed-in user"
+        out.print(f"Verified as {escape(who)}: {len(assets.assets)} assets present, {len(result.chart_data)} "
+                  f"charts answer with data ({sum(result.chart_rows.values())} rows). "
+                  f"Superset: {shown(target)}", highlight=False)
+        for check in result.access_checks:
+            out.print(escape(check.describe()), highlight=False)
 
     @main.command()
     @_URL
@@ -251,8 +257,8 @@ def add_superset_commands(main: click.Group, handles_errors: Decorator) -> None:
     @_ASSETS
     @handles_errors
     def pull(url: str | None, username: str | None, assets_dir: Path | None) -> None:
-        """Write Superset's version of our assets back into datasets/, dashboards/ and reports/ of a
-        checkout (never recipients, nor an alert's SQL, which holds filled-in variables).
+        """Write Superset's version of our assets back into datasets/, dashboards/, reports/ and roles/
+        of a checkout (never recipients, nor an alert's SQL, which holds filled-in variables).
 
         Refuses to write into the copy installed with jamfor: point --assets or $JAMFOR_ASSETS_DIR at a
         git checkout."""
@@ -282,8 +288,7 @@ def print_superset_status(url: str, assets_dir: Path | None = None) -> None:
     out.print(f"\nSuperset {shown(target)}: registered version {state.registered_version or '–'} "
               f"({state.registered_at or 'never registered from here'})", highlight=False)
     out.print(", ".join(f"{n} {ACTIONS.get(a, a)}" for a, n in sorted(state.counts.items())), highlight=False)
-    if state.schedules_unavailable:
-        err.print(escape(state.schedules_unavailable), highlight=False)
+    _print_unavailable(state)
     if state.drifted:
         out.print("Drift (changed in Superset since registration): "
                   + ", ".join(escape(c.title) for c in state.drifted), highlight=False)

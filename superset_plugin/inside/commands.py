@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 from sqlalchemy.engine import make_url
 
+from jamfor.errors import printable
 from jamfor.redact import redact_url
 
 
@@ -71,3 +72,5 @@ def register_command(database_uri: str, assets_dir: Path | None, db_url: str | N
                f"{redact_url(database_uri)}; "
                f"{len(result.chart_data)} charts answer with data ({sum(result.chart_rows.values())} rows). "
                f"State: {result.state_file}")
+    for check in result.access_checks:
+        click.echo(printable(check.describe()))

@@ -17,7 +17,7 @@ import requests
 from requests.structures import CaseInsensitiveDict
 
 from jamfor.errors import JamforError
-from jamfor.superset.sync.client import SupersetClient, SupersetError, unzip
+from jamfor.superset.sync.client import ImportFailed, SupersetClient, SupersetError, unzip
 
 
 class UnknownUser(JamforError):
@@ -73,11 +73,18 @@ class InProcessSuperset(SupersetClient):
         if user is None:
             raise UnknownUser(username)
         client = cls(current_app._get_current_object(), user)  # noqa: SLF001 - Flask's documented way
+        client.username = username
         client.session.headers["Authorization"] = f"Bearer {create_access_token(identity=str(user.id))}"
         csrf = client.request("GET", "/api/v1/security/csrf_token/", "CSRF token").json()["result"]
         client.session.headers["X-CSRFToken"] = csrf
         client.version = client.detect_version()
         return client
+
+    def acting_as(self, username: str, password: str) -> InProcessSuperset:
+        """The same app, acting as ``username`` through a token: no password sign-in, so this works
+        whatever AUTH_TYPE the Superset uses (``password`` is not needed)."""
+        del password
+        return InProcessSuperset.for_user(username)
 
     def import_assets(self, bundle: bytes, passwords: dict[str, str] | None = None) -> None:
         """``ImportAssetsCommand`` on the bundle, as ``self.user`` (owner of what it creates)."""
@@ -91,4 +98,6 @@ class InProcessSuperset(SupersetClient):
         except CommandInvalidError as exc:
             raise SupersetError(self._redact(str(exc.normalized_messages())), action="import") from None
         except CommandException as exc:
-            raise SupersetError(self._redact(str(exc)), action="import") from None
+            cause = exc.__cause__  # in-process the real exception is at hand (over REST only in the log)
+            detail = self._redact(f"{type(cause).__name__}: {cause}") if cause else ""
+            raise ImportFailed(self._redact(str(exc)), None, detail) from None

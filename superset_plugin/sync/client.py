@@ -42,12 +42,31 @@ class SupersetError(JamforError):
         super().__init__(f"{head}: HTTP {status}: {message}" if status else f"{head}: {message}")
 
 
-def _rison_str(text: str) -> str:
+IMPORT_FAILED_HINT = (
+    "Superset caught an exception while importing and logged its traceback. The likeliest cause is a "
+    "Python package Superset needs but its environment lacks: Superset 6.0 and 6.1 import cachetools "
+    "without declaring it (6.1's PostgreSQL and MySQL engine specs import it through aws_iam.py), 5.0 "
+    "needs marshmallow 3 (docs/operating.md, \"Installing\", lists each version's). Next likeliest: "
+    "the warehouse URI does not connect from the Superset host. The traceback is in Superset's log: "
+    "the web server's output (`docker logs <container>`, `journalctl -u <service>`, or the terminal "
+    "running `superset run` / gunicorn; `jamfor demo`: <home>/superset.log), at the time of this import.")
+
+
+class ImportFailed(SupersetError):
+    """The import endpoint answered 500: Superset's message says nothing, so say where to look."""
+
+    def __init__(self, message: str, status: int | None = 500, detail: str = "") -> None:
+        cause = f" ({detail})" if detail else ""
+        super().__init__(f"{message}{cause}\n{IMPORT_FAILED_HINT}", status, "import")
+        self.superset_message = message
+
+
+def rison_str(text: str) -> str:
     return "'" + text.replace("!", "!!").replace("'", "!'") + "'"
 
 
 def _rison_list(items: Iterable[str | int]) -> str:
-    return "!(" + ",".join(str(i) if isinstance(i, int) else _rison_str(i) for i in items) + ")"
+    return "!(" + ",".join(str(i) if isinstance(i, int) else rison_str(i) for i in items) + ")"
 
 
 def _message(response: requests.Response) -> str:
@@ -79,6 +98,7 @@ class SupersetClient:
         self.session.headers["Accept"] = "application/json"
         self._secrets = {s for s in [*secrets, *url_secrets(url)] if s}
         self.version: SupersetVersion | None = None  # set by ``login``: what the server said it runs
+        self.username: str | None = None  # who the session acts as (for "verified as …")
         self._refresh_token: str | None = None
 
     def __repr__(self) -> str:
@@ -89,6 +109,7 @@ class SupersetClient:
               secrets: Iterable[str] = ()) -> SupersetClient:
         """Log in with Superset's own user database (provider ``db``) and fetch a CSRF token."""
         client = cls(url, timeout, secrets=[password, *secrets])
+        client.username = username
         tokens = client.request("POST", "/api/v1/security/login", "login", json={
             "username": username, "password": password, "provider": "db", "refresh": True,
         }).json()
@@ -100,6 +121,11 @@ class SupersetClient:
         client.session.headers["Referer"] = client.url
         client.version = client.detect_version()
         return client
+
+    def acting_as(self, username: str, password: str) -> SupersetClient:
+        """Another session with this Superset, signed in as ``username`` (to check what a person with
+        that user's roles sees). Over REST that is a password sign-in with provider ``db``."""
+        return type(self).login(self.url, username, password, self.timeout, secrets=self._secrets)
 
     def detect_version(self) -> SupersetVersion:
         """The version this Superset runs (its ``static/version_info.json``); ``UnsupportedVersion`` for a
@@ -196,7 +222,7 @@ class SupersetClient:
                ) -> list[dict[str, Any]]:
         """Objects of ``kind`` whose ``column`` equals ``value`` (first page of 100)."""
         shown = _rison_list(columns)[1:]
-        rison_value = value if isinstance(value, int) else _rison_str(value)
+        rison_value = value if isinstance(value, int) else rison_str(value)
         query = f"(filters:!((col:{column},opr:eq,value:{rison_value})),columns:!{shown},page_size:{_PAGE})"
         answer = self.request("GET", f"/api/v1/{kind}/", f"search {kind}s", params={"q": query})
         return answer.json()["result"]
@@ -219,11 +245,18 @@ class SupersetClient:
     def import_assets(self, bundle: bytes, passwords: dict[str, str] | None = None) -> None:
         """``POST /api/v1/assets/import/``: create or overwrite everything in ``bundle`` (a zip).
 
-        Superset answers every failure of this endpoint with a bare 500; validate the bundle first.
+        Superset answers every failure of this endpoint with a bare 500 ("Import failed for an unknown
+        reason"); validate the bundle first. ``ImportFailed`` then names the likeliest causes and where
+        Superset's log is.
         """
         data = {"passwords": json.dumps(passwords or {})}
         files = {"bundle": ("jamfor.zip", bundle, "application/zip")}
-        self.request("POST", "/api/v1/assets/import/", "import", data=data, files=files)
+        try:
+            self.request("POST", "/api/v1/assets/import/", "import", data=data, files=files)
+        except SupersetError as exc:
+            if exc.status == 500:
+                raise ImportFailed(exc.superset_message) from None
+            raise
 
     def export(self, kind: str, ids: Iterable[int]) -> dict[str, str]:
         """``GET /api/v1/{kind}/export/``: the exported files as {path inside the bundle: YAML text}."""

@@ -17,6 +17,12 @@ from jamfor.superset.sync.client import SupersetClient
 from jamfor.superset.sync.register import register
 from support.databases import REPO
 
+# The minimal fixture assets (tests/fixtures/superset_assets): one dataset, one chart, one dashboard.
+FIXTURE_ASSETS = REPO / "tests" / "fixtures" / "superset_assets"
+FIXTURE_UUIDS = {"dataset": "1c0ba165-6e44-41f1-a62a-f7f024bde1cb",
+                 "chart": "bf5ea7e5-8aa1-4353-839e-caf3dd59aba4",
+                 "dashboard": "d6dd9e2f-e30d-48d7-9e44-2de9e36207c4"}
+
 
 def shipped_assets(keep: Callable[[Asset], bool]) -> AssetSet:
     """The repository's assets that ``keep`` accepts; the whole set must read without problems."""
@@ -65,3 +71,23 @@ def pull_into_a_copy(run: Callable[..., tuple[int, str]], folder: Path) -> tuple
     before = {path: path.read_bytes() for path in root.rglob("*.yaml")}
     code, output = run("pull", "--assets", str(root))
     return code, output, [path.name for path, content in before.items() if path.read_bytes() != content]
+
+
+def area_codes(client: SupersetClient, dataset_id: int) -> set[str]:
+    """The area codes a dataset's rows hold, as the user ``client`` acts as may see them (row-level
+    security applies): a query on the dataset through /api/v1/chart/data, as Explore sends it."""
+    body = {"datasource": {"id": dataset_id, "type": "table"}, "result_format": "json", "result_type": "full",
+            "queries": [{"columns": ["area_code"], "metrics": [], "row_limit": 100000}]}
+    answer = client.request("POST", "/api/v1/chart/data", "chart data", json=body).json()
+    return {str(row["area_code"]) for row in answer["result"][0]["data"]}
+
+
+def access_check_lines(reader: str, analyst: str, dashboards: int, charts: int) -> list[str]:
+    """What `register` prints when every check as a reader (Gamma + ``reader``) and an analyst (Gamma +
+    sql_lab + ``analyst``) passed, for ``dashboards`` dashboards holding ``charts`` charts."""
+    as_reader, as_analyst = f"Verified as Gamma + {reader}", f"Verified as Gamma + sql_lab + {analyst}"
+    return [f"{as_reader}: opens every dashboard ({dashboards} of {dashboards})",
+            f"{as_reader}: every chart answers with rows ({charts} of {charts})",
+            f"{as_reader}: cannot open SQL Lab", f"{as_reader}: sees no dataset outside jamfor's",
+            f"{as_analyst}: queries the warehouse in SQL Lab",
+            f"{as_analyst}: cannot write to the warehouse in SQL Lab"]
