@@ -12,8 +12,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from openpyxl import load_workbook
-from support.hostile import SHEET, SKR_ROWS, kolada_row, oj_workbook, patch_part, skr_csv, skr_xlsx
+from support.hostile import (
+    SHEET,
+    SKR_ROWS,
+    hide_sheet,
+    kolada_row,
+    oj_workbook,
+    patch_part,
+    skr_csv,
+    skr_xlsx,
+    workbook,
+)
 from support.kolada_server import KoladaHttpServer, send_raw
 from support.oj_workbooks import IBIC_UTR
 from support.tables import dump, read_table
@@ -124,12 +133,7 @@ def test_frames_without_a_row_are_never_loaded_even_by_the_library(seeded_db_url
 
 
 def test_a_very_hidden_sheet_loads_with_a_warning_counting_its_values(seeded_db_url, tmp_path):
-    path = oj_workbook(tmp_path / "hidden.xlsx", ["0114", "x", "Ja"])
-    book = load_workbook(path)
-    book.create_sheet("Läsanvisning", 0)
-    book["LSS"].sheet_state = "veryHidden"
-    book.active = 0
-    book.save(path)
+    path = hide_sheet(oj_workbook(tmp_path / "hidden.xlsx", ["0114", "x", "Ja"]), "LSS", "veryHidden")
     result = run("load", "oj-excel", path, "--db", seeded_db_url)
     assert result.exit_code == 0, result.output
     assert ("Warning: hidden.xlsx: sheet LSS: 2 values read from a sheet the workbook marks veryHidden "
@@ -138,12 +142,7 @@ def test_a_very_hidden_sheet_loads_with_a_warning_counting_its_values(seeded_db_
 
 
 def test_an_skr_svar_sheet_that_is_hidden_loads_with_a_warning_counting_its_rows(seeded_db_url, tmp_path):
-    path = skr_xlsx(tmp_path / "svar.xlsx", SKR_ROWS)
-    book = load_workbook(path)
-    book.create_sheet("instruktioner", 0)
-    book["svar"].sheet_state = "hidden"
-    book.active = 0
-    book.save(path)
+    path = hide_sheet(skr_xlsx(tmp_path / "svar.xlsx", SKR_ROWS), "svar", "hidden")
     result = run("load", "skr", path, "--db", seeded_db_url)
     assert result.exit_code == 0, result.output
     assert (f"Warning: {path}: sheet svar: 4 answer rows read from a sheet the workbook marks hidden "
@@ -177,8 +176,6 @@ def test_spaces_that_are_not_thousands_separators_make_a_cell_no_number(seeded_d
 
 
 def test_a_sheet_name_is_printed_escaped_like_a_cell_value(tmp_path):
-    from support.hostile import workbook
-
     path = workbook(tmp_path / "rlo.xlsx", [["Kommunkod", "Kommun", f"{IBIC_UTR} 2021"],
                                             ["0114", "x", "Kanske"]], title="LSS\u202eevil")
     result = run("load", "oj-excel", path, "--db", f"sqlite:///{tmp_path / 'w.db'}")
