@@ -702,11 +702,15 @@ def main() -> None:  # pragma: no cover - the figures of the note
     parser.add_argument("--seeded", help="a seeded SQLite warehouse to copy for each case")
     parser.add_argument("--seconds", type=float, default=150.0,
                         help="stop a run after this long and count it as a hang (default 150)")
+    parser.add_argument("--sections", help="only the cases of these sections, e.g. 22.1,22.2,22.3")
     args = parser.parse_args()
+    sections = set(args.sections.split(",")) if args.sections else None
     server = KoladaHttpServer().start()
     counts: Counter[tuple[str, str]] = Counter()
     try:
         for case in corpus():
+            if sections is not None and case.section not in sections:
+                continue
             folder = Path(tempfile.mkdtemp(prefix="hostile-"))
             argv = case.make(folder, server)
             if case.db and args.seeded:
