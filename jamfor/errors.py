@@ -6,16 +6,28 @@ exit code. A ``Problem`` says where (file, sheet, cell or row, column) and what 
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from dataclasses import dataclass, field
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Control characters, format characters (bidi overrides, zero-width ones), line and paragraph
+# separators, lone surrogates: none shows as itself.
+_HIDDEN = {"Cc", "Cf", "Zl", "Zp", "Cs"}
+
+
+def _escaped(character: str) -> str:
+    if unicodedata.category(character) not in _HIDDEN:
+        return character
+    return character.encode("unicode_escape", "backslashreplace").decode("ascii")
 
 
 def printable(text: str) -> str:
-    """A name from a file system or a workbook on one line: control characters (a newline, an ANSI
-    escape) written as ``\\n``, ``\\x1b``, so a problem is always one line and cannot drive a terminal."""
-    return _CONTROL.sub(lambda m: m[0].encode("unicode_escape").decode(), text)
+    """A name from a file system or a workbook on one line and as it is: control characters (a
+    newline, an ANSI escape) and invisible ones (a right-to-left override) written as ``\\n``,
+    ``\\x1b``, ``\\u202e``, so a problem is always one line, cannot drive a terminal and cannot
+    print a sheet or file name reversed."""
+    if text.isprintable():
+        return text
+    return "".join(map(_escaped, text))
 
 
 @dataclass(frozen=True)

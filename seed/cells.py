@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -24,6 +25,9 @@ MARKERS = {
 YES_NO = {"ja": 100.0, "nej": 0.0}
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+# Spaces inside a number only as thousands separators: "1 234,5", "12 345 678"; never "8 2 , 5".
+_GROUPED = re.compile(r"^[+\-\u2212]?\d{1,3}(?:[\s\u00a0\u202f\u2009]\d{3})+(?:[,.]\d+)?$")
+_PERCENT_SIGN = re.compile(r"[\s\u00a0\u202f\u2009]*%$")
 _DASHES = re.compile(r"\s*[\u2010\u2011\u2012\u2013\u2014\u2015\u2212-]\s*")
 _TRAILING_YEAR = re.compile(r"[\s,:;]*\(?((?:19|20)\d\d)\)?$")
 _TRAILING_NOISE = re.compile(r"[\s,:;.*¹²³]+$|\s*\((%|procent|andel)\)$|,\s*(%|procent)$|\s+%$")
@@ -99,15 +103,20 @@ def parse_value(raw: object, *, percent_format: bool = False) -> CellValue:
         return CellValue(None, MARKERS[lowered], text)
     if lowered in YES_NO:
         return CellValue(YES_NO[lowered], "ok", text)
-    compact = _SPACES.sub("", token).removesuffix("%").replace(",", ".").replace("\u2212", "-")
+    number = _PERCENT_SIGN.sub("", token)
+    if _SPACES.search(number) and not _GROUPED.match(number):
+        raise UnknownToken(token)
+    compact = _SPACES.sub("", number).replace(",", ".").replace("\u2212", "-")
     if _NUMBER.match(compact):
         return CellValue(float(compact), "ok", text)
     raise UnknownToken(token)
 
 
 def normalise(text: object) -> str:
-    """Case, whitespace and dash variants folded, for matching titles and names written by hand."""
-    folded = _SPACES.sub(" ", str(text)).strip().casefold()
+    """Case, whitespace and dash variants folded, for matching titles and names written by hand; and
+    Unicode composed (NFC) first: macOS and some exports write "ö" as "o" and a combining diaeresis,
+    which looks the same and must match the same."""
+    folded = _SPACES.sub(" ", unicodedata.normalize("NFC", str(text))).strip().casefold()
     return _DASHES.sub(" - ", folded).strip()
 
 

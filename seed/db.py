@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Literal, overload
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
 
-from jamfor.errors import JamforError
+from jamfor.errors import JamforError, printable
 from jamfor.paths import user_dir
 from jamfor.redact import redact_text, redact_url
 
@@ -37,6 +38,59 @@ def default_db_path() -> Path:
     return user_dir("data") / "jamfor.db"
 
 
+class BadDatabaseUrl(JamforError):
+    """A warehouse URL that would not reach the warehouse it reads as; nothing was written."""
+
+
+_PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+
+
+def _hidden_character(url: str) -> str | None:
+    """Why ``url`` holds a character a reader cannot see (a newline, an escape, a bidi control,
+    a space at either end), or None."""
+    for position, character in enumerate(url, 1):
+        if printable(character) != character:
+            return (f"holds the character {printable(character)} at position {position}, which would "
+                    "become part of the file or database name")
+    if url != url.strip():
+        return "begins or ends with a space, which would become part of the file or database name"
+    return None
+
+
+def _sqlite_problem(url: str) -> str | None:
+    """Why a SQLite URL does not name exactly one file, or None. SQLAlchemy reads what follows '?'
+    as driver options (``sqlite:////tmp/a?b.db`` opens /tmp/a), and decodes '%3F' in the path in 2.x
+    but not in 1.4; an empty path is a database that vanishes when jamfor exits. A '#' is kept as
+    part of the path by both, so it needs no rule."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None  # create_engine says so
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    path, question, options = url.partition("://")[2].partition("?")
+    if question:
+        return (f"SQLite would open {parsed.database or 'a database in memory'} and read {options!r} as "
+                "driver options; jamfor takes a SQLite warehouse as one file named by its path alone "
+                "(rename a file whose name holds '?')")
+    if _PERCENT_ESCAPE.search(path):
+        return (f"the escape {_PERCENT_ESCAPE.search(path)[0]!r} in a SQLite path names one file to "
+                "SQLAlchemy 1.4 and another to 2.x; give the path as it is, without '%' escapes")
+    if not parsed.database or parsed.database == ":memory:":
+        return ("names no file: a SQLite database in memory vanishes when jamfor exits; give a path, "
+                "e.g. sqlite:///jamfor.db")
+    return None
+
+
+def check_url(url: str, origin: str = "--db") -> None:
+    """Refuse a warehouse URL that does not mean what it looks like, naming ``origin`` (--db or
+    JAMFOR_DB_URL): a control character or an edge space (a file named "x.db\\n" would be made), and
+    a SQLite URL that names anything but one file."""
+    problem = _hidden_character(url) or _sqlite_problem(url)
+    if problem:
+        raise BadDatabaseUrl(f"{origin} {printable(redact_url(url))}: {problem}; nothing was written")
+
+
 @overload
 def resolve_url(url: str | None, *, default: Path | None = None,
                 only_existing: Literal[False] = False) -> str: ...
@@ -52,9 +106,11 @@ def resolve_url(url: str | None, *, default: Path | None = None, only_existing: 
     read $JAMFOR_DB_URL either, which names the real one). A command for which the warehouse is optional
     (the SQL checks of validate and register) passes ``only_existing`` and gets None when neither --db
     nor $JAMFOR_DB_URL is set and the file does not exist; otherwise the file's folder is created.
+    A given URL is checked to name exactly one warehouse (``check_url``).
     """
     chosen = url or (None if default else os.environ.get(ENV_URL))
     if chosen:
+        check_url(chosen, "--db" if url else ENV_URL)
         return chosen
     path = default or default_db_path()
     if only_existing:
@@ -66,6 +122,16 @@ def resolve_url(url: str | None, *, default: Path | None = None, only_existing: 
                           f"{exc.strerror or type(exc).__name__}; set XDG_DATA_HOME, JAMFOR_DB_URL "
                           "or --db") from None
     return f"sqlite:///{path}"
+
+
+def warehouse_name(url: str | None) -> str:
+    """The warehouse a command wrote to, as a person can give it back to --db: a SQLite path made
+    absolute, any other URL without its password."""
+    resolved = resolve_url(url)
+    parsed = make_url(resolved)
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        return f"sqlite:///{os.path.abspath(parsed.database)}"
+    return redact_url(resolved)
 
 
 # SQLite's page cache per connection, in KiB (PRAGMA cache_size takes a negative number as KiB). The

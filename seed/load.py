@@ -29,7 +29,7 @@ from sqlalchemy import and_, bindparam, exists, func, select
 from sqlalchemy.engine import Connection, Engine
 
 from jamfor import __version__
-from jamfor.errors import BadInput
+from jamfor.errors import BadInput, Problem
 from jamfor.seed.bulk import insert_rows
 from jamfor.seed.db import serialize_loads
 from jamfor.seed.derive import Touched, rebuild_derived
@@ -188,7 +188,13 @@ def load(engine: Engine, frames: SourceFrames, *, force: bool = False, replace: 
 
     Rows with a key the frames hold are replaced; with ``replace`` also the rows earlier batches of
     the same (source, source_ref) supplied and these frames do not are removed. ``on_wait`` is
-    called when another load holds the warehouse and this one waits for it."""
+    called when another load holds the warehouse and this one waits for it.
+
+    Frames without a row are refused before the warehouse is touched: a read that found nothing is
+    never a load, and with ``replace`` it would remove every row earlier loads of the name hold."""
+    if frames.row_count == 0:
+        raise BadInput(Problem("no-rows", "the read found no row to load; nothing was written",
+                               file=frames.source_ref))
     content = frames.fingerprint()
     with engine.begin() as conn:
         serialize_loads(conn, on_wait)

@@ -12,7 +12,7 @@ from typing import Any
 import click
 from rich.table import Table
 
-from jamfor.cli.output import out, shown
+from jamfor.cli.output import err, out, shown
 
 BASE_URL_HELP = "Kolada API base URL. Default: $JAMFOR_KOLADA_URL, else https://api.kolada.se/v3."
 
@@ -23,6 +23,12 @@ def kolada_http(refresh: bool) -> Any:
 
     return KoladaHttp(cache=ResponseCache(default_cache_dir()), refresh=refresh,
                       limits=KoladaLimits.from_env())
+
+
+def _warn_about_cache(http: Any) -> None:
+    """The warning a Kolada command prints when it could not use the response cache."""
+    if http.cache is not None and http.cache.problem:
+        err.print(f"Warning: {shown(http.cache.problem)}", highlight=False)
 
 
 def _print_not_in_kolada(absent: list[Any]) -> None:
@@ -59,7 +65,9 @@ def add_kolada_commands(main: click.Group, handles_errors: Any) -> None:
         from jamfor.seed.sources.kolada import search_kpis
         from jamfor.seed.sources.kolada_coding import not_in_kolada
 
-        hits = search_kpis(kolada_http(refresh), text, base_url)
+        http = kolada_http(refresh)
+        hits = search_kpis(http, text, base_url)
+        _warn_about_cache(http)
         if hits:
             table = Table("id", "title", "publication period", "published")
             for hit in hits:
@@ -82,7 +90,9 @@ def add_kolada_commands(main: click.Group, handles_errors: Any) -> None:
         """
         from jamfor.seed.sources.kolada_check import check_catalogue
 
-        check = check_catalogue(kolada_http(refresh), base_url)
+        http = kolada_http(refresh)
+        check = check_catalogue(http, base_url)
+        _warn_about_cache(http)
         out.print(_check_table(check))
         _print_not_in_kolada(check.not_in_kolada)
         if not check.all_known:

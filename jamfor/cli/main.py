@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from jamfor.cli.kolada import BASE_URL_HELP, add_kolada_commands, kolada_http
 from jamfor.cli.output import err, fail, out, shown
 from jamfor.errors import JamforError
-from jamfor.seed.db import describe_db_error, engine_for
+from jamfor.seed.db import describe_db_error, engine_for, warehouse_name
 
 DB_HELP = (
     "Warehouse SQLAlchemy URL, e.g. sqlite:///jamfor.db or postgresql://host:5432/db. "
@@ -85,6 +85,7 @@ def seed(db_url: str | None, demo: bool, force: bool) -> None:
         rows = str(result.rows) if not result.unchanged else "–"
         table.add_row(shown(name), str(result.batch_id), rows, state)
     out.print(table)
+    out.print(f"Warehouse: {shown(warehouse_name(db_url))}", highlight=False)
 
 
 def say_waiting() -> None:
@@ -141,11 +142,12 @@ def replace_option(func: Callable[..., Any]) -> Callable[..., Any]:
                         "does not. Without it a load replaces only the rows it supplies again.")(func)
 
 
-def _print_load(result: Any, frames: Any) -> None:
+def _print_load(result: Any, frames: Any, warehouse: str) -> None:
     if result.unchanged:
-        out.print(f"Unchanged: {shown(frames.source_ref)} (batch {result.batch_id}).", highlight=False)
+        out.print(f"Unchanged: {shown(frames.source_ref)} in {shown(warehouse)} (batch {result.batch_id}).",
+                  highlight=False)
     else:
-        out.print(f"Loaded {result.rows} rows from {shown(frames.source_ref)} "
+        out.print(f"Loaded {result.rows} rows from {shown(frames.source_ref)} into {shown(warehouse)} "
                   f"(batch {result.batch_id}).", highlight=False)
     if result.skipped and frames.yields_to:
         out.print(f"Kept {result.skipped} values held by the sources {shown(', '.join(frames.yields_to))} "
@@ -171,7 +173,7 @@ def _read_and_load(reading: str, read: Callable[[Callable[[str], None]], Any], d
         step("Done")
     for warning in source.warnings:
         err.print(f"Warning: {shown(warning)}", highlight=False)
-    _print_load(result, source.frames)
+    _print_load(result, source.frames, warehouse_name(db_url))
 
 
 @load.command("oj-excel")

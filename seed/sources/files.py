@@ -7,7 +7,9 @@ Every CSV problem names the line, so a person can open the file and find it.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +27,39 @@ def utf8_text(text: str) -> str:
 
 def shown_name(path: Path) -> str:
     return utf8_text(path.name)
+
+
+def _identity(path: Path) -> tuple[tuple[int, int], str] | None:
+    """The file itself (device, inode) and a digest of its content; None when it cannot be read
+    (reading it says why)."""
+    digest = hashlib.sha256()
+    try:
+        info = path.stat()
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino), digest.hexdigest()
+
+
+def refuse_repeats(files: Sequence[tuple[Path, str]], findings: Findings) -> None:
+    """One problem per file given again on the command line — the same file, or another with the same
+    content — instead of every row of it reported as given twice. ``files`` pairs each path with
+    the name problems show."""
+    seen: dict[object, tuple[int, str]] = {}
+    for number, (path, name) in enumerate(files, 1):
+        identity = _identity(path)
+        if identity is None:
+            continue
+        same_file, same_content = identity
+        earlier = seen.get(same_file) or seen.get(same_content)
+        if earlier is not None:
+            what = "the same file" if same_file in seen else "the same content"
+            findings.add("given-twice", f"{what} as argument {earlier[0]} ({earlier[1]}); give each "
+                         "file once", file=name)
+            continue
+        seen[same_file] = seen[same_content] = (number, name)
 
 
 @dataclass(frozen=True)

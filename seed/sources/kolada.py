@@ -3,7 +3,10 @@
 Data rows look like ``{"kpi", "municipality", "period", "values": [{"gender", "count", "status",
 "value"}]}``, at most 5000 a page with the next page in ``next_url``; at most 25 ids fit one path
 segment, so longer lists are split. Municipality "0000" is riket and "00"+länskod a region; the rest
-are kommunkoder. Rows marked ``isdeleted`` are dropped.
+are kommunkoder. Rows marked ``isdeleted`` are dropped (and counted in a warning); a row that cannot be
+read (not an object, a field missing or of the wrong type, a KPI or year that was not asked) is an
+error naming the page and the row, and a listing without a single value is refused: an empty read is
+never a load.
 
 A KPI the catalogue maps (``jamfor.seed.sources.kolada_coding``) loads into its indicator; a coded KPI's
 kommun answers become 100 or 0 and its län and riket values are computed by jamfor as shares of the
@@ -25,7 +28,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from urllib.parse import quote
 
@@ -71,6 +74,9 @@ def parse_years(text: str | None) -> list[int]:
         first, last = int(match.group(1)), int(match.group(2) or match.group(1))
         if last < first:
             raise BadInput(f"--years: the range {part!r} ends before it starts")
+        if not (year_in_range(first) and year_in_range(last)):
+            raise BadInput(f"--years: {part!r} reaches outside the years a source can hold, "
+                           f"{FIRST_YEAR} to {last_year()}")
         years.update(range(first, last + 1))
     return sorted(years)
 
@@ -176,6 +182,32 @@ def _shown(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else f"{text[:limit]}…"
 
 
+_JSON_KINDS = {bool: "boolean", int: "number", float: "number", str: "text", list: "list", dict: "object",
+               type(None): "null"}
+
+
+def _kind(value: object) -> str:
+    """What a JSON value is, in JSON's words (a 1 is a number, None is null)."""
+    return _JSON_KINDS.get(type(value), type(value).__name__)
+
+
+def _shape_problem(row: object) -> tuple[str | None, str] | None:
+    """The column and the reason a data row cannot be read as one, or None when it can."""
+    if not isinstance(row, dict):
+        return None, f"a data row that is a JSON {_kind(row)}, not an object"
+    for name in ("kpi", "municipality", "period", "values"):
+        if name not in row:
+            return name, f"a data row without {name}"
+    for name in ("kpi", "municipality"):
+        if not isinstance(row[name], str):
+            hint = ' (Kolada writes a municipality as a text code, e.g. "0114")' if name == "municipality" \
+                else ""
+            return name, f"{name} is a {_kind(row[name])}, not a text{hint}"
+    if not isinstance(row["values"], list):
+        return "values", f"values is a {_kind(row['values'])}, not a list"
+    return None
+
+
 def _year(period: object) -> int | None:
     """Kolada's period as a year: a whole number (or digits) within the years any source holds."""
     if isinstance(period, str) and period.isascii() and period.isdigit() and len(period) == 4:
@@ -215,7 +247,8 @@ def _new_indicator(target: Target) -> dict:
 class _Rows:
     """Collects T values from data pages, checking their shape and keeping the first of each key."""
 
-    def __init__(self, targets: list[Target], areas: AreaIndex, findings: Findings) -> None:
+    def __init__(self, targets: list[Target], areas: AreaIndex, findings: Findings,
+                 years: Sequence[int] = ()) -> None:
         self.indicator_of = {t.kpi: t.indicator_id for t in targets}
         self.coded = {t.indicator_id: t.mapping for t in targets if t.coded}
         catalogue = indicator_frame()
@@ -223,35 +256,70 @@ class _Rows:
         self.unit_of = {t.indicator_id: _new_indicator(t)["unit"] if t.meta is not None
                         else units.get(t.indicator_id) for t in targets}
         self.areas, self.findings = areas, findings
+        self.years = set(years)
         self.rows: dict[tuple[str, str, int], dict] = {}
         self.unknown: set[str] = set()
+        self.deleted = 0  # rows (or their total) marked isdeleted: dropped, as documented
 
-    def add_page(self, url: str, page: dict) -> None:
+    def add_page(self, url: str, page: dict, cached: bool = False) -> bool:
+        """Read one page's rows; returns whether every row could be read. Problems on a page from the
+        response cache say so, and that --refresh asks Kolada again."""
+        before = len(self.findings.problems)
         for index, row in enumerate(page["values"]):
-            if not isinstance(row, dict) or row.get("isdeleted"):
-                continue
-            kpi, municipality, values = row.get("kpi"), row.get("municipality"), row.get("values")
-            if not isinstance(kpi, str) or not isinstance(municipality, str) or not isinstance(values, list) \
-                    or "period" not in row:
-                self.findings.add("bad-row", "a data row without kpi, municipality, period and values",
-                                file=url, row=index, value=_shown(row))
-                continue
-            if kpi not in self.indicator_of:
-                continue
-            year = _year(row["period"])
-            if year is None:
-                self.findings.add("bad-period", f"period is not a year from {FIRST_YEAR} to {last_year()}",
-                                file=url, row=index, column="period", value=_shown(row["period"]))
-                continue
-            area_code = self.areas.from_code(municipality)
-            if area_code is None:
-                self.unknown.add(municipality)
-                continue
-            if self.indicator_of[kpi] in self.coded and self.areas.level[area_code] != "kommun":
-                continue  # an average of codes, not a share: jamfor computes län and riket itself
-            for value in values:
-                if isinstance(value, dict) and value.get("gender") == GENDER and not value.get("isdeleted"):
-                    self._add(url, index, self.indicator_of[kpi], area_code, year, value)
+            self._add_row(url, index, row)
+        if cached:
+            self.findings.problems[before:] = [
+                replace(p, message=f"{p.message} (page read from the response cache; --refresh asks "
+                        "Kolada again)") for p in self.findings.problems[before:]]
+        return len(self.findings.problems) == before
+
+    def _add_row(self, url: str, index: int, row: object) -> None:
+        if isinstance(row, dict) and row.get("isdeleted"):
+            self.deleted += 1
+            return
+        shape = _shape_problem(row)
+        if shape is not None:
+            column, message = shape
+            value = row.get(column) if column and isinstance(row, dict) else row
+            self.findings.add("bad-row", message, file=url, row=index, column=column, value=_shown(value))
+            return
+        assert isinstance(row, dict)
+        year = self._asked(url, index, row)
+        if year is None:
+            return
+        area_code = self.areas.from_code(row["municipality"])
+        if area_code is None:
+            self.unknown.add(row["municipality"])
+            return
+        indicator_id = self.indicator_of[row["kpi"]]
+        if indicator_id in self.coded and self.areas.level[area_code] != "kommun":
+            return  # an average of codes, not a share: jamfor computes län and riket itself
+        for value in row["values"]:
+            if not isinstance(value, dict):
+                self.findings.add("bad-row", f"a value that is a JSON {_kind(value)}, not an object",
+                                  file=url, row=index, column="values", value=_shown(value))
+            elif value.get("gender") == GENDER and value.get("isdeleted"):
+                self.deleted += 1
+            elif value.get("gender") == GENDER:
+                self._add(url, index, indicator_id, area_code, year, value)
+
+    def _asked(self, url: str, index: int, row: dict) -> int | None:
+        """The row's year when it answers what was asked (a KPI asked, a year asked), else None with
+        the problem recorded: Kolada answering something else is not to be loaded as if asked."""
+        if row["kpi"] not in self.indicator_of:
+            self.findings.add("not-asked", "a row of a KPI that was not asked", file=url, row=index,
+                              column="kpi", value=_shown(row["kpi"]))
+            return None
+        year = _year(row["period"])
+        if year is None:
+            self.findings.add("bad-period", f"period is not a year from {FIRST_YEAR} to {last_year()}",
+                              file=url, row=index, column="period", value=_shown(row["period"]))
+            return None
+        if self.years and year not in self.years:
+            self.findings.add("not-asked", f"a row of the year {year}, which was not asked (--years)",
+                              file=url, row=index, column="period", value=_shown(row["period"]))
+            return None
+        return year
 
     def _add(self, url: str, index: int, indicator_id: str, area_code: str, year: int, value: dict) -> None:
         number, status = value.get("value"), value.get("status")
@@ -335,17 +403,19 @@ def read_kolada(http: KoladaHttp, *, kpis: Sequence[str] = (), years: str | None
     municipality_list = parse_municipalities(municipalities, areas)
     targets = resolve_targets(kpis, http, base)
     findings = Findings()
-    rows = _Rows(targets, areas, findings)
+    rows = _Rows(targets, areas, findings, year_list)
     digest = hashlib.sha256()
-    pages = 0
-    for url in data_urls(base, [t.kpi for t in targets], municipality_list, year_list):
-        for page_url, page in http.pages(url, on_page):
-            pages += 1
+    urls = data_urls(base, [t.kpi for t in targets], municipality_list, year_list)
+    for url in urls:
+        for page_url, page in http.pages(url, on_page, read=rows.add_page):
             digest.update(page_url.encode())
             digest.update(json.dumps(page, sort_keys=True, ensure_ascii=False).encode())
-            rows.add_page(page_url, page)
+    if findings.valid and not rows.rows:
+        findings.add("no-values", "Kolada has no value for the KPIs, years and municipalities asked; "
+                     "nothing was written", file=urls[0] if len(urls) == 1 else f"{urls[0]} and "
+                     f"{len(urls) - 1} more")
     findings.raise_if_invalid()
-    warnings = []
+    warnings = _read_warnings(rows, http)
     computed = None
     if rows.coded and not municipality_list:
         computed = rows.computed_shares()
@@ -363,10 +433,22 @@ def read_kolada(http: KoladaHttp, *, kpis: Sequence[str] = (), years: str | None
     frames = SourceFrames(source=SOURCE, source_ref=source_ref, sha256=digest.hexdigest(),
                           synthetic=False, tables=tables, attribution=ATTRIBUTION,
                           yields_to=SOCIALSTYRELSEN_SOURCES)
-    if rows.unknown:
-        warnings.insert(0, Problem("unknown-municipality", "unknown kommunkoder from Kolada were skipped: "
-                                   f"{', '.join(sorted(rows.unknown))}"))
     return SourceRead(frames, warnings, (reference_frames,))
+
+
+def _read_warnings(rows: _Rows, http: KoladaHttp) -> list[Problem]:
+    """What the read left out, each with a count or the codes, and a cache it could not use."""
+    warnings = []
+    if rows.unknown:
+        warnings.append(Problem("unknown-municipality", "unknown kommunkoder from Kolada were skipped: "
+                                f"{', '.join(sorted(rows.unknown))}"))
+    if rows.deleted:
+        many = rows.deleted != 1
+        warnings.append(Problem("deleted", f"{rows.deleted} row{'s' if many else ''} Kolada marks isdeleted "
+                                f"{'were' if many else 'was'} left out"))
+    if http.cache is not None and http.cache.problem:
+        warnings.append(Problem("no-cache", http.cache.problem))
+    return warnings
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,16 @@ number of times, honouring Retry-After up to a cap, and then fail with a message
 the status. Everything a server controls is bounded, so a broken or hostile server cannot hang a load
 or fill memory: the time one request may take (a body trickled byte by byte included), the time a
 whole load may take, the size of a decompressed answer, the number of pages, and where ``next_url``
-may lead (never off the origin the user named). Answers are checked for the page shape before they
-are used or cached, so a bad answer is never cached.
+may lead (never off the origin the user named: one rule for ``next_url`` and for redirects). Answers
+are checked for the page shape, and by the caller for their rows, before they are cached, so a bad
+answer is never cached.
 
 Responses are cached by URL under $XDG_CACHE_HOME/jamfor/kolada with an age limit, so re-running a
 load (or retrying one that failed on the database side) does not ask Kolada again. The folder is the
 user's alone (0700, files 0600); entries are written to a fresh temporary file and renamed into place,
-and read without following links and checked before use.
+and read without following links and checked before use. A cache that cannot be used (a full disk, a
+folder that is a file or another user's) is left alone for the rest of the run with a warning: the
+load goes on without it.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import stat
 import tempfile
 import threading
@@ -37,6 +41,8 @@ from jamfor.paths import user_dir
 from jamfor.redact import redact_text, redact_url
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
+REDIRECT_STATUSES = {301, 302, 303, 307, 308}
+MAX_REDIRECTS = 10
 DEFAULT_MAX_AGE = 24 * 3600.0
 CHUNK = 16 * 1024
 
@@ -110,16 +116,23 @@ def _parse_json(text: bytes) -> object:
 
 @dataclass
 class ResponseCache:
-    """JSON responses on disk keyed by URL; an entry older than ``max_age`` seconds is ignored."""
+    """JSON responses on disk keyed by URL; an entry older than ``max_age`` seconds is ignored.
+
+    ``problem`` says why the cache was given up for this run (then nothing is read from or written to
+    it); the caller shows it as a warning."""
 
     directory: Path
     max_age: float = DEFAULT_MAX_AGE
+    problem: str | None = None
 
     def _path(self, url: str) -> Path:
         return self.directory / f"{hashlib.sha256(url.encode()).hexdigest()}.json"
 
     def get(self, url: str) -> dict | None:
-        """The cached page, or None when there is none, it is old, or it is not a page for ``url``."""
+        """The cached page, or None when there is none, it is old, it is not a page for ``url``, or
+        the folder is not the user's own."""
+        if not self._usable(create=False):
+            return None
         path = self._path(url)
         try:
             fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
@@ -142,10 +155,16 @@ class ResponseCache:
             return None
         return entry["body"]
 
-    def _folder(self) -> Path:
-        """The cache folder, made if missing, and only ever the user's own (0700)."""
+    def _usable(self, create: bool = True) -> bool:
+        """Whether the cache folder is there (made if missing and ``create``) and only ever the
+        user's own (0700); the first time it is not, the cache is given up with ``problem`` saying why."""
+        if self.problem is not None:
+            return False
         try:
-            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if create:
+                self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            elif not os.path.lexists(self.directory):
+                return False
             info = self.directory.stat()
             if not stat.S_ISDIR(info.st_mode):
                 raise NotADirectoryError(20, "not a folder")
@@ -154,47 +173,53 @@ class ResponseCache:
             if stat.S_IMODE(info.st_mode) != 0o700:
                 os.chmod(self.directory, 0o700)
         except OSError as exc:
-            raise self._error(exc) from None
-        return self.directory
+            self._give_up(self.directory, exc)
+            return False
+        return True
 
-    def _error(self, exc: OSError) -> KoladaError:
-        return KoladaError(f"cannot use the Kolada response cache folder {self.directory}: "
-                           f"{exc.strerror or type(exc).__name__}; set XDG_CACHE_HOME to a folder "
-                           "you can write; nothing was written")
+    def _give_up(self, path: Path, exc: OSError) -> None:
+        self.problem = redact_text(
+            f"cannot use the Kolada response cache ({path}: {exc.strerror or type(exc).__name__}); "
+            "loaded without it, so the next run asks Kolada again; set XDG_CACHE_HOME to a folder you "
+            "can write")
 
     def put(self, url: str, body: dict) -> None:
         """Write the entry to a new 0600 file in the cache folder, then rename it over the old one:
-        a reader sees the old entry or the new, and a planted link is replaced, never followed."""
-        folder = self._folder()
+        a reader sees the old entry or the new, and a planted link is replaced, never followed. A
+        write that fails (a full disk) gives the cache up; it never fails the load."""
+        if not self._usable():
+            return
         data = json.dumps({"url": redact_url(url), "body": body}, ensure_ascii=False).encode("utf-8")
         temporary = None
         try:
-            fd, temporary = tempfile.mkstemp(dir=folder, prefix=".entry-", suffix=".tmp")
+            fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".entry-", suffix=".tmp")
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
             os.replace(temporary, self._path(url))
             temporary = None
         except OSError as exc:
-            raise KoladaError(f"cannot write the Kolada response cache entry {self._path(url)}: "
-                              f"{exc.strerror or type(exc).__name__}; nothing was written") from None
+            self._give_up(self._path(url), exc)
         finally:
             if temporary is not None:
                 Path(temporary).unlink(missing_ok=True)
 
 
+_DELAY_SECONDS = re.compile(r"[0-9]{1,16}")
+
+
 def _retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds Kolada asks us to wait: Retry-After as seconds or as an HTTP date."""
-    header = headers.get("Retry-After")
-    if not header:
-        return None
+    """Seconds Kolada asks us to wait, by HTTP's one rule: Retry-After is a whole number of seconds
+    or an HTTP date. Anything else ("inf", "nan", "soon", "-1", "1.5") is no Retry-After, and the
+    backoff applies, as when there is none."""
+    header = (headers.get("Retry-After") or "").strip()
+    if _DELAY_SECONDS.fullmatch(header):
+        return float(header)
+    if len(header) > 16 and header.isascii() and header.isdigit():
+        return math.inf
     try:
-        seconds = float(header)
-    except ValueError:
-        try:
-            seconds = parsedate_to_datetime(header).timestamp() - time.time()
-        except (TypeError, ValueError, OverflowError):
-            return None
-    return max(0.0, seconds) if seconds == seconds else None  # NaN: no usable wait
+        return max(0.0, parsedate_to_datetime(header).timestamp() - time.time())
+    except (TypeError, ValueError, OverflowError, IndexError):
+        return None
 
 
 @dataclass
@@ -227,19 +252,18 @@ class KoladaHttp:
     origin: tuple[str, str, int | None] | None = None
     _started: float | None = None
 
-    def get_json(self, url: str) -> dict:
-        """A page for ``url``: from the cache when fresh, else from Kolada (then cached)."""
+    def get_json(self, url: str) -> tuple[dict, bool]:
+        """A page for ``url`` and whether it came from the cache (when fresh), else from Kolada. The
+        caller caches a page from Kolada once it has read its rows (``pages``)."""
         if self.cache is not None and not self.refresh:
             cached = self.cache.get(url)
             if cached is not None:
-                return cached
+                return cached, True
         body = self._fetch(url)
         problem = page_problem(body)
         if problem:
             raise KoladaError(f"Kolada's answer to {url} {problem}; nothing was written")
-        if self.cache is not None:
-            self.cache.put(url, body)  # type: ignore[arg-type]
-        return body  # type: ignore[return-value]
+        return body, False  # type: ignore[return-value]
 
     def _remaining(self) -> float:
         """Seconds left of the load's deadline (its clock starts at the first request)."""
@@ -257,6 +281,28 @@ class KoladaHttp:
                            f"(JAMFOR_KOLADA_LOAD_SECONDS); stopped at {url}; nothing was written")
 
     def _fetch(self, url: str) -> object:
+        """Kolada's answer to ``url`` as JSON, following redirects within the origin only."""
+        target = url
+        for _ in range(MAX_REDIRECTS + 1):
+            answer = self._answer(target)
+            if answer.status not in REDIRECT_STATUSES:
+                try:
+                    return _parse_json(answer.body)
+                except ValueError:
+                    raise KoladaError(f"Kolada answered {url} with something that is not JSON; "
+                                      "nothing was written") from None
+            location = answer.headers.get("Location")
+            if not location:
+                raise KoladaError(f"Kolada answered HTTP {answer.status} for {target} without a Location "
+                                  "to go to; nothing was written")
+            following = urljoin(target, location)
+            self._check_origin(following, target, "redirects to")
+            target = following
+        raise KoladaError(f"Kolada's answer to {url} redirects more than {MAX_REDIRECTS} times; "
+                          "nothing was written")
+
+    def _answer(self, url: str) -> _Answer:
+        """A 200 or a redirect for ``url``, after the retries a 429 or 5xx earns."""
         attempts = self.retries + 1
         for attempt in range(attempts):
             last = attempt == attempts - 1
@@ -276,14 +322,10 @@ class KoladaHttp:
                                       "waits (JAMFOR_KOLADA_MAX_WAIT); try again later; nothing was written")
                 self._sleep(wait if wait is not None else self.backoff * 2 ** attempt, url)
                 continue
-            if answer.status != 200:
+            if answer.status != 200 and answer.status not in REDIRECT_STATUSES:
                 raise KoladaError(f"Kolada answered HTTP {answer.status} for {url} after "
                                   f"{attempt + 1} attempts; nothing was written")
-            try:
-                return _parse_json(answer.body)
-            except ValueError:
-                raise KoladaError(f"Kolada answered {url} with something that is not JSON; "
-                                  "nothing was written") from None
+            return answer
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _request(self, url: str) -> _Answer:
@@ -313,7 +355,7 @@ class KoladaHttp:
 
     def _get(self, url: str, answer: _Answer, deadline: float) -> None:
         try:
-            with self.session.get(url, timeout=self.timeout, stream=True,
+            with self.session.get(url, timeout=self.timeout, stream=True, allow_redirects=False,
                                   headers={"Accept": "application/json"}) as response:
                 answer.status, answer.headers = response.status_code, response.headers
                 chunks, size = [], 0
@@ -329,7 +371,9 @@ class KoladaHttp:
         except (requests.RequestException, OSError, ValueError) as exc:
             answer.error = exc
 
-    def _check_origin(self, url: str, start: str) -> None:
+    def _check_origin(self, url: str, start: str, how: str = "points its next page at") -> None:
+        """One rule for a next page and a redirect: only where the first URL asked is (scheme, host and
+        port), so a server cannot send jamfor, or a password in the base URL, anywhere else."""
         parts = urlsplit(url)
         try:
             origin = (parts.scheme.lower(), (parts.hostname or "").lower(), parts.port)
@@ -338,12 +382,16 @@ class KoladaHttp:
         if self.origin is None:
             self.origin = origin
         elif origin != self.origin:
-            raise KoladaError(f"Kolada's answer to {start} points its next page at {url}, outside "
-                              "the address asked; jamfor follows pages only there; nothing was written")
+            raise KoladaError(f"Kolada's answer to {start} {how} {url}, outside the address asked; "
+                              "jamfor follows pages and redirects only there; nothing was written")
 
-    def pages(self, url: str, on_page: Callable[[str], None] | None = None) -> Iterator[tuple[str, dict]]:
+    def pages(self, url: str, on_page: Callable[[str], None] | None = None,
+              read: Callable[[str, dict, bool], bool] | None = None) -> Iterator[tuple[str, dict]]:
         """Every page of a listing, following ``next_url`` until it is null (at most
-        ``limits.max_pages`` pages, each URL once, never off the origin)."""
+        ``limits.max_pages`` pages, each URL once, never off the origin).
+
+        ``read(url, page, cached)`` reads a page's rows before it is yielded and says whether every
+        row could be read; a page from Kolada is cached only then, so an error is never cached."""
         seen: set[str] = set()
         next_url: str | None = url
         previous = url
@@ -357,7 +405,10 @@ class KoladaHttp:
             seen.add(next_url)
             if on_page:
                 on_page(next_url)
-            body = self.get_json(next_url)
+            body, cached = self.get_json(next_url)
+            sound = read(next_url, body, cached) if read else True
+            if sound and not cached and self.cache is not None:
+                self.cache.put(next_url, body)
             yield next_url, body
             following = body.get("next_url")
             previous, next_url = next_url, urljoin(next_url, following) if following else None

@@ -14,6 +14,7 @@ together as ``BadInput``: a workbook with one bad cell loads nothing.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +39,7 @@ from jamfor.seed.cells import (
 )
 from jamfor.seed.frames import SourceFrames, SourceRead, sha256_of_files
 from jamfor.seed.reference import area_frame, reference_frames
-from jamfor.seed.sources.files import shown_name
+from jamfor.seed.sources.files import refuse_repeats, shown_name
 from jamfor.seed.sources.xlsx import Sheet, read_workbook
 from jamfor.text import slug
 
@@ -390,6 +391,7 @@ class WorkbookReader:
         self.formulas: list[Problem] = []
         self.files_with_values: set[str] = set()
         self.rows: dict[tuple[str, str, int], dict] = {}
+        self.per_sheet: Counter[tuple[str, str]] = Counter()  # values read, by file and sheet
         self.skipped: dict[tuple[str, str, str], Problem] = {}
 
     def read_sheet(self, sheet: SheetReader, header: Header) -> None:
@@ -530,6 +532,7 @@ class WorkbookReader:
         self.files_with_values.add(sheet.file)
         if earlier is None:
             self.rows[key] = {**record, "_place": place}
+            self.per_sheet[(sheet.file, sheet.name)] += 1
         elif (earlier["value"], earlier["status"]) != (parsed.value, parsed.status):
             self.findings.add("duplicate", f"{indicator_id} for area {area_code} in {year} already "
                             f"read with another value at {earlier['_place']}",
@@ -563,6 +566,25 @@ def _no_values(files: list[tuple[Path, str]], data_sheets: list[tuple[SheetReade
                    cell=sheet.coordinate(header.first_row, header.area_columns[0][0]))
 
 
+def _no_sheets(files: list[tuple[Path, str]], sheets: list[SheetReader], findings: Findings) -> None:
+    """A workbook that gave no worksheet and no problem (only chart sheets, say) is refused too."""
+    for _, name in files:
+        if not any(s.file == name for s in sheets) and not any(p.file == name for p in findings.problems):
+            findings.add("no-sheets", "the workbook has no worksheet to read", file=name)
+
+
+def _hidden_sheets(data_sheets: list[tuple[SheetReader, Header]], reader: WorkbookReader) -> list[Problem]:
+    """A warning for each sheet Excel does not show (hidden, or veryHidden: not even listed under
+    Unhide) whose values were read: they load, checked as every value is, and the count says how
+    many a person opening the workbook did not see."""
+    return [Problem("hidden-sheet", f"{count} value{'s' if count != 1 else ''} read from a sheet the "
+                    f"workbook marks {sheet.sheet.state} (Excel does not show it); check that they are "
+                    "meant to load",
+                    file=sheet.file, sheet=sheet.name)
+            for sheet, _ in data_sheets
+            if sheet.sheet.hidden and (count := reader.per_sheet[(sheet.file, sheet.name)])]
+
+
 def read_oj_excel(paths: Sequence[str | Path], *, allow_formulas: bool = False) -> SourceRead:
     """Read ÖJ workbooks into frames for ``load.load``; raises ``BadInput`` listing every problem.
 
@@ -570,7 +592,10 @@ def read_oj_excel(paths: Sequence[str | Path], *, allow_formulas: bool = False) 
     warnings) instead of refusing them."""
     files = [(Path(p), shown_name(Path(p))) for p in paths]
     findings = Findings()
+    refuse_repeats(files, findings)
+    findings.raise_if_invalid()
     sheets = [SheetReader(sheet) for path, name in files for sheet in read_workbook(path, name, findings)]
+    _no_sheets(files, sheets, findings)
     definitions: dict[str, Definition] = {}
     described = set()
     for sheet in sheets:
@@ -601,7 +626,8 @@ def read_oj_excel(paths: Sequence[str | Path], *, allow_formulas: bool = False) 
     frames = SourceFrames(source=SOURCE, source_ref=", ".join(name for _, name in files),
                           sha256=sha256_of_files([p for p, _ in files]), synthetic=False, tables=tables,
                           attribution=ATTRIBUTION)
-    return SourceRead(frames, [*reader.skipped.values(), *reader.formulas], (reference_frames,))
+    warnings = [*_hidden_sheets(data_sheets, reader), *reader.skipped.values(), *reader.formulas]
+    return SourceRead(frames, warnings, (reference_frames,))
 
 
 class _AreaCache:

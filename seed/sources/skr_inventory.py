@@ -14,6 +14,7 @@ sheet and cell (Excel) or the row (CSV), the column and the value.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,13 +22,13 @@ from pathlib import Path
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
-from jamfor.errors import Findings
+from jamfor.errors import Findings, Problem
 from jamfor.seed.catalog import catalog_path
 from jamfor.seed.frames import SourceFrames, SourceRead, sha256_of_files
 from jamfor.seed.reference import OMRADEN, STOCKHOLM, area_frame, reference_frames
 from jamfor.seed.schema import BESLUT, FORMS, REGIER, SURVEY_STATUSES, WISH_ANSWERS
-from jamfor.seed.sources.files import read_csv_rows, shown_name, utf8_text
-from jamfor.seed.sources.xlsx import read_workbook
+from jamfor.seed.sources.files import read_csv_rows, refuse_repeats, shown_name, utf8_text
+from jamfor.seed.sources.xlsx import Sheet, read_workbook
 
 CATALOG_FILE = "insatser.csv"
 PUBLICATION_ORDER_FILE = "skr_publication_order.csv"
@@ -161,12 +162,13 @@ def _unit_code(text: str) -> str:
 
 
 def _text(raw: object) -> str:
-    """A cell as text; Excel's numbers for kommunkoder (114.0) become "114"."""
+    """A cell as text; Excel's numbers for kommunkoder (114.0) become "114", and letters are
+    composed (NFC), so "Råd" written with a combining ring (macOS) matches the catalogue's."""
     if raw is None or (isinstance(raw, float) and pd.isna(raw)):
         return ""
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
-    return str(raw).strip()
+    return unicodedata.normalize("NFC", str(raw)).strip()
 
 
 def _columns(header: list[str], rows: list[tuple[int, list[object]]], file: str, sheet: str | None,
@@ -200,7 +202,7 @@ def _read_csv(path: Path, findings: Findings) -> list[AnswerRow]:
     return _columns(read.header, read.rows, file, None, findings)  # type: ignore[arg-type]
 
 
-def _read_xlsx(path: Path, findings: Findings) -> list[AnswerRow]:
+def _read_xlsx(path: Path, findings: Findings, warnings: list[Problem]) -> list[AnswerRow]:
     file = utf8_text(str(path))
     found = len(findings.problems)
     sheets = read_workbook(path, file, findings, sheets={ANSWER_SHEET})
@@ -209,6 +211,17 @@ def _read_xlsx(path: Path, findings: Findings) -> list[AnswerRow]:
             findings.add("missing-sheet", f"no sheet named {ANSWER_SHEET!r}", file=file)
         return []
     sheet = sheets[0]
+    rows = _sheet_rows(sheet, file, findings)
+    if sheet.hidden and rows:
+        warnings.append(Problem("hidden-sheet", f"{len(rows)} answer row{'s' if len(rows) != 1 else ''} read "
+                                "from a sheet the workbook "
+                                f"marks {sheet.state} (Excel does not show it); check that they are meant "
+                                "to load", file=file, sheet=ANSWER_SHEET))
+    return rows
+
+
+def _sheet_rows(sheet: Sheet, file: str, findings: Findings) -> list[AnswerRow]:
+    """The answer rows of the sheet ``svar``, checked for formulas and the column order first."""
     if not sheet.cells:
         findings.add("empty", "the sheet is empty", file=file, sheet=ANSWER_SHEET)
         return []
@@ -234,18 +247,27 @@ def _has_columns(header: list[str], file: str, sheet: str | None, findings: Find
     return not missing
 
 
-def read_answer_rows(paths: Sequence[Path], findings: Findings) -> list[AnswerRow]:
+def read_answer_rows(paths: Sequence[Path], findings: Findings, warnings: list[Problem]) -> list[AnswerRow]:
+    """Every file's answer rows; a file that gives none is a problem naming it (with --replace it
+    would otherwise remove what an earlier load of the same name held). ``warnings`` gets what loads
+    but a person should know: rows from a hidden sheet."""
     rows: list[AnswerRow] = []
     for path in paths:
+        file, before = utf8_text(str(path)), len(findings.problems)
         if not path.is_file():
-            findings.add("no-file", "no such file", file=utf8_text(str(path)))
-        elif path.suffix.lower() in (".xlsx", ".xlsm"):
-            rows += _read_xlsx(path, findings)
+            findings.add("no-file", "no such file", file=file)
+            continue
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            found = _read_xlsx(path, findings, warnings)
         elif path.suffix.lower() == ".csv":
-            rows += _read_csv(path, findings)
+            found = _read_csv(path, findings)
         else:
-            findings.add("file-type", "expected a .csv or .xlsx file", file=utf8_text(str(path)),
-                       value=utf8_text(path.suffix))
+            findings.add("file-type", "expected a .csv or .xlsx file", file=file,
+                         value=utf8_text(path.suffix))
+            continue
+        if not found and len(findings.problems) == before:
+            findings.add("no-answers", "no answer rows below the header", file=file)
+        rows += found
     return rows
 
 
@@ -373,14 +395,15 @@ def read_skr_answers(paths: Iterable[Path | str]) -> SourceRead:
     every problem, before anything is written."""
     files = [Path(p) for p in paths]
     findings = Findings()
-    rows = read_answer_rows(files, findings)
+    warnings: list[Problem] = []
+    refuse_repeats([(f, utf8_text(str(f))) for f in files], findings)
+    findings.raise_if_invalid()
+    rows = read_answer_rows(files, findings, warnings)
     validator = _Validator(read_catalog(), findings)
     checked = [(row, c) for row in rows if (c := validator.check(row)) is not None]
     if findings.valid:
         _duplicates(checked, findings)
         _consistency(checked, findings)
-    if findings.valid and not checked:
-        findings.add("no-answers", "no answer rows", file=", ".join(utf8_text(str(f)) for f in files))
     findings.raise_if_invalid()
     frames = SourceFrames(
         source=SOURCE,
@@ -390,7 +413,7 @@ def read_skr_answers(paths: Iterable[Path | str]) -> SourceRead:
         tables=_frames([c for _, c in checked]),
         attribution=ATTRIBUTION,
     )
-    return SourceRead(frames, [], (reference_frames, catalog_frames))
+    return SourceRead(frames, warnings, (reference_frames, catalog_frames))
 
 
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
-import openpyxl
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter, range_boundaries
 
 from jamfor.errors import Findings
@@ -49,6 +49,11 @@ class Sheet:
     formulas: set[tuple[int, int]] = field(default_factory=set)  # formulas saved without a result
     max_row: int = 0
     max_col: int = 0
+    state: str = "visible"  # or "hidden", "veryHidden": Excel does not show the sheet
+
+    @property
+    def hidden(self) -> bool:
+        return self.state != "visible"
 
     def rows(self, start: int = 1) -> list[int]:
         """The rows from ``start`` on that hold a filled cell or lie in a merged range, in order."""
@@ -232,11 +237,14 @@ def read_workbook(path: Path, file: str, findings: Findings,
         findings.add("too-large", problem, file=file)
         return []
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        reader = ExcelReader(path, read_only=True, data_only=True)
+        reader.read()
     except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
         findings.add("unreadable", f"cannot read as an Excel workbook (.xlsx): {_why_unreadable(exc)}",
                    file=file)
         return []
+    book = reader.wb
+    _missing_parts(reader, file, findings, sheets)
     found: list[Sheet] = []
     budget = MAX_CELLS
     try:
@@ -252,6 +260,21 @@ def read_workbook(path: Path, file: str, findings: Findings,
     return found
 
 
+def _missing_parts(reader: ExcelReader, file: str, findings: Findings,
+                   sheets: Collection[str] | None) -> None:
+    """A sheet the workbook lists whose part is not in the file: openpyxl leaves it out without a
+    word, and a workbook would then load as if that sheet had never held a value."""
+    for sheet in reader.parser.sheets:
+        if sheets is not None and sheet.name not in sheets:
+            continue
+        rel = reader.parser.rels.get(sheet.id) if sheet.id else None
+        if rel is None or rel.target not in reader.valid_files:
+            part = rel.target if rel is not None else "(no part named)"
+            findings.add("missing-part", f"the workbook lists this sheet but its part {part} is not in "
+                         "the file (a damaged or hand-made workbook); nothing of it can be read",
+                         file=file, sheet=sheet.name)
+
+
 def _sheet(book, ws, file: str, findings: Findings, budget: int) -> Sheet | None:
     where = {"file": file, "sheet": ws.title}
     try:
@@ -263,7 +286,8 @@ def _sheet(book, ws, file: str, findings: Findings, budget: int) -> Sheet | None
     except Exception as exc:  # malformed XML, a missing part: say which sheet
         findings.add("unreadable", f"cannot read this sheet: {_why_unreadable(exc)}", **where)
         return None
-    sheet = Sheet(file, ws.title, formulas=scan.formulas, max_row=scan.max_row, max_col=scan.max_col)
+    sheet = Sheet(file, ws.title, formulas=scan.formulas, max_row=scan.max_row, max_col=scan.max_col,
+                  state=ws.sheet_state or "visible")
     sheet.merged = _clip(scan.merged, sheet)
     if sum((b - t + 1) * (r - left + 1) for t, left, b, r in sheet.merged) > MAX_MERGED_CELLS:
         findings.add("too-large", f"merged ranges cover more than {MAX_MERGED_CELLS:,} cells", **where)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from jamfor.seed.cells import AreaIndex, UnknownToken, normalise_title, parse_value, split_trailing_year
@@ -17,6 +19,7 @@ def areas() -> AreaIndex:
     ("Ja", 100.0, "ok"), ("NEJ", 0.0, "ok"), (" ja ", 100.0, "ok"),
     ("82", 82.0, "ok"), ("82,5", 82.5, "ok"), ("82 %", 82.0, "ok"), ("82,5%", 82.5, "ok"),
     ("1\u00a0234,5", 1234.5, "ok"), ("\u221212", -12.0, "ok"), (41, 41.0, "ok"), (0.5, 0.5, "ok"),
+    ("12 345 678", 12345678.0, "ok"), ("1 234,5 %", 1234.5, "ok"),
     ("-", None, "bortfall"), ("–", None, "bortfall"), (".", None, "ej_tillampligt"),
     ("..", None, "sekretess"), ("", None, "ej_besvarad"), ("x", None, "ej_besvarad"),
     ("X", None, "ej_besvarad"), (None, None, "ej_besvarad"), ("  ", None, "ej_besvarad"),
@@ -37,7 +40,8 @@ def test_a_percent_formatted_number_is_scaled_to_percent_without_float_noise():
     assert parse_value(0.825, percent_format=True).value == 82.5
 
 
-@pytest.mark.parametrize("raw", ["Kanske", "?", "...", "82,5,1", "n/a", "Ja!"])
+@pytest.mark.parametrize("raw", ["Kanske", "?", "...", "82,5,1", "n/a", "Ja!", "8 2 , 5", "8 2", "1 23",
+                                 "123 4567", "82 ,5", "- 5"])
 def test_any_other_token_is_refused(raw):
     with pytest.raises(UnknownToken):
         parse_value(raw)
@@ -65,7 +69,8 @@ def test_codes_that_name_no_area_are_not_guessed(areas, raw):
     ("Atlantis kommun", None, None), ("Bromma stadsdelsområde", None, "018004"), ("Malmö*", None, "1280"),
     ("Riket (samtliga kommuner)", None, "00"), ("Bromma (Stockholm)", None, "018004"),
     ("Lund 1)", None, "1281"),
-    ("Upplands Väsby", None, "0114"),
+    ("Upplands Väsby", None, "0114"), (unicodedata.normalize("NFD", "Malmö"), None, "1280"),
+    (unicodedata.normalize("NFD", "Västra Götaland"), "lan", "14"),
 ])
 def test_names_are_recognised_case_and_dash_insensitively(areas, raw, prefer, code):
     assert areas.from_name(raw, prefer) == code

@@ -42,7 +42,7 @@ def seeded(tmp_path_factory) -> Path:
 
 def test_the_corpus_has_a_case_for_every_class_of_the_issue_and_loader():
     covered = {(c.loader, c.section) for c in CASES}
-    assert {s for _, s in covered} == {"4", "5", "6", "7", "9"}
+    assert {s for _, s in covered} == {"4", "5", "6", "7", "9", "22.1", "22.2", "22.3"}
     assert {loader for loader, _ in covered} == {"oj_excel", "skr", "kolada"}
     assert all(c.place for c in CASES if not c.accept)
     assert len({c.name for c in CASES}) == len(CASES)
@@ -59,7 +59,7 @@ def test_a_hostile_input_is_refused_in_one_line_naming_its_place_or_loads_as_it_
         argv += ["--db", url]
         before = dump(url)
     env = child_env(tmp_path, {k: v.format(folder=tmp_path) for k, v in case.env.items()})
-    outcome = run_jamfor(JAMFOR, argv, env, case.seconds, tmp_path)
+    outcome = run_jamfor(JAMFOR, argv, env, case.seconds, tmp_path, case.file_size_limit)
     assert outcome.killed is None, f"stopped ({outcome.killed}) after {outcome.seconds:.0f} s"
     assert "Traceback" not in outcome.output, outcome.output
     if case.accept:

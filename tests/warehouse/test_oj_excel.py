@@ -171,17 +171,19 @@ def test_a_file_without_a_header_row_and_a_file_that_is_no_workbook_are_both_nam
 
 
 def test_the_same_value_in_two_workbooks_differing_is_rejected_but_agreeing_is_kept(tmp_path):
-    first, second = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
-    for path, value in ((first, "Ja"), (second, "Nej")):
+    first, second, third = tmp_path / "a.xlsx", tmp_path / "b.xlsx", tmp_path / "c.xlsx"
+    for path, rows in ((first, [["Lund", "Ja"]]), (second, [["Lund", "Nej"]]),
+                       (third, [["Lund", "Ja"], ["Malmö", "Nej"]])):
         wb = Workbook()
         wb.active.append(["Kommun", f"{books.IBIC_UTR} 2021"])
-        wb.active.append(["Lund", value])
+        for row in rows:
+            wb.active.append(row)
         wb.save(path)
     with pytest.raises(BadInput, match=r"b.xlsx: Sheet!B2: lss_ibic_alla_utredningar for area 1281 in "
                        r"2021 already read with another value at a.xlsx: Sheet!B2"):
         read_oj_excel([first, second])
-    frames = read_oj_excel([first, first]).frames
-    assert len(frames.tables["indicator_value"]) == 1
+    frames = read_oj_excel([first, third]).frames
+    assert len(frames.tables["indicator_value"]) == 2
 
 
 def test_a_missing_file_is_a_usage_error(tmp_path):
