@@ -7,20 +7,31 @@ CONSTRAINTS := constraints/superset-6.1.0.txt
 # Extra pip options, e.g. `make PIP_FLAGS=` for pip's full output. (Not PIP_QUIET: make exports
 # command-line variables, and pip reads PIP_QUIET from the environment as a number.)
 PIP_FLAGS ?= -q
-# The Debian packages the test suite needs: Chromium for the browser tests, pdftoppm for the PDF reports.
-SYSTEM_PACKAGES := chromium chromium-driver poppler-utils
+# The Debian packages the test suite needs: Chromium for the browser tests, pdftoppm for the PDF reports,
+# slapd and ldap-utils for the LDAP sign-in tests, libldap2-dev and libsasl2-dev to build python-ldap.
+SYSTEM_PACKAGES := chromium chromium-driver poppler-utils slapd ldap-utils libldap2-dev libsasl2-dev
+# The OpenID Connect provider of the sign-in tests (npm's oidc-provider, pinned by its package-lock.json).
+OIDC_DIR := tests/support/oidc
 # Test files (SQLite warehouses, Superset's metadata database, browser profiles) in memory when /dev/shm
 # exists: the tests are the same, without waiting on fsync; a machine with a slow disk runs them as fast.
 FAST_TMP := $(shell [ -d /dev/shm ] && [ -w /dev/shm ] && echo /dev/shm || echo $${TMPDIR:-/tmp})
 
-.PHONY: check test lint test-main test-sa2 system-deps browser-deps clean docs bench bench-national bench-dashboards demo \
-        screenshots test-compat
+.PHONY: check test lint test-main test-sa2 system-deps browser-deps oidc-deps clean docs bench bench-national \
+        bench-dashboards demo screenshots test-compat
 
-$(VENV)/.installed: pyproject.toml $(CONSTRAINTS)
+# system-deps first: python-ldap (the signin extra) builds against libldap2-dev and libsasl2-dev.
+$(VENV)/.installed: pyproject.toml $(CONSTRAINTS) | system-deps
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install $(PIP_FLAGS) -U pip
-	$(VENV)/bin/pip install $(PIP_FLAGS) -c $(CONSTRAINTS) -e '.[dev,postgres,superset]'
+	$(VENV)/bin/pip install $(PIP_FLAGS) -c $(CONSTRAINTS) -e '.[dev,postgres,superset,signin]'
 	touch $@
+
+# Node.js runs the OIDC provider of the sign-in tests; its packages come from its lock file, once.
+$(OIDC_DIR)/node_modules/.package-lock.json: $(OIDC_DIR)/package-lock.json
+	@command -v npm >/dev/null || { echo "the sign-in tests need Node.js 20+ and npm"; exit 1; }
+	cd $(OIDC_DIR) && npm ci --no-audit --no-fund --loglevel=error
+
+oidc-deps: $(OIDC_DIR)/node_modules/.package-lock.json
 
 # The SQLAlchemy 2.x line: everything but the Superset side (Superset 6.1 pins SQLAlchemy 1.4).
 $(VENV_SA2)/.installed: pyproject.toml
@@ -54,7 +65,7 @@ check: lint
 	TMPDIR=$(FAST_TMP) $(VENV)/bin/pytest -q -n $(WORKERS) tests/unit tests/warehouse \
 	  -m "not postgres and $(NO_SUPERSET)"
 
-test-main: $(VENV)/.installed system-deps
+test-main: $(VENV)/.installed system-deps oidc-deps
 	TMPDIR=$(FAST_TMP) $(VENV)/bin/pytest -q -n $(WORKERS) -m "$(NO_SUPERSET)"
 	TMPDIR=$(FAST_TMP) $(VENV)/bin/pytest -q -m "superset or browser"
 
@@ -71,7 +82,7 @@ docs: $(VENV)/.installed
 	$(VENV)/bin/python -m jamfor.reference_docs docs
 
 clean:
-	rm -rf $(VENV) $(VENV_SA2) $(COMPAT_VENVS) .pytest_cache
+	rm -rf $(VENV) $(VENV_SA2) $(COMPAT_VENVS) .pytest_cache $(OIDC_DIR)/node_modules
 
 # The compatibility tier: the shipped assets against each supported Superset, each older version in its
 # own venv built from its constraints file (about 1 GB each), 6.1.0 in $(VENV). `make test` runs it for

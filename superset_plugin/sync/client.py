@@ -102,6 +102,7 @@ class SupersetClient:
         """A client that sends ``token`` as its bearer credential: a JWT access token Superset issued
         (``superset jamfor token``) or a Flask-AppBuilder API key. Works whatever sign-in the web
         pages use (database, LDAP, OAuth), since the REST API checks the token itself."""
+        token = token.strip()  # as read from a file or a command's output
         return cls(url, timeout, secrets=[token])._start(token)
 
     def _start(self, access_token: str) -> SupersetClient:

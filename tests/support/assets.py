@@ -45,12 +45,19 @@ def rows_of(registered: dict[str, Any], slug: str, chart: str) -> list[dict[str,
 def superset_jamfor_register(superset, *args: str, state: Path) -> subprocess.CompletedProcess[str]:
     """``superset jamfor register ARGS`` inside the test Superset's configuration (its metadata DB),
     with the registration state kept under ``state``."""
+    return superset_jamfor(superset, "register", *args, state=state)
+
+
+def superset_jamfor(superset, *args: str, state: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """``superset jamfor ARGS`` on the test Superset's host: its configuration and metadata database,
+    the registration state under ``state``, no Superset URL or password in the environment."""
     # Superset 4.1 and 5.0's CLI finds its app only through FLASK_APP (6.x knows it by itself).
-    env = dict(os.environ, SUPERSET_CONFIG_PATH=str(superset.home / "superset_config.py"),
-               XDG_STATE_HOME=str(state), FLASK_APP="superset.app:create_app()")
-    env.pop("SUPERSET_URL", None)
-    return subprocess.run([str(Path(sys.executable).with_name("superset")), "jamfor", "register", *args],
-                          env=env, capture_output=True, text=True, check=False)
+    environment = dict(os.environ, SUPERSET_CONFIG_PATH=str(superset.home / "superset_config.py"),
+                       XDG_STATE_HOME=str(state), FLASK_APP="superset.app:create_app()", **env)
+    for name in ("SUPERSET_URL", "SUPERSET_PASSWORD", "SUPERSET_TOKEN"):
+        environment.pop(name, None)
+    return subprocess.run([str(Path(sys.executable).with_name("superset")), "jamfor", *args],
+                          env=environment, capture_output=True, text=True, check=False)
 
 
 def pull_into_a_copy(run: Callable[..., tuple[int, str]], folder: Path) -> tuple[int, str, list[str]]:

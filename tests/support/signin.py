@@ -1,0 +1,106 @@
+"""Local Superset instances that sign people in with LDAP or OpenID Connect, as an organisation's does.
+
+Each starts from the session's initialised template (its admin is a database user) with the sign-in
+settings of docs/operating.md appended to jamfor's config: AUTH_TYPE, the provider, AUTH_ROLES_MAPPING
+from the directory's groups to Superset roles, AUTH_ROLES_SYNC_AT_LOGIN and AUTH_USER_REGISTRATION with
+Gamma. Secrets (the LDAP bind password, the OIDC client secret) are read from files readable only by
+the owner, never written into the config.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from jamfor.superset.runtime.local_superset import SupersetInstance, running
+from support.assets import superset_jamfor
+from support.ldap_server import BIND_DN, PEOPLE, LdapServer
+from support.oidc_server import OidcProvider
+from support.superset_env import home_from_template
+
+READER_ROLE = "jamfor-läsare"
+READER_GROUP = "jamfor-lasare"  # the group's name in the directory (ASCII, as IdPs' group names often are)
+OPERATOR_GROUP = "jamfor-drift"
+
+_COMMON = '''
+AUTH_USER_REGISTRATION = True
+AUTH_USER_REGISTRATION_ROLE = "Gamma"
+AUTH_ROLES_SYNC_AT_LOGIN = True
+WEBDRIVER_BASEURL = "{url}/"
+'''
+
+
+def _secret(home: Path, name: str, value: str) -> None:
+    path = home / name
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+
+
+def ldap_config(server: LdapServer, mapping: dict[str, list[str]]) -> str:
+    """AUTH_LDAP against ``server``; ``mapping`` from group DNs (memberOf) to Superset roles."""
+    return f'''
+from flask_appbuilder.security.manager import AUTH_LDAP
+AUTH_TYPE = AUTH_LDAP
+AUTH_LDAP_SERVER = "{server.url}"
+AUTH_LDAP_SEARCH = "{PEOPLE}"
+AUTH_LDAP_UID_FIELD = "uid"
+AUTH_LDAP_BIND_USER = "{BIND_DN}"
+AUTH_LDAP_BIND_PASSWORD = (_HOME / "ldap_bind_password").read_text()
+AUTH_LDAP_FIRSTNAME_FIELD = "givenName"
+AUTH_LDAP_LASTNAME_FIELD = "sn"
+AUTH_LDAP_EMAIL_FIELD = "mail"
+AUTH_LDAP_GROUP_FIELD = "memberOf"
+AUTH_ROLES_MAPPING = {mapping!r}
+''' + _COMMON
+
+
+def oauth_config(provider: OidcProvider, mapping: dict[str, list[str]]) -> str:
+    """AUTH_OAUTH with Flask-AppBuilder's ``azure`` provider pointed at ``provider`` (the Azure AD
+    example of docs/operating.md, with the test provider's metadata URL); ``mapping`` from the ID
+    token's ``roles`` to Superset roles."""
+    return f'''
+from flask_appbuilder.security.manager import AUTH_OAUTH
+AUTH_TYPE = AUTH_OAUTH
+OAUTH_PROVIDERS = [{{
+    "name": "azure", "icon": "fa-windows", "token_key": "access_token",
+    "remote_app": {{
+        "client_id": "{provider.client_id}",
+        "client_secret": (_HOME / "oidc_client_secret").read_text(),
+        "server_metadata_url": "{provider.metadata_url}",
+        "client_kwargs": {{"scope": "openid profile email"}},
+    }},
+}}]
+AUTH_ROLES_MAPPING = {mapping!r}
+''' + _COMMON
+
+
+@contextmanager
+def signin_superset(template: Path, home: Path, port: int, config: str, secrets: dict[str, str]
+                    ) -> Iterator[SupersetInstance]:
+    """A Superset from ``template`` on 127.0.0.1:``port`` with ``config`` appended (``{url}`` filled in)."""
+    home_from_template(template, home)
+    for name, value in secrets.items():
+        _secret(home, name, value)
+    extra = config.replace("{url}", f"http://127.0.0.1:{port}")
+    with running(home, port=port, extra_config=extra) as instance:
+        yield instance
+
+
+def host_token(superset: SupersetInstance, username: str, state: Path) -> str:
+    """A token for ``username`` from `superset jamfor token` on the Superset host."""
+    done = superset_jamfor(superset, "token", "--username", username, "--days", "1", state=state)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.strip().splitlines()[-1]  # Superset may log to stdout before it
+
+
+def create_role(superset: SupersetInstance, token: str, name: str) -> None:
+    """Create the role ``name`` as i23-roles will register it (until then: empty), through the REST API."""
+    from jamfor.superset.sync.client import SupersetClient
+
+    client = SupersetClient.with_token(superset.url, token)
+    if not client.search("security/roles", "name", name, columns=("id", "name")):
+        client.request("POST", "/api/v1/security/roles/", "create role", json={"name": name})
