@@ -61,9 +61,11 @@ def _schedule_settings(report_vars: tuple[str, ...]) -> Any:
     return ScheduleSettings(variables={name.strip(): value for name, value in pairs})
 
 
-def _print_schedules_unavailable(plan: Any) -> None:
-    if plan.reports_unavailable:
-        err.print(escape(plan.reports_unavailable), highlight=False)
+def _print_unavailable(plan: Any) -> None:
+    """Say what was left out because this Superset lacks the API for it (schedules, roles)."""
+    for reason in (plan.reports_unavailable, plan.roles_unavailable):
+        if reason:
+            err.print(escape(reason), highlight=False)
 
 
 def _stack(*options: Decorator) -> Decorator:
@@ -208,7 +210,7 @@ def add_superset_commands(main: click.Group, handles_errors: Decorator, db_optio
         client, target = connector(url, username)
         result = make_plan(client, assets, uri, target, settings=settings)
         _print_plan(result)
-        _print_schedules_unavailable(result)
+        _print_unavailable(result)
         if result.has_changes or result.of("removed"):
             sys.exit(EXIT_CHANGES)
 
@@ -238,7 +240,7 @@ def add_superset_commands(main: click.Group, handles_errors: Decorator, db_optio
         except InvalidAssets as exc:
             raise _invalid(exc.findings, assets.root) from None
         _print_plan(result.plan)
-        _print_schedules_unavailable(result.plan)
+        _print_unavailable(result.plan)
         if result.inactive:
             listed = ", ".join(f"{name} (${variable})" for name, variable in result.inactive.items())
             out.print(f"Registered inactive, no recipients configured: {escape(listed)}. Set those "
@@ -251,9 +253,12 @@ def add_superset_commands(main: click.Group, handles_errors: Decorator, db_optio
         if result.plan.of("removed") and not prune:
             out.print("Assets no longer in the repository are still in Superset; "
                       "run with --prune to delete them.")
-        out.print(f"Verified: {len(assets.assets)} assets present, {len(result.chart_data)} charts "
-                  f"answer with data ({sum(result.chart_rows.values())} rows). Superset: {shown(target)}",
-                  highlight=False)
+        who = client.username or "the signed-in user"
+        out.print(f"Verified as {escape(who)}: {len(assets.assets)} assets present, {len(result.chart_data)} "
+                  f"charts answer with data ({sum(result.chart_rows.values())} rows). "
+                  f"Superset: {shown(target)}", highlight=False)
+        for check in result.access_checks:
+            out.print(escape(check.describe()), highlight=False)
 
     @main.command()
     @superset_options
@@ -292,8 +297,7 @@ def print_superset_status(url: str | None, assets_dir: Path | None = None, conne
     out.print(f"\nSuperset {shown(target)}: registered version {state.registered_version or '–'} "
               f"({state.registered_at or 'never registered from here'})", highlight=False)
     out.print(", ".join(f"{n} {ACTIONS.get(a, a)}" for a, n in sorted(state.counts.items())), highlight=False)
-    if state.reports_unavailable:
-        err.print(escape(state.reports_unavailable), highlight=False)
+    _print_unavailable(state)
     if state.drifted:
         out.print("Drift (changed in Superset since registration): "
                   + ", ".join(escape(c.title) for c in state.drifted), highlight=False)

@@ -20,6 +20,7 @@ from typing import Any
 import click
 from sqlalchemy.engine import make_url
 
+from jamfor.errors import printable
 from jamfor.redact import redact_url
 
 
@@ -74,6 +75,8 @@ def register_command(database_uri: str, assets_dir: Path | None, db_url: str | N
                f"{redact_url(database_uri)}; "
                f"{len(result.chart_data)} charts answer with data ({sum(result.chart_rows.values())} rows). "
                f"State: {result.state_file}")
+    for check in result.access_checks:
+        click.echo(printable(check.describe()))
 
 
 def _in_process(url: str | None, username: str | None) -> tuple[Any, str]:

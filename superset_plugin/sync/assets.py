@@ -55,7 +55,7 @@ class Asset:
     @property
     def title(self) -> str:
         key = {"dataset": "table_name", "chart": "slice_name", "dashboard": "dashboard_title",
-               "report": "name"}[self.kind]
+               "report": "name", "role": "name"}[self.kind]
         return str(self.data.get(key, self.source))
 
     @property
@@ -67,12 +67,14 @@ class Asset:
 
 @dataclass
 class AssetSet:
-    """Every asset found under one root folder holding datasets/ and dashboards/, and the report
-    schedules of its reports/ (kept apart: they are no part of Superset's import bundle)."""
+    """Every asset found under one root folder holding datasets/ and dashboards/, the report
+    schedules of its reports/ and the roles of its roles/ (both kept apart: they are no part of
+    Superset's import bundle)."""
 
     root: Path
     assets: list[Asset] = field(default_factory=list)
     reports: list[Asset] = field(default_factory=list)
+    roles: list[Asset] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
     def of(self, kind: str) -> list[Asset]:
@@ -86,7 +88,7 @@ class AssetSet:
 
 
 def assets_root(override: str | Path | None = None) -> Path:
-    """Where datasets/, dashboards/ and reports/ are: ``override``, $JAMFOR_ASSETS_DIR, the source
+    """Where datasets/, dashboards/, reports/ and roles/ are: ``override``, $JAMFOR_ASSETS_DIR, the source
     checkout next to this package, else the copy installed with the package (jamfor/superset/bundled)."""
     chosen = override or os.environ.get(ENV_ASSETS)
     if chosen:
@@ -129,10 +131,12 @@ def read_assets(root: str | Path | None = None) -> AssetSet:
         wanted += [("dashboard", p) for p in _yaml_files(folder, "dashboard.y*ml")]
         wanted += [("chart", p) for p in _yaml_files(folder / "charts", "*.y*ml")]
     wanted += [("report", p) for p in _yaml_files(base / "reports", "*.y*ml")]
+    wanted += [("role", p) for p in _yaml_files(base / "roles", "*.y*ml")]
+    kept = {"report": found.reports, "role": found.roles}
     for kind, path in wanted:
         asset = _read(base, path, kind, found.problems)
         if asset is not None:
-            (found.reports if kind == "report" else found.assets).append(asset)
+            kept.get(kind, found.assets).append(asset)
     return found
 
 

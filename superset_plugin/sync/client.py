@@ -42,12 +42,12 @@ class SupersetError(JamforError):
         super().__init__(f"{head}: HTTP {status}: {message}" if status else f"{head}: {message}")
 
 
-def _rison_str(text: str) -> str:
+def rison_str(text: str) -> str:
     return "'" + text.replace("!", "!!").replace("'", "!'") + "'"
 
 
 def _rison_list(items: Iterable[str | int]) -> str:
-    return "!(" + ",".join(str(i) if isinstance(i, int) else _rison_str(i) for i in items) + ")"
+    return "!(" + ",".join(str(i) if isinstance(i, int) else rison_str(i) for i in items) + ")"
 
 
 def _message(response: requests.Response) -> str:
@@ -79,6 +79,7 @@ class SupersetClient:
         self.session.headers["Accept"] = "application/json"
         self._secrets = {s for s in [*secrets, *url_secrets(url)] if s}
         self.version: SupersetVersion | None = None  # set by ``login``: what the server said it runs
+        self.username: str | None = None  # who the session acts as (for "verified as …")
         self._refresh_token: str | None = None
 
     def __repr__(self) -> str:
@@ -91,6 +92,7 @@ class SupersetClient:
         database; ``ldap`` under AUTH_LDAP), then fetch a CSRF token. ``jamfor.superset.sync.signin``
         chooses the provider."""
         client = cls(url, timeout, secrets=[password, *secrets])
+        client.username = username
         tokens = client.request("POST", "/api/v1/security/login", "login", json={
             "username": username, "password": password, "provider": provider, "refresh": True,
         }).json()
@@ -103,7 +105,10 @@ class SupersetClient:
         (``superset jamfor token``) or a Flask-AppBuilder API key. Works whatever sign-in the web
         pages use (database, LDAP, OAuth), since the REST API checks the token itself."""
         token = token.strip()  # as read from a file or a command's output
-        return cls(url, timeout, secrets=[token])._start(token)
+        client = cls(url, timeout, secrets=[token])._start(token)
+        me = client.request("GET", "/api/v1/me/", "who the token is").json()["result"]
+        client.username = str(me["username"])
+        return client
 
     def _start(self, access_token: str) -> SupersetClient:
         self.session.headers["Authorization"] = f"Bearer {access_token}"
@@ -113,6 +118,11 @@ class SupersetClient:
         self.session.headers["Referer"] = self.url
         self.version = self.detect_version()
         return self
+
+    def acting_as(self, username: str, password: str) -> SupersetClient:
+        """Another session with this Superset, signed in as ``username`` (to check what a person with
+        that user's roles sees). Over REST that is a password sign-in with provider ``db``."""
+        return type(self).login(self.url, username, password, self.timeout, secrets=self._secrets)
 
     def detect_version(self) -> SupersetVersion:
         """The version this Superset runs (its ``static/version_info.json``); ``UnsupportedVersion`` for a
@@ -209,7 +219,7 @@ class SupersetClient:
                ) -> list[dict[str, Any]]:
         """Objects of ``kind`` whose ``column`` equals ``value`` (first page of 100)."""
         shown = _rison_list(columns)[1:]
-        rison_value = value if isinstance(value, int) else _rison_str(value)
+        rison_value = value if isinstance(value, int) else rison_str(value)
         query = f"(filters:!((col:{column},opr:eq,value:{rison_value})),columns:!{shown},page_size:{_PAGE})"
         answer = self.request("GET", f"/api/v1/{kind}/", f"search {kind}s", params={"q": query})
         return answer.json()["result"]

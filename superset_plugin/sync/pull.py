@@ -1,4 +1,5 @@
-"""`jamfor pull`: write Superset's version of our assets back into datasets/, dashboards/ and reports/.
+"""`jamfor pull`: write Superset's version of our assets back into datasets/, dashboards/, reports/ and
+roles/.
 
 What Superset exports is merged with the repository's own file (``jamfor.superset.sync.normalize``), so a file
 whose meaning did not change stays byte-identical and a UI edit becomes a small git diff. That diff is
@@ -14,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from jamfor.errors import JamforError
+from jamfor.superset.access.definitions import role_name
+from jamfor.superset.access.sync import RolesUnavailable, access_context, fetch_access, pulled_access
 from jamfor.superset.schedules.definitions import pulled
 from jamfor.superset.schedules.sync import SchedulesDisabled, fetch_schedules
 from jamfor.superset.sync.assets import ENV_ASSETS, Asset, AssetSet, dump
@@ -78,7 +81,25 @@ def pull(client: SupersetClient, assets: AssetSet) -> list[Pulled]:
             continue
         results.append(_write_if_changed(assets.root, asset, merge_export(exported, asset.data)))
     results += _pull_new_charts(assets, remote)
-    return results + _pull_schedules(client, assets)
+    return results + _pull_schedules(client, assets) + _pull_roles(client, assets, remote)
+
+
+def _pull_roles(client: SupersetClient, assets: AssetSet, remote: Remote) -> list[Pulled]:
+    """Role files get the permissions and RLS filters Superset holds now (read back into dataset and
+    database UUIDs where they are ours); a role's description and use_with stay as the file has them."""
+    if not assets.roles:
+        return []
+    try:
+        held = fetch_access(client, {role_name(a) for a in assets.roles})
+    except RolesUnavailable:
+        return [Pulled(asset.source, "unavailable") for asset in assets.roles]
+    ctx = access_context(assets.of("dataset"), remote.ids, remote.exported)
+    results = []
+    for asset in assets.roles:
+        data = pulled_access(asset, held, ctx)
+        results.append(Pulled(asset.source, "missing") if data is None
+                       else _write_if_changed(assets.root, asset, data))
+    return results
 
 
 def _pull_schedules(client: SupersetClient, assets: AssetSet) -> list[Pulled]:

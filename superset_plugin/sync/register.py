@@ -30,6 +30,8 @@ from sqlalchemy.engine import Engine
 from jamfor import __version__
 from jamfor.errors import BadInput, Findings, JamforError, Problem
 from jamfor.paths import user_dir
+from jamfor.superset.access.sync import AccessPlan, plan_roles, prune_access, register_roles
+from jamfor.superset.access.verify import AccessCheck, verify_people
 from jamfor.superset.schedules.definitions import ScheduleSettings, recipients_variable
 from jamfor.superset.schedules.sync import (
     SchedulesDisabled,
@@ -127,6 +129,12 @@ class Plan:
     remote: Remote
     bundle: Bundle | None  # None when planned without a database URI (status)
     reports_unavailable: str | None = None  # why report schedules were left out (SchedulesDisabled)
+    access: AccessPlan = field(default_factory=AccessPlan)  # roles and RLS filters (roles/)
+
+    @property
+    def roles_unavailable(self) -> str | None:
+        """Why roles and RLS filters were left out (Superset has no role API), else None."""
+        return self.access.unavailable
 
     @property
     def has_changes(self) -> bool:
@@ -233,12 +241,14 @@ def make_plan(client: SupersetClient, assets: AssetSet, database_uri: str | None
     changes = [_conflict(client, c, by_uuid, remote) if c.action == "create" else c for c in changes]
     reports, unavailable = _schedule_plan(client, assets, remote, state, settings or ScheduleSettings())
     changes += reports
+    access = plan_roles(client, assets.roles, assets.of("dataset"), remote.ids, remote.exported, state)
+    changes += access.changes
     local = {a.uuid for a in [*assets, *assets.reports]}
     for uuid, entry in sorted(state.get("assets", {}).items()):
         if uuid not in local and remote.id_of(entry["kind"], uuid) is not None:
             changes.append(Change(entry["kind"], uuid, entry.get("title", uuid), entry.get("source", ""),
                                   "removed"))
-    return Plan(changes, remote, bundle, unavailable)
+    return Plan(changes, remote, bundle, unavailable, access)
 
 
 # --- register ----------------------------------------------------------------------------------
@@ -251,6 +261,7 @@ class RegisterResult:
     chart_data: dict[str, list[dict[str, Any]]]  # chart uuid -> the rows its data endpoint returned
     state_file: Path
     inactive: dict[str, str] = field(default_factory=dict)  # schedule name -> its recipients variable
+    access_checks: list[AccessCheck] = field(default_factory=list)  # as a reader and an analyst
 
     @property
     def chart_rows(self) -> dict[str, int]:
@@ -309,9 +320,11 @@ def verify(client: SupersetClient, assets: AssetSet) -> tuple[dict[str, list[dic
 
 
 def _record(url: str, assets: AssetSet, remote: Remote, previous: dict[str, Any], version: str,
-            pruned: set[str], reports: dict[str, dict[str, Any]]) -> Path:
+            pruned: set[str], others: dict[str, dict[str, Any]]) -> Path:
+    """Keep what Superset now holds of ours; ``others``: the state entries of schedules, roles and
+    RLS filters, by UUID (``role:<name>`` for a role)."""
     entries = {uuid: entry for uuid, entry in previous.get("assets", {}).items() if uuid not in pruned}
-    entries.update(reports)
+    entries.update(others)
     for asset in assets:
         exported = remote.exported.get(asset.uuid)
         entries[asset.uuid] = {"kind": asset.kind, "title": asset.title, "source": asset.source,
@@ -323,8 +336,11 @@ def _record(url: str, assets: AssetSet, remote: Remote, previous: dict[str, Any]
 
 
 def prune(client: SupersetClient, plan: Plan) -> list[Change]:
-    """Delete what the repository no longer has — only UUIDs the state file says we registered."""
+    """Delete what the repository no longer has — only UUIDs the state file says we registered, and
+    roles and RLS filters it says we registered (never a role without jamfor's prefix)."""
     removed = plan.of("removed")
+    if plan.access.remote is not None:
+        prune_access(client, removed, plan.access.remote)
     for kind in _DELETE_ORDER:
         for change in removed:
             object_id = plan.remote.id_of(kind, change.uuid) if change.kind == kind else None
@@ -346,9 +362,12 @@ def register(client: SupersetClient, assets: AssetSet, database_uri: str, url: s
     (``jamfor.superset.inside.in_process``).
     The state is recorded once the import ran, even when verification then fails (``RegistrationFailed``),
     so drift and --prune know what Superset now holds. ``on_step`` hears each phase's name.
-    Report schedules (reports/) are created or updated last, once their dashboards and charts exist;
+    Report schedules (reports/) are created or updated once their dashboards and charts exist;
     ``settings`` fill in their recipients and variables. Without Superset's report API they are left
-    out and ``plan.reports_unavailable`` says why.
+    out and ``plan.reports_unavailable`` says why. Roles and RLS filters (roles/) come last, resolved
+    against the datasets as Superset now holds them; then temporary members of the reader and the
+    analyst role check what those people see (``jamfor.superset.access.verify``): a failed check is
+    a ``RegistrationFailed`` like an empty chart.
     """
     settings = settings or ScheduleSettings()
     on_step("Validating the assets")
@@ -375,12 +394,23 @@ def register(client: SupersetClient, assets: AssetSet, database_uri: str, url: s
         id_of = resolver(client, assets.reports, remote.id_of)
         schedules = apply_schedules(client, assets.reports, plan.changes, plan.remote.ids.get("report", {}),
                                   settings, id_of)
-    path = _record(url, assets, remote, previous, version, {c.uuid for c in pruned}, schedules)
+    roles: dict[str, dict[str, Any]] = {}
+    if assets.roles and plan.roles_unavailable is None:
+        on_step("Registering roles and row-level security")
+        roles = register_roles(client, assets.roles, assets.of("dataset"), remote.ids, remote.exported,
+                               previous)
+    path = _record(url, assets, remote, previous, version, {c.uuid for c in pruned}, {**schedules, **roles})
+    checks: list[AccessCheck] = []
+    if roles:
+        on_step("Checking as a reader and an analyst")
+        checks = verify_people(client, assets)
+        problems += [Problem("access-check-failed", f"as {c.as_whom}: {c.what}: {c.detail}")
+                     for c in checks if c.ok is False]
     if problems:
         raise RegistrationFailed(problems)
     inactive = {str(a.data["name"]): str(recipients_variable(a)) for a in assets.reports
                 if schedules and not settings.recipients(a)}
-    return RegisterResult(plan, plan.imports, pruned, data, path, inactive)
+    return RegisterResult(plan, plan.imports, pruned, data, path, inactive, checks)
 
 
 # --- status ------------------------------------------------------------------------------------
@@ -394,6 +424,7 @@ class SupersetStatus:
     drifted: list[Change]
     removed: list[Change]
     reports_unavailable: str | None = None
+    roles_unavailable: str | None = None
 
 
 def superset_status(client: SupersetClient, assets: AssetSet, url: str,
@@ -405,4 +436,4 @@ def superset_status(client: SupersetClient, assets: AssetSet, url: str,
     for change in plan.changes:
         counts[change.action] = counts.get(change.action, 0) + 1
     return SupersetStatus(url, state.get("version"), state.get("registered_at"), counts, plan.drifted,
-                          plan.of("removed"), plan.reports_unavailable)
+                          plan.of("removed"), plan.reports_unavailable, plan.roles_unavailable)

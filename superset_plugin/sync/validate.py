@@ -15,7 +15,9 @@
   native filter a column its target dataset lacks;
 - ``bad-query-context``, ``missing-query-context``: the chart cannot answer /api/v1/chart/{id}/data/;
 - ``sql-failed``, ``missing-column``: with a warehouse, a dataset's SQL fails or lacks a column;
-- ``report-*``: a file in reports/ (``jamfor.superset.schedules.definitions.check_schedules``).
+- ``report-*``: a file in reports/ (``jamfor.superset.schedules.definitions.check_schedules``);
+- ``role-*``, ``rls-*``: a file in roles/ (``jamfor.superset.access.definitions.check_roles``), including
+  an RLS clause naming a column its dataset lacks.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from jamfor.errors import Findings
+from jamfor.superset.access.definitions import check_columns, check_roles
 from jamfor.superset.schedules.definitions import check_schedules
 from jamfor.superset.sync.assets import DATABASE_UUID, IMPORT_VERSION, Asset, AssetSet
 from jamfor.superset.sync.schemas import check_with_superset, installed_version
@@ -293,5 +296,8 @@ def validate(assets: AssetSet, engine: Engine | None = None, superset_schemas: b
     _check_datasets(assets, findings, engine)
     _check_charts(assets, findings)
     _check_dashboards(assets, findings)
-    check_schedules(assets.reports, {DATABASE_UUID: "database", **{a.uuid: a.kind for a in assets}}, findings)
+    kinds = {DATABASE_UUID: "database", **{a.uuid: a.kind for a in assets}}
+    check_schedules(assets.reports, kinds, findings)
+    check_roles(assets.roles, kinds, findings)
+    check_columns(assets.roles, {a.uuid: _dataset_names(a)[0] for a in assets.of("dataset")}, findings)
     return findings

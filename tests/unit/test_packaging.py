@@ -38,7 +38,8 @@ def wheel(tmp_path_factory) -> Path:
 def test_the_wheel_carries_every_dataset_and_dashboard_file(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     shipped = {f"jamfor/superset/bundled/{p.relative_to(REPO).as_posix()}"
-               for top in ("datasets", "dashboards", "reports") for p in (REPO / top).rglob("*.yaml")}
+               for top in ("datasets", "dashboards", "reports", "roles")
+               for p in (REPO / top).rglob("*.yaml")}
     assert shipped, "the repository has no asset YAML"
     assert shipped <= names, sorted(shipped - names)[:5]
     recorded = (REPO / "superset_plugin" / "superset_keys").glob("*.json")
