@@ -28,6 +28,7 @@ AUTH_TYPES = {0: "OpenID 2.0", 1: "its user database (AUTH_DB)", 2: "LDAP (AUTH_
               3: "the web server's REMOTE_USER (AUTH_REMOTE_USER)", 4: "OAuth/OpenID Connect (AUTH_OAUTH)"}
 _DOCS = 'docs/operating.md, "Sign-in: database, LDAP and single sign-on".'
 _BOOTSTRAP = re.compile(r'data-bootstrap="([^"]*)"')
+_OAUTH_BUTTON = re.compile(r'id="btn-signin-([^"]+)"')  # Flask-AppBuilder's own login_oauth.html
 
 
 class SignInElsewhere(JamforError):
@@ -66,14 +67,17 @@ def sign_in(url: str, username: str, password: str) -> SupersetClient:
 
 
 def describe_sign_in(url: str) -> str:
-    """How the instance signs people in, read from its login page's bootstrap data (6.x: the AUTH_TYPE
-    and the OAuth providers' names); "another provider" when the page does not say."""
+    """How the instance signs people in, read from its login page: 6.x's bootstrap data (AUTH_TYPE and
+    the OAuth providers' names), else the provider buttons of Flask-AppBuilder's OAuth login page
+    (4.1, 5.0); "another provider" when the page says neither."""
     try:
         page = SupersetClient(url, timeout=30).request("GET", "/login/", "login page").text
         match = _BOOTSTRAP.search(page)
         conf = json.loads(html.unescape(match.group(1)))["common"]["conf"] if match else {}
     except (SupersetError, ValueError, KeyError, TypeError):
-        conf = {}
-    how = AUTH_TYPES.get(conf.get("AUTH_TYPE"), "another provider than a password")
+        page, conf = "", {}
     providers = [str(p.get("name")) for p in conf.get("AUTH_PROVIDERS") or [] if isinstance(p, dict)]
+    if not conf and (buttons := _OAUTH_BUTTON.findall(page)):
+        conf, providers = {"AUTH_TYPE": 4}, [html.unescape(name) for name in buttons]
+    how = AUTH_TYPES.get(conf.get("AUTH_TYPE"), "another provider than a password")
     return f"{how}, provider {', '.join(providers)}" if providers else how
