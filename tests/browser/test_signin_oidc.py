@@ -13,19 +13,30 @@ import importlib.util
 import json
 import secrets
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from support.assets import superset_jamfor
-from support.browser import RENDER_TIMEOUT_MS, launch
+from support.browser import RENDER_TIMEOUT_MS, VIEWPORT, launch, open_dashboard, repo_dashboards
 from support.databases import REPO, unavailable
 from support.oidc_server import OidcUser, oidc_provider
-from support.signin import READER_GROUP, READER_ROLE, create_role, host_token, oauth_config, signin_superset
+from support.signin import (
+    READER_GROUP,
+    READER_ROLE,
+    host_token,
+    oauth_config,
+    register_on_host,
+    signin_superset,
+)
 
 from jamfor.cli.main import main
 from jamfor.superset.pdf.render import CHROMIUM, count_pdf_pages
 from jamfor.superset.runtime.local_superset import free_port
+from jamfor.superset.sync.assets import read_assets
 from jamfor.superset.sync.client import SupersetClient, SupersetError
 
 pytestmark = [pytest.mark.browser, pytest.mark.superset, pytest.mark.postgres, pytest.mark.timeout(1800)]
@@ -38,8 +49,9 @@ OUTSIDER = OidcUser("olle", "olle-lösen-2", "Olle", "Utanför", ())
 
 
 @pytest.fixture(scope="module")
-def sso(superset_template, tmp_path_factory):
-    """(Superset, an admin token from the host, the folder for state) with OIDC sign-in."""
+def sso(superset_template, demo_warehouse_pg, tmp_path_factory):
+    """(Superset with OIDC sign-in and every shipped asset and role registered on its host, an admin
+    token from the host, a folder)."""
     if not CHROMIUM.exists() or importlib.util.find_spec("playwright") is None:
         unavailable("Chromium or Playwright for Python is missing")
     folder = tmp_path_factory.mktemp("oidc")
@@ -49,44 +61,82 @@ def sso(superset_template, tmp_path_factory):
         config = oauth_config(provider, {READER_GROUP: [READER_ROLE]})
         with signin_superset(superset_template, folder / "superset", port, config,
                              {"oidc_client_secret": provider.client_secret}) as instance:
-            token = host_token(instance, "admin", folder)
-            create_role(instance, token, READER_ROLE)  # i23-roles registers it with its permissions
-            yield instance, token, folder
+            # the operator registers the assets and jamfor's roles on the Superset host, no password
+            output = register_on_host(instance, demo_warehouse_pg, folder / "state", "--url", instance.url)
+            assert f"Verified as Gamma + {READER_ROLE}: opens every dashboard (4 of 4)" in output
+            yield instance, host_token(instance, "admin", folder), folder
 
 
-def _sign_in_in_chromium(url: str, user: OidcUser) -> dict:
-    """Superset's login page → the provider's login form → back in Superset; the roles it gave."""
+@contextmanager
+def signed_in(url: str, user: OidcUser) -> Iterator[Any]:
+    """A Chromium page signed in as ``user``: Superset's login page → the provider's login form →
+    back in Superset (the redirect flow a person goes through)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = launch(playwright)
         try:
-            page = browser.new_page()
+            page = browser.new_context(viewport=VIEWPORT).new_page()
             page.goto(f"{url}/login/", timeout=RENDER_TIMEOUT_MS)
             page.click('a[href*="/login/azure"], button:has-text("azure")', timeout=RENDER_TIMEOUT_MS)
             page.wait_for_selector("#login", timeout=RENDER_TIMEOUT_MS)  # the provider's own page
-            assert page.url.startswith("http://127.0.0.1:") and "/interaction/" in page.url
+            assert "/interaction/" in page.url and not page.url.startswith(url)
             page.fill("#login", user.login)
             page.fill("#password", user.password)
             page.click("#submit")
             page.wait_for_url("**/superset/welcome/**", wait_until="load", timeout=RENDER_TIMEOUT_MS)
-            answer = page.request.get(f"{url}/api/v1/me/roles/")
-            assert answer.ok, answer.text()
-            return answer.json()["result"]
+            yield page
         finally:
             browser.close()
 
 
-def test_a_reader_signs_in_through_the_oidc_redirect_flow_in_chromium_and_lands_in_the_reader_role(sso):
-    superset, _, _ = sso
-    me = _sign_in_in_chromium(superset.url, READER)
-    assert set(me["roles"]) == {"Gamma", READER_ROLE}
-    assert (me["firstName"], me["lastName"], me["email"]) == ("Lena", "Läsare", "lena@kommun.example.se")
+def _me(page: Any, url: str) -> dict:
+    answer = page.request.get(f"{url}/api/v1/me/roles/")
+    assert answer.ok, answer.text()
+    return answer.json()["result"]
 
 
-def test_a_person_outside_the_reader_group_signs_in_with_gamma_alone(sso):
+def _as_the_browser(page: Any, url: str) -> SupersetClient:
+    """A REST client with the browser's session cookie: it sees exactly what the signed-in person sees."""
+    client = SupersetClient(url)
+    for cookie in page.context.cookies(url):
+        client.session.cookies.set(cookie["name"], cookie["value"])
+    return client
+
+
+def test_an_sso_reader_lands_in_the_reader_role_and_sees_all_four_dashboards_and_every_chart_with_rows(sso):
     superset, _, _ = sso
-    assert set(_sign_in_in_chromium(superset.url, OUTSIDER)["roles"]) == {"Gamma"}
+    assets = read_assets(REPO)
+    with signed_in(superset.url, READER) as page:
+        me = _me(page, superset.url)
+        assert set(me["roles"]) == {"Gamma", READER_ROLE}
+        assert (me["firstName"], me["lastName"], me["email"]) == ("Lena", "Läsare", "lena@kommun.example.se")
+
+        reader = _as_the_browser(page, superset.url)
+        assert set(reader.find("dashboard", [d.uuid for d in assets.of("dashboard")])) == \
+            {d.uuid for d in assets.of("dashboard")}
+        charts = reader.find("chart", [c.uuid for c in assets.of("chart")])
+        assert len(charts) == len(assets.of("chart")) == 64
+        empty = [uuid for uuid, chart in charts.items()
+                 if not any(r.get("data") for r in reader.chart_data(int(chart["id"]))["result"])]
+        assert empty == []
+
+        dashboards = repo_dashboards()
+        assert len(dashboards) == 4
+        for dashboard in dashboards:  # drawn in Chromium for the reader, every chart without an error
+            states = open_dashboard(page, superset.url, dashboard.slug, dashboard.charts)
+            assert len(states) == dashboard.charts, dashboard.slug
+            assert [s.title for s in states if s.error or not s.drawn] == [], dashboard.slug
+
+
+def test_a_person_outside_the_reader_group_signs_in_with_gamma_alone_and_sees_none_of_our_data(sso):
+    superset, _, _ = sso
+    assets = read_assets(REPO)
+    with signed_in(superset.url, OUTSIDER) as page:
+        assert set(_me(page, superset.url)["roles"]) == {"Gamma"}
+        outsider = _as_the_browser(page, superset.url)
+        assert outsider.find("dashboard", [d.uuid for d in assets.of("dashboard")]) == {}
+        assert outsider.find("chart", [c.uuid for c in assets.of("chart")]) == {}
 
 
 def test_a_password_login_under_sso_says_which_provider_and_which_jamfor_path_to_take(sso, monkeypatch):

@@ -10,17 +10,20 @@ the owner, never written into the config.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from jamfor.superset.runtime.local_superset import SupersetInstance, running
 from support.assets import superset_jamfor
+from support.databases import REPO
 from support.ldap_server import BIND_DN, PEOPLE, LdapServer
 from support.oidc_server import OidcProvider
 from support.superset_env import home_from_template
 
-READER_ROLE = "jamfor-läsare"
+FIXTURE_ASSETS = REPO / "tests" / "fixtures" / "superset_assets"
+READER_ROLE = "jamfor-läsare"  # roles/lasare.yaml
 READER_GROUP = "jamfor-lasare"  # the group's name in the directory (ASCII, as IdPs' group names often are)
 OPERATOR_GROUP = "jamfor-drift"
 
@@ -97,10 +100,21 @@ def host_token(superset: SupersetInstance, username: str, state: Path) -> str:
     return done.stdout.strip().splitlines()[-1]  # Superset may log to stdout before it
 
 
-def create_role(superset: SupersetInstance, token: str, name: str) -> None:
-    """Create the role ``name`` as i23-roles will register it (until then: empty), through the REST API."""
-    from jamfor.superset.sync.client import SupersetClient
+def register_on_host(superset: SupersetInstance, warehouse: str, state: Path, *args: str) -> str:
+    """`superset jamfor register` (the roles of roles/ with the assets, so the mapped roles exist with
+    their permissions) on the Superset host, as its operator does under LDAP or SSO; its output."""
+    done = superset_jamfor(superset, "register", "--database-uri", warehouse, *args, state=state)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done.stdout
 
-    client = SupersetClient.with_token(superset.url, token)
-    if not client.search("security/roles", "name", name, columns=("id", "name")):
-        client.request("POST", "/api/v1/security/roles/", "create role", json={"name": name})
+
+def fixture_assets_with_the_reader_role(root: Path) -> Path:
+    """The minimal test assets (their dashboard published: Gamma users see only published ones) with the
+    repository's reader role, roles/lasare.yaml, under ``root``."""
+    for top in ("datasets", "dashboards"):
+        shutil.copytree(FIXTURE_ASSETS / top, root / top)
+    dashboard = root / "dashboards" / "test_oj" / "dashboard.yaml"
+    dashboard.write_text(dashboard.read_text(encoding="utf-8") + "published: true\n", encoding="utf-8")
+    (root / "roles").mkdir()
+    shutil.copy2(REPO / "roles" / "lasare.yaml", root / "roles" / "lasare.yaml")
+    return root
