@@ -7,7 +7,9 @@ Three steps, each skipping what is already done so that a second run starts in s
 2. start Superset from a home folder next to the warehouse (``jamfor.superset.runtime.local_superset``:
    initialised once);
 3. register every asset, unless exactly this set of asset files was already registered into exactly this
-   Superset metadata database for this warehouse (a fingerprint kept in the home).
+   Superset metadata database for this warehouse (a fingerprint kept in the home), and create a reader
+   (``lasare``) and an analyst (``analytiker``) beside the admin, members of the roles in roles/ marked
+   ``verify: reader`` / ``verify: analyst``, with passwords generated and kept like the admin's.
 
 With ``with_reports`` (`jamfor demo --with-reports`) the alerts and report schedules run for real: a mail
 sink on 127.0.0.1 stores what Superset sends under ``<home>/mail``, and a Celery worker and beat
@@ -41,7 +43,7 @@ from jamfor.errors import JamforError
 from jamfor.redact import redact_url
 from jamfor.seed.db import default_db_path, engine_for
 from jamfor.seed.seeding import run_seed
-from jamfor.superset.runtime.local_superset import SupersetInstance, running
+from jamfor.superset.runtime.local_superset import SupersetInstance, password_file, running, stored_password
 from jamfor.superset.runtime.mail_sink import MailSink
 from jamfor.superset.runtime.worker import celery_running, check_prerequisites, config_block
 from jamfor.superset.schedules.definitions import ScheduleSettings, recipients_variable
@@ -49,6 +51,8 @@ from jamfor.superset.sync.assets import AssetSet, load_assets
 from jamfor.superset.sync.normalize import fingerprint
 
 DEFAULT_PORT = 8088
+# The demo's people besides the admin: username, the role file's ``verify`` mark, who they are.
+DEMO_PEOPLE = (("lasare", "reader", "a reader (manager)"), ("analytiker", "analyst", "an analyst"))
 DEMO_RECIPIENT = "socialchef@jamfor.localhost"
 _REGISTERED_MARKER = "jamfor-registered"
 
@@ -91,6 +95,12 @@ class DemoReady:
     seeded: tuple[str, ...]
     registered: bool
     mail: Path | None = None  # where the mail sink stores what alerts and reports send
+
+    @property
+    def people(self) -> list[tuple[str, str, Path]]:
+        """The reader and the analyst this home has: (username, who they are, their password file)."""
+        return [(name, who, password_file(self.instance.home, name)) for name, _kind, who in DEMO_PEOPLE
+                if password_file(self.instance.home, name).exists()]
 
     @property
     def password_file(self) -> Path | None:
@@ -137,7 +147,7 @@ def asset_fingerprint(assets: AssetSet, database_uri: str, with_reports: bool = 
     digest = hashlib.sha256()
     digest.update(__version__.encode())
     digest.update(redact_url(database_uri).encode())
-    for asset in sorted([*assets, *assets.reports], key=lambda a: a.source):
+    for asset in sorted([*assets, *assets.reports, *assets.roles], key=lambda a: a.source):
         digest.update(f"{asset.source}\0{fingerprint(asset.data)}\0".encode())
     digest.update(b"with-reports" if with_reports else b"")
     return digest.hexdigest()
@@ -168,6 +178,22 @@ def register_assets(instance: SupersetInstance, assets: AssetSet, database_uri: 
                  settings=settings)
     finally:
         engine.dispose()
+    on_step("Creating the reader and the analyst")
+    create_people(client, instance.home, assets)
+
+
+def create_people(client: Any, home: Path, assets: AssetSet) -> None:
+    """The demo's reader and analyst (``DEMO_PEOPLE``), members of the role marked for them and of the
+    built-in roles its file's ``use_with`` names; their passwords are generated once and kept in the
+    home like the admin's."""
+    from jamfor.superset.access.definitions import role_name
+    from jamfor.superset.access.people import ensure_user
+
+    for username, kind, _who in DEMO_PEOPLE:
+        role = next((r for r in assets.roles if r.data.get("verify") == kind), None)
+        if role is not None:
+            roles = [*map(str, role.data.get("use_with") or []), role_name(role)]
+            ensure_user(client, username, stored_password(home, username), roles, last_name=username)
 
 
 @contextmanager

@@ -296,6 +296,10 @@ def _print_demo_login(ready: Any) -> None:
                   f"(kept in {escape(str(ready.password_file))})", highlight=False)
     else:
         out.print("  password: the one you set in $JAMFOR_SUPERSET_ADMIN_PASSWORD", highlight=False)
+    for username, who, stored in ready.people:
+        out.print(f"Log in as {escape(who)}: user [bold]{escape(username)}[/] password "
+                  f"[bold]{escape(stored.read_text().strip())}[/] (kept in {escape(str(stored))})",
+                  highlight=False)
     if ready.mail:
         out.print(f"Alerts and reports run (Celery worker and beat); mails land in {escape(str(ready.mail))}",
                   highlight=False)

@@ -222,7 +222,8 @@ def add_superset_commands(main: click.Group, handles_errors: Decorator, db_optio
     def register(url: str | None, username: str | None, assets_dir: Path | None, database_uri: str | None,
                  db_url: str | None, report_vars: tuple[str, ...], prune: bool) -> None:
         """Validate, import what changed, verify every asset and every chart's data, create or update the
-        alerts and report schedules of reports/ (inactive without recipients), record the state."""
+        alerts and report schedules of reports/ (inactive without recipients) and the roles and
+        row-level security of roles/, check as a reader and an analyst, record the state."""
         from jamfor.superset.sync.assets import database_uri as resolve_uri
         from jamfor.superset.sync.assets import load_assets
         from jamfor.superset.sync.register import InvalidAssets
@@ -265,8 +266,8 @@ def add_superset_commands(main: click.Group, handles_errors: Decorator, db_optio
     @handles_errors
     def pull(url: str | None, username: str | None, assets_dir: Path | None, database_uri: str | None,
              db_url: str | None, report_vars: tuple[str, ...]) -> None:
-        """Write Superset's version of our assets back into datasets/, dashboards/ and reports/ of a
-        checkout (never recipients, nor an alert's SQL, which holds filled-in variables).
+        """Write Superset's version of our assets back into datasets/, dashboards/, reports/ and roles/
+        of a checkout (never recipients, nor an alert's SQL, which holds filled-in variables).
 
         Refuses to write into the copy installed with jamfor: point --assets or $JAMFOR_ASSETS_DIR at a
         git checkout. --database-uri, --db and --report-var are accepted so that one command line serves

@@ -1,7 +1,8 @@
 """jamfor's roles and RLS filters in a Superset: find them, plan them, create/update/delete them.
 
 Roles go through Flask-AppBuilder's security API (``/api/v1/security/roles/``, ``…/permissions``,
-``/api/v1/security/permissions-resources/``: FAB_ADD_SECURITY_API, on by default since Superset 4.1)
+``/api/v1/security/permissions-resources/``: FAB_ADD_SECURITY_API, on by default from Superset 6.0;
+4.1.4 and 5.0.0 (Flask-AppBuilder 4.8.1) have the same endpoints once it is set in superset_config.py)
 and RLS filters through ``/api/v1/rowlevelsecurity/``. Both need an Admin (Superset keeps the Role,
 PermissionViewMenu and Row Level Security resources out of every other built-in role).
 
@@ -42,14 +43,21 @@ RLS_PATH = "/api/v1/rowlevelsecurity/"
 
 
 class RolesUnavailable(JamforError):
-    """This Superset has no role API (FAB_ADD_SECURITY_API is off) or no RLS API."""
+    """This Superset has no role API (FAB_ADD_SECURITY_API is off), or the user jamfor signed in as may
+    not manage roles (only Admin may: Superset keeps Role and Row Level Security from other roles)."""
 
-    def __init__(self, version: str | None, what: str) -> None:
+    def __init__(self, version: str | None, what: str, status: int = 404) -> None:
         running = f"Superset {version}" if version else "This Superset"
-        super().__init__(f"{running} answers 404 on {what}: jamfor's roles were not registered. Set "
-                         "FAB_ADD_SECURITY_API = True in superset_config.py (the default from 4.1 on) "
-                         "and restart Superset, or create the roles of roles/ by hand "
-                         "(docs/operating.md, \"Who sees what\").")
+        if status == 403:
+            super().__init__(f"{running} answers 403 on {what}: the user jamfor signed in as may not manage "
+                             "roles, so jamfor's roles and row-level security were not registered. Only "
+                             "Admin may (Superset keeps the Role and Row Level Security resources out of "
+                             "every other built-in role); register as an Admin.")
+            return
+        super().__init__(f"{running} answers 404 on {what}: jamfor's roles and row-level security were "
+                         "not registered. Superset 4.1 and 5.0 serve the role API only with "
+                         "FAB_ADD_SECURITY_API = True in superset_config.py (6.0 and 6.1 by default): set "
+                         "it, restart Superset and register again (docs/operating.md, \"Who sees what\").")
 
 
 @dataclass
@@ -67,8 +75,9 @@ def _get(client: SupersetClient, path: str, action: str, query: str | None = Non
     try:
         return client.request("GET", path, action, params={"q": query} if query else None).json()
     except SupersetError as exc:
-        if exc.status == 404 and path in (ROLES_PATH, RLS_PATH):
-            raise RolesUnavailable(str(client.version) if client.version else None, path) from None
+        if exc.status in (403, 404) and path in (ROLES_PATH, RLS_PATH):
+            raise RolesUnavailable(str(client.version) if client.version else None, path,
+                                   exc.status) from None
         raise
 
 

@@ -17,7 +17,7 @@ import requests
 from requests.structures import CaseInsensitiveDict
 
 from jamfor.errors import JamforError
-from jamfor.superset.sync.client import SupersetClient, SupersetError, unzip
+from jamfor.superset.sync.client import ImportFailed, SupersetClient, SupersetError, unzip
 
 
 class UnknownUser(JamforError):
@@ -95,4 +95,6 @@ class InProcessSuperset(SupersetClient):
         except CommandInvalidError as exc:
             raise SupersetError(self._redact(str(exc.normalized_messages())), action="import") from None
         except CommandException as exc:
-            raise SupersetError(self._redact(str(exc)), action="import") from None
+            cause = exc.__cause__  # in-process the real exception is at hand (over REST only in the log)
+            detail = self._redact(f"{type(cause).__name__}: {cause}") if cause else ""
+            raise ImportFailed(self._redact(str(exc)), None, detail) from None

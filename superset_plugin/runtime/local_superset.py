@@ -137,15 +137,22 @@ def cache_prefix(home: Path) -> str:
 
 def _admin_password(home: Path) -> str:
     """$JAMFOR_SUPERSET_ADMIN_PASSWORD, else the one generated for this home (stored 0600)."""
-    stored = home / "admin_password"
-    wanted = os.environ.get(ADMIN_PASSWORD_ENV)
-    if wanted:
-        return wanted
+    return os.environ.get(ADMIN_PASSWORD_ENV) or stored_password(home, "admin")
+
+
+def stored_password(home: Path, username: str) -> str:
+    """The password generated for ``username`` of this home, kept in ``<home>/<username>_password``
+    (readable only by the owner); generated on first use."""
+    stored = password_file(home, username)
     if stored.exists():
         return stored.read_text().strip()
     password = secrets.token_urlsafe(18)
     _write_private(stored, password)
     return password
+
+
+def password_file(home: Path, username: str) -> Path:
+    return home / f"{username}_password"
 
 
 def process_env(home: Path, **extra: str) -> dict[str, str]:

@@ -42,6 +42,25 @@ class SupersetError(JamforError):
         super().__init__(f"{head}: HTTP {status}: {message}" if status else f"{head}: {message}")
 
 
+IMPORT_FAILED_HINT = (
+    "Superset caught an exception while importing and logged its traceback. The likeliest cause is a "
+    "Python package Superset needs but its environment lacks: Superset 6.0 and 6.1 import cachetools "
+    "without declaring it (6.1's PostgreSQL and MySQL engine specs import it through aws_iam.py), 5.0 "
+    "needs marshmallow 3 (docs/operating.md, \"Installing\", lists each version's). Next likeliest: "
+    "the warehouse URI does not connect from the Superset host. The traceback is in Superset's log: "
+    "the web server's output (`docker logs <container>`, `journalctl -u <service>`, or the terminal "
+    "running `superset run` / gunicorn; `jamfor demo`: <home>/superset.log), at the time of this import.")
+
+
+class ImportFailed(SupersetError):
+    """The import endpoint answered 500: Superset's message says nothing, so say where to look."""
+
+    def __init__(self, message: str, status: int | None = 500, detail: str = "") -> None:
+        cause = f" ({detail})" if detail else ""
+        super().__init__(f"{message}{cause}\n{IMPORT_FAILED_HINT}", status, "import")
+        self.superset_message = message
+
+
 def rison_str(text: str) -> str:
     return "'" + text.replace("!", "!!").replace("'", "!'") + "'"
 
@@ -242,11 +261,18 @@ class SupersetClient:
     def import_assets(self, bundle: bytes, passwords: dict[str, str] | None = None) -> None:
         """``POST /api/v1/assets/import/``: create or overwrite everything in ``bundle`` (a zip).
 
-        Superset answers every failure of this endpoint with a bare 500; validate the bundle first.
+        Superset answers every failure of this endpoint with a bare 500 ("Import failed for an unknown
+        reason"); validate the bundle first. ``ImportFailed`` then names the likeliest causes and where
+        Superset's log is.
         """
         data = {"passwords": json.dumps(passwords or {})}
         files = {"bundle": ("jamfor.zip", bundle, "application/zip")}
-        self.request("POST", "/api/v1/assets/import/", "import", data=data, files=files)
+        try:
+            self.request("POST", "/api/v1/assets/import/", "import", data=data, files=files)
+        except SupersetError as exc:
+            if exc.status == 500:
+                raise ImportFailed(exc.superset_message) from None
+            raise
 
     def export(self, kind: str, ids: Iterable[int]) -> dict[str, str]:
         """``GET /api/v1/{kind}/export/``: the exported files as {path inside the bundle: YAML text}."""

@@ -1,10 +1,11 @@
 """Every jamfor dashboard in a real browser: Debian's headless Chromium against the session's Superset.
 
 All assets of this repository are registered (with the registry, as `jamfor register` does) on the
-seeded PostgreSQL demo warehouse. The tests log in through the React form, open every dashboard, wait
-until every chart has drawn, and read the published figures off the page — the seed documents are the
-oracles. Each dashboard's screenshot is saved to tests/artifacts/screenshots/<slug>.png, or with
-JAMFOR_UPDATE_SCREENSHOTS=1 to docs/screenshots/ for the README (`make screenshots`).
+seeded PostgreSQL demo warehouse. The tests log in through the React form, open every dashboard (as
+the admin, and as a reader with Gamma and jamfor-läsare only), wait until every chart has drawn, and
+read the published figures off the page — the seed documents are the oracles. Each dashboard's
+screenshot is saved to tests/artifacts/screenshots/<slug>.png, or with JAMFOR_UPDATE_SCREENSHOTS=1 to
+docs/screenshots/ for the README (`make screenshots`).
 Without Chromium or Playwright they skip locally and fail when CI=true.
 """
 
@@ -13,7 +14,9 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -72,9 +75,9 @@ def registered(superset, demo_warehouse_pg, tmp_path_factory) -> Iterator[AssetS
         yield assets
 
 
-@pytest.fixture(scope="module")
-def browser_context(superset, registered) -> Iterator[Any]:
-    """A logged-in Chromium context (one login for the module; each test opens its own page)."""
+@contextmanager
+def _logged_in(url: str, username: str, password: str) -> Iterator[Any]:
+    """A Chromium context logged in through the form (one login; each test opens its own page)."""
     if not CHROMIUM.exists():
         unavailable(f"{CHROMIUM} is missing (apt-get install chromium chromium-driver)")
     if importlib.util.find_spec("playwright") is None:
@@ -86,11 +89,31 @@ def browser_context(superset, registered) -> Iterator[Any]:
         context = browser.new_context(viewport=VIEWPORT)
         record_canvas_text(context)
         page = context.new_page()
-        log_in(page, superset.url, superset.username, superset.password)
+        log_in(page, url, username, password)
         page.close()
         yield context
         context.close()
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def browser_context(superset, registered) -> Iterator[Any]:
+    """Logged in as the admin."""
+    with _logged_in(superset.url, superset.username, superset.password) as context:
+        yield context
+
+
+@pytest.fixture(scope="module")
+def reader_context(superset, registered) -> Iterator[Any]:
+    """Logged in as a manager: a user with Gamma and jamfor-läsare, nothing else (as `jamfor demo`'s)."""
+    from jamfor.superset.access.people import ensure_user
+    from jamfor.superset.sync.client import SupersetClient
+
+    password = secrets.token_urlsafe(18)
+    admin = SupersetClient.login(superset.url, superset.username, superset.password)
+    ensure_user(admin, "lasare-i-webblasaren", password, ["Gamma", "jamfor-läsare"])
+    with _logged_in(superset.url, "lasare-i-webblasaren", password) as context:
+        yield context
 
 
 @pytest.fixture
@@ -112,6 +135,19 @@ def test_the_repository_has_dashboards_to_show():
 def test_every_chart_of_the_dashboard_draws_without_an_error(page, superset, dashboard):
     states = open_dashboard(page, superset.url, dashboard.slug, dashboard.charts)
     screenshot(page, SCREENSHOTS / f"{dashboard.slug}.png")
+    assert len(states) == dashboard.charts
+    assert [s.title for s in states if s.error] == [], [f"{s.title}: {s.error}" for s in states if s.error]
+    assert [s.title for s in states if not s.drawn] == []
+
+
+@pytest.mark.parametrize("dashboard", DASHBOARDS, ids=[d.slug for d in DASHBOARDS])
+def test_a_reader_with_gamma_and_the_reader_role_sees_every_chart_of_the_dashboard_draw(
+        reader_context, superset, dashboard):
+    page = reader_context.new_page()
+    try:
+        states = open_dashboard(page, superset.url, dashboard.slug, dashboard.charts)
+    finally:
+        page.close()
     assert len(states) == dashboard.charts
     assert [s.title for s in states if s.error] == [], [f"{s.title}: {s.error}" for s in states if s.error]
     assert [s.title for s in states if not s.drawn] == []

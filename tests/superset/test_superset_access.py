@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from support.assets import area_codes
 from support.superset_env import operator_environment
 
 from jamfor.cli.main import main
@@ -142,19 +143,12 @@ def test_a_reader_sees_the_dashboard_and_the_chart_answers_with_rows(registered,
         assert rows
 
 
-def _area_codes(person_client: SupersetClient, dataset_id: int) -> set[str]:
-    body = {"datasource": {"id": dataset_id, "type": "table"}, "result_format": "json", "result_type": "full",
-            "queries": [{"columns": ["area_code"], "metrics": [], "row_limit": 10000}]}
-    answer = person_client.request("POST", "/api/v1/chart/data", "chart data", json=body).json()
-    return {row["area_code"] for row in answer["result"][0]["data"]}
-
-
 def test_the_rls_filter_limits_a_member_of_its_role_to_their_own_kommun(registered, client):
     dataset_id = int(client.find("dataset", [DATASET_UUID])[DATASET_UUID]["id"])
     with _person(client, "Gamma", READER) as reader:
-        everyone = _area_codes(reader.client, dataset_id)
+        everyone = area_codes(reader.client, dataset_id)
     with _person(client, "Gamma", READER, OWN_KOMMUN) as member:
-        own = _area_codes(member.client, dataset_id)
+        own = area_codes(member.client, dataset_id)
     assert own == {"0180"}
     assert len(everyone) > 1
 

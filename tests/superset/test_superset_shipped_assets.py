@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from support.assets import pull_into_a_copy
+from support.assets import area_codes, pull_into_a_copy
 from support.superset_env import operator_environment
 
 from jamfor.cli.main import main
 from jamfor.seed.db import engine_for
 from jamfor.seed.seeding import run_seed
+from jamfor.superset.access.people import temporary_user
 from jamfor.superset.sync.assets import DATABASE_UUID, build_bundle, read_assets
 from jamfor.superset.sync.client import SupersetClient
 
@@ -65,6 +66,38 @@ def test_register_creates_every_shipped_dashboard_and_every_chart_answers_with_r
     assert set(client.find("dashboard", dashboards)) == dashboards
     assert set(client.find("chart", charts)) == charts
     assert f"{len(charts)} charts answer with data" in registered
+
+
+def test_register_checks_as_a_reader_and_an_analyst_and_says_which_roles_each_check_ran_as(registered):
+    assets = read_assets()
+    dashboards, charts = len(assets.of("dashboard")), len(assets.of("chart"))
+    text = " ".join(registered.split())
+    reader, analyst = "Verified as Gamma + jamfor-läsare", "Verified as Gamma + sql_lab + jamfor-analytiker"
+    assert f"{reader}: opens every dashboard ({dashboards} of {dashboards})" in text
+    assert f"{reader}: every chart answers with rows ({charts} of {charts})" in text
+    assert f"{reader}: cannot open SQL Lab" in text
+    assert f"{reader}: sees no dataset outside jamfor's" in text
+    assert f"{analyst}: queries the warehouse in SQL Lab" in text
+    assert f"{analyst}: cannot write to the warehouse in SQL Lab" in text
+    assert "FAILED" not in text
+
+
+def test_the_shipped_rls_filter_shows_a_member_of_jamfor_egen_kommun_only_malmos_answers(
+        registered, client):
+    survey = "51cdef14-904b-4b7d-bbde-c81dfef1db22"  # skr_insats_svar
+    dataset_id = int(client.find("dataset", [survey])[survey]["id"])
+    with temporary_user(client, "test", ["Gamma", "jamfor-läsare"]) as reader:
+        everyone = area_codes(reader.client, dataset_id)
+    with temporary_user(client, "test", ["Gamma", "jamfor-läsare", "jamfor-egen-kommun"]) as member:
+        own = area_codes(member.client, dataset_id)
+    assert len(everyone) > 200
+    assert own == {"1280"}
+
+
+def test_a_user_with_gamma_alone_sees_none_of_the_shipped_dashboards(registered, client):
+    dashboards = [a.uuid for a in read_assets().of("dashboard")]
+    with temporary_user(client, "test", ["Gamma"]) as person:
+        assert person.client.find("dashboard", dashboards) == {}
 
 
 def test_register_never_shows_the_warehouse_or_superset_password(registered, shipped):
