@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from jamfor.superset.runtime.local_superset import free_port
+from jamfor.superset.runtime.local_superset import free_port, stop
 from support.databases import unavailable
 
 SLAPD = Path("/usr/sbin/slapd")
@@ -124,12 +124,7 @@ def ldap_server(home: Path, people: list[LdapPerson]) -> Iterator[LdapServer]:
         _seed(url, root_password, _ldif(people, bind_password), process, home)
         yield LdapServer(url, bind_password)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=20)
+        stop(process)
         log.close()
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import requests
 
-from jamfor.superset.runtime.local_superset import free_port
+from jamfor.superset.runtime.local_superset import free_port, stop
 from support.databases import unavailable
 
 FOLDER = Path(__file__).resolve().parent / "oidc"
@@ -74,12 +74,7 @@ def oidc_provider(log: Path, users: list[OidcUser], redirect_uris: list[str]) ->
         _wait(provider, process, log)
         yield provider
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=20)
+        stop(process)
         handle.close()
 
 
