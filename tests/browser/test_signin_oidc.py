@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from support.assets import superset_jamfor
-from support.browser import RENDER_TIMEOUT_MS, VIEWPORT, launch, open_dashboard, repo_dashboards
+from support.browser import RENDER_TIMEOUT_MS, VIEWPORT, goto_dashboard, launch, repo_dashboards
 from support.databases import REPO, unavailable
 from support.oidc_server import OidcUser, oidc_provider
 from support.signin import (
@@ -121,12 +121,13 @@ def test_an_sso_reader_lands_in_the_reader_role_and_sees_all_four_dashboards_and
                  if not any(r.get("data") for r in reader.chart_data(int(chart["id"]))["result"])]
         assert empty == []
 
+        # and in Chromium each dashboard opens for the reader with its charts laid out (drawing every chart
+        # of all four is tests/browser/test_browser.py's, as a reader with the same roles)
         dashboards = repo_dashboards()
         assert len(dashboards) == 4
-        for dashboard in dashboards:  # drawn in Chromium for the reader, every chart without an error
-            states = open_dashboard(page, superset.url, dashboard.slug, dashboard.charts)
-            assert len(states) == dashboard.charts, dashboard.slug
-            assert [s.title for s in states if s.error or not s.drawn] == [], dashboard.slug
+        for dashboard in dashboards:
+            goto_dashboard(page, superset.url, dashboard.slug)
+            assert page.locator('[data-test="dashboard-component-chart-holder"]').count() >= 1, dashboard.slug
 
 
 def test_a_person_outside_the_reader_group_signs_in_with_gamma_alone_and_sees_none_of_our_data(sso):
