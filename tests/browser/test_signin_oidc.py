@@ -34,7 +34,7 @@ from support.signin import (
 )
 
 from jamfor.cli.main import main
-from jamfor.superset.pdf.render import CHROMIUM, count_pdf_pages
+from jamfor.superset.pdf.render import CHROMIUM, TIMEOUT_MS, count_pdf_pages
 from jamfor.superset.runtime.local_superset import free_port
 from jamfor.superset.sync.assets import read_assets
 from jamfor.superset.sync.client import SupersetClient, SupersetError
@@ -84,7 +84,8 @@ def signed_in(url: str, user: OidcUser) -> Iterator[Any]:
             page.fill("#login", user.login)
             page.fill("#password", user.password)
             page.click("#submit")
-            page.wait_for_url("**/superset/welcome/**", wait_until="load", timeout=RENDER_TIMEOUT_MS)
+            # the way back runs three requests through two servers: as long as a page may take (TIMEOUT_MS)
+            page.wait_for_url("**/superset/welcome/**", wait_until="load", timeout=TIMEOUT_MS)
             yield page
         finally:
             browser.close()
