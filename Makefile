@@ -10,20 +10,31 @@ PIP_FLAGS ?= -q
 # Installs skip byte-compiling every file (Superset's venvs hold tens of thousands): Python compiles the
 # modules a run imports, once, on first import. Measured: the SQLAlchemy 2 venv 125 s -> 76 s.
 INSTALL := install --no-compile
-# The Debian packages the test suite needs: Chromium for the browser tests, pdftoppm for the PDF reports.
-SYSTEM_PACKAGES := chromium chromium-driver poppler-utils
+# The Debian packages the test suite needs: Chromium for the browser tests, pdftoppm for the PDF reports,
+# slapd and ldap-utils for the LDAP sign-in tests, libldap2-dev and libsasl2-dev to build python-ldap.
+SYSTEM_PACKAGES := chromium chromium-driver poppler-utils slapd ldap-utils libldap2-dev libsasl2-dev
+# The OpenID Connect provider of the sign-in tests (npm's oidc-provider, pinned by its package-lock.json).
+OIDC_DIR := tests/support/oidc
 # Test files (SQLite warehouses, Superset's metadata database, browser profiles) in memory when /dev/shm
 # exists: the tests are the same, without waiting on fsync; a machine with a slow disk runs them as fast.
 FAST_TMP := $(shell [ -d /dev/shm ] && [ -w /dev/shm ] && echo /dev/shm || echo $${TMPDIR:-/tmp})
 
-.PHONY: check test lint test-main test-fast test-superset test-sa2 other-venvs system-deps browser-deps clean docs bench bench-national bench-dashboards demo \
-        screenshots test-compat translations
+.PHONY: check test lint test-main test-fast test-superset test-sa2 other-venvs system-deps browser-deps oidc-deps \
+        clean docs bench bench-national bench-dashboards demo screenshots test-compat translations
 
-$(VENV)/.installed: pyproject.toml $(CONSTRAINTS)
+# system-deps first: python-ldap (the signin extra) builds against libldap2-dev and libsasl2-dev.
+$(VENV)/.installed: pyproject.toml $(CONSTRAINTS) | system-deps
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip $(INSTALL) $(PIP_FLAGS) -U pip
-	$(VENV)/bin/pip $(INSTALL) $(PIP_FLAGS) -c $(CONSTRAINTS) -e '.[dev,postgres,superset]'
+	$(VENV)/bin/pip $(INSTALL) $(PIP_FLAGS) -c $(CONSTRAINTS) -e '.[dev,postgres,superset,signin]'
 	touch $@
+
+# Node.js runs the OIDC provider of the sign-in tests; its packages come from its lock file, once.
+$(OIDC_DIR)/node_modules/.package-lock.json: $(OIDC_DIR)/package-lock.json
+	@command -v npm >/dev/null || { echo "the sign-in tests need Node.js 20+ and npm"; exit 1; }
+	cd $(OIDC_DIR) && npm ci --no-audit --no-fund --loglevel=error
+
+oidc-deps: $(OIDC_DIR)/node_modules/.package-lock.json
 
 # The SQLAlchemy 2.x line: everything but the Superset side (Superset 6.1 pins SQLAlchemy 1.4).
 $(VENV_SA2)/.installed: pyproject.toml
@@ -60,10 +71,10 @@ check: lint
 # The suite in .venv: the tiers without Superset, then the Superset and browser tiers.
 test-main: test-fast test-superset
 
-test-fast: $(VENV)/.installed system-deps
+test-fast: $(VENV)/.installed system-deps oidc-deps
 	TMPDIR=$(FAST_TMP) $(VENV)/bin/pytest -q -n $(WORKERS) -m "$(NO_SUPERSET)"
 
-test-superset: $(VENV)/.installed system-deps
+test-superset: $(VENV)/.installed system-deps oidc-deps
 	TMPDIR=$(FAST_TMP) $(VENV)/bin/pytest -q -m "superset or browser"
 
 # The SQLAlchemy 2 run: every test without Superset except what a SQLAlchemy line cannot change (the
@@ -98,7 +109,7 @@ translations: $(VENV)/.installed
 	$(VENV)/bin/python -m jamfor.superset.inside.language_build
 
 clean:
-	rm -rf $(VENV) $(VENV_SA2) $(COMPAT_VENVS) .pytest_cache .venvs.log
+	rm -rf $(VENV) $(VENV_SA2) $(COMPAT_VENVS) .pytest_cache .venvs.log $(OIDC_DIR)/node_modules
 
 # The compatibility tier: the shipped assets against each supported Superset, each older version in its
 # own venv built from its constraints file (about 1 GB each), 6.1.0 in $(VENV). `make test` runs it for

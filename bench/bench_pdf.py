@@ -32,7 +32,7 @@ from jamfor.superset.pdf.batch import (
     make_pdfs,
     plan_jobs,
 )
-from jamfor.superset.pdf.render import PRINT_SCALE, Browser, close_page
+from jamfor.superset.pdf.render import PRINT_SCALE, Browser, FormSignIn, close_page
 from jamfor.superset.sync.client import SupersetClient
 
 SLUG = "skr-insatser-lan"
@@ -65,7 +65,7 @@ def plain_print_seconds(url: str, username: str, password: str, charts: int, out
                 await close_page(page)
 
     async def run() -> float:
-        async with PlainBrowser(url, username, password) as browser:
+        async with PlainBrowser(url, FormSignIn(username, password)) as browser:
             await browser.plain()  # warm: Superset's JS bundles in the browser cache
             return await browser.plain()
 
@@ -94,11 +94,12 @@ def main() -> None:
         data = chart_data_seconds(client, info.id)
         plain = plain_print_seconds(client.url, username, password, info.charts, out / "plain.pdf")
         start = time.perf_counter()
-        run = make_pdfs(client, username, password, info, jobs, out / "reports", parallel=args.jobs,
-                           force=True)
+        run = make_pdfs(client, FormSignIn(username, password), info, jobs, out / "reports",
+                        parallel=args.jobs, force=True)
         total = time.perf_counter() - start
         start = time.perf_counter()
-        again = make_pdfs(client, username, password, info, jobs, out / "reports", parallel=args.jobs)
+        again = make_pdfs(client, FormSignIn(username, password), info, jobs, out / "reports",
+                          parallel=args.jobs)
         rerun = time.perf_counter() - start
     seconds = [r.seconds for r in run.results]
     per_pdf = total / len(jobs)

@@ -92,8 +92,9 @@ def jamfor_area(code: object) -> Area:
 
 
 def _install_cli(app: Any) -> None:
-    from jamfor.superset.inside.commands import jamfor_group
+    from jamfor.superset.inside.commands import add_shared_commands, jamfor_group
 
+    add_shared_commands()
     if "jamfor" not in app.cli.commands:
         app.cli.add_command(jamfor_group)
 

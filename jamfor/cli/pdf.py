@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +32,31 @@ LAN_FILTER = "Län"
 OMRADE_FILTER = "Verksamhetsområde"
 
 
-def _credentials() -> tuple[str, str]:
-    username = os.environ.get("SUPERSET_USERNAME") or click.prompt("Superset user", err=True)
+# (url, username) -> (a client acting for that user, how the browser signs in, the URL the browser opens).
+# `jamfor pdf` logs in over REST (``rest_session``); `superset jamfor pdf` passes its machine login.
+PdfSession = Callable[[str | None, str | None], tuple[Any, Any, str]]
+
+
+def rest_session(url: str | None, username: str | None) -> tuple[Any, Any, str]:
+    """Over REST with a user and password (database or LDAP): the same login for the API and the
+    browser's login form. A token cannot sign a browser in, nor can anything under single sign-on:
+    then the error points at `superset jamfor pdf` on the Superset host."""
+    from jamfor.superset.pdf.render import FormSignIn
+    from jamfor.superset.sync.signin import SignInElsewhere, sign_in
+
+    if not url:
+        raise click.UsageError("say which Superset: --url or $SUPERSET_URL")
+    if os.environ.get("SUPERSET_TOKEN") and not os.environ.get("SUPERSET_PASSWORD"):
+        raise click.UsageError("jamfor pdf signs a browser in, which $SUPERSET_TOKEN cannot do: give a "
+                               "database or LDAP user's $SUPERSET_PASSWORD, or run `superset jamfor pdf` "
+                               "on the Superset host (no password: Superset's own machine login)")
+    name = username or click.prompt("Superset user", err=True)
     password = os.environ.get("SUPERSET_PASSWORD") or click.prompt("Password", hide_input=True, err=True)
-    return username, password
+    try:
+        client = sign_in(url.rstrip("/"), name, password)
+    except SignInElsewhere as exc:
+        raise SignInElsewhere(url, exc.how, for_browser=True) from None
+    return client, FormSignIn(name, password), client.url
 
 
 def _selections(lan: str | None, omrade: str | None, filters: tuple[str, ...]) -> dict[str, str]:
@@ -52,8 +74,8 @@ def _selections(lan: str | None, omrade: str | None, filters: tuple[str, ...]) -
     return chosen
 
 
-def add_pdf_command(main: click.Group, handles_errors: Any) -> None:
-    """Attach `pdf` (and its former name `report`, hidden) to the `jamfor` group."""
+def add_pdf_command(main: click.Group, handles_errors: Any, session: PdfSession = rest_session) -> None:
+    """Attach `pdf` (and its former name `report`, hidden) to ``main``, signing in through ``session``."""
 
     @main.command("pdf")
     @click.option("--dashboard", default=DEFAULT_DASHBOARD, show_default=True, metavar="SLUG",
@@ -74,12 +96,15 @@ def add_pdf_command(main: click.Group, handles_errors: Any) -> None:
                   "alert and report schedules.")
     @click.option("--url", envvar="SUPERSET_URL", metavar="URL",
                   help="Superset's address, e.g. http://127.0.0.1:8088. Default: $SUPERSET_URL.")
+    @click.option("--username", envvar="SUPERSET_USERNAME", metavar="NAME",
+                  help="Superset user the PDFs are made as (database or LDAP). Default: $SUPERSET_USERNAME, "
+                  "else a prompt; the password comes from $SUPERSET_PASSWORD, else a hidden prompt.")
     @click.option("--jobs", default=2, show_default=True, type=click.IntRange(1, 16),
                   help="PDFs rendered at the same time (browser pages).")
     @click.option("--force", is_flag=True, help="Render again even PDFs whose inputs are unchanged.")
     @handles_errors
     def pdf(dashboard: str, lan: str | None, omrade: str | None, filters: tuple[str, ...], fmt: str,
-               out_dir: Path, url: str | None, jobs: int, force: bool) -> None:
+            out_dir: Path, url: str | None, username: str | None, jobs: int, force: bool) -> None:
         """Write one PDF per combination of native filter values of a dashboard, plus index.html/.csv.
 
         Superset draws every figure: each combination is opened through a dashboard permalink in headless
@@ -96,12 +121,8 @@ def add_pdf_command(main: click.Group, handles_errors: Any) -> None:
             make_pdfs,
             plan_jobs,
         )
-        from jamfor.superset.sync.client import SupersetClient
 
-        if not url:
-            raise click.UsageError("say which Superset: --url or $SUPERSET_URL")
-        username, password = _credentials()
-        client = SupersetClient.login(url.rstrip("/"), username, password)
+        client, sign_in, browser_url = session(url, username)
         info = dashboard_info(client, dashboard)
         wanted = _selections(lan, omrade, filters)
         if dashboard == DEFAULT_DASHBOARD:
@@ -124,7 +145,8 @@ def add_pdf_command(main: click.Group, handles_errors: Any) -> None:
                                       highlight=False, soft_wrap=True)
 
             try:
-                run = make_pdfs(client, username, password, info, jobs_, out_dir, fmt, jobs, force, done)
+                run = make_pdfs(client, sign_in, info, jobs_, out_dir, fmt, jobs, force, done,
+                                browser_url=browser_url)
             except PdfsFailed as exc:
                 run = exc.run
         rendered, unchanged, failed = run.of("rendered"), run.of("unchanged"), run.of("failed")

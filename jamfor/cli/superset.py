@@ -34,8 +34,9 @@ Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 _URL = click.option("--url", envvar="SUPERSET_URL", metavar="URL",
                     help="Superset's address, e.g. http://127.0.0.1:8088. Default: $SUPERSET_URL.")
 _USERNAME = click.option("--username", envvar="SUPERSET_USERNAME", metavar="NAME",
-                         help="Superset user to log in as. Default: $SUPERSET_USERNAME, else a prompt. "
-                         "The password comes from $SUPERSET_PASSWORD, else a hidden prompt.")
+                         help="Superset user to log in as (database or LDAP). Default: $SUPERSET_USERNAME, "
+                         "else a prompt. The password comes from $SUPERSET_PASSWORD, else a hidden prompt. "
+                         "Under single sign-on set $SUPERSET_TOKEN instead (docs/operating.md).")
 _ASSETS = click.option("--assets", "assets_dir", type=click.Path(file_okay=False, path_type=Path),
                        metavar="DIR", help="Folder holding datasets/ and dashboards/. Default: "
                        "$JAMFOR_ASSETS_DIR, else the ones shipped with jamfor.")
@@ -85,15 +86,27 @@ def _require_url(url: str | None) -> str:
     return url.rstrip("/")
 
 
-def connect(url: str, username: str | None) -> Any:
-    """Log in as ``username`` with $SUPERSET_PASSWORD, prompting (hidden) for what is missing."""
-    from jamfor.superset.sync.client import SupersetClient
+# (url, username) -> (a client acting for that user, the URL naming the registration state). The `jamfor`
+# commands connect over REST (``connect``); `superset jamfor …` passes its in-process one.
+Connector = Callable[[str | None, str | None], tuple[Any, str]]
 
-    name = username or click.prompt("Superset user", err=True)
-    password = os.environ.get("SUPERSET_PASSWORD") or click.prompt("Password", hide_input=True, err=True)
-    client = SupersetClient.login(url, name, password)
-    err.print(f"Superset {shown(str(client.version))} at {shown(url)}", highlight=False)
-    return client
+
+def connect(url: str | None, username: str | None) -> tuple[Any, str]:
+    """Over REST: with $SUPERSET_TOKEN when set (any sign-in, SSO too), else as ``username`` with
+    $SUPERSET_PASSWORD, prompting (hidden) for what is missing; LDAP is recognised by itself."""
+    from jamfor.superset.sync.client import SupersetClient
+    from jamfor.superset.sync.signin import sign_in
+
+    target = _require_url(url)
+    token = os.environ.get("SUPERSET_TOKEN")
+    if token:
+        client = SupersetClient.with_token(target, token)
+    else:
+        name = username or click.prompt("Superset user", err=True)
+        password = os.environ.get("SUPERSET_PASSWORD") or click.prompt("Password", hide_input=True, err=True)
+        client = sign_in(target, name, password)
+    err.print(f"Superset {shown(str(client.version))} at {shown(target)}", highlight=False)
+    return client, target
 
 
 def _warehouse_engine(db_url: str | None) -> Any:
@@ -142,8 +155,9 @@ def _print_plan(plan: Any) -> None:
               highlight=False)
 
 
-def add_superset_commands(main: click.Group, handles_errors: Decorator) -> None:
-    """Attach validate / plan / register / pull to the `jamfor` group.
+def add_superset_commands(main: click.Group, handles_errors: Decorator,
+                          connector: Connector = connect) -> None:
+    """Attach validate / plan / register / pull to ``main``, reaching Superset through ``connector``.
 
     Each takes only the options it uses: plan the ones that decide what register would do, register
     those and the warehouse for its SQL checks, pull only where Superset and the checkout are."""
@@ -192,11 +206,11 @@ def add_superset_commands(main: click.Group, handles_errors: Decorator) -> None:
         from jamfor.superset.sync.assets import load_assets
         from jamfor.superset.sync.register import make_plan
 
-        target = _require_url(url)
         uri = resolve_uri(database_uri) if database_uri else None
         assets = load_assets(assets_dir)
         settings = _schedule_settings(report_vars)
-        result = make_plan(connect(target, username), assets, uri, target, settings=settings)
+        client, target = connector(url, username)
+        result = make_plan(client, assets, uri, target, settings=settings)
         _print_plan(result)
         _print_unavailable(result)
         if result.has_changes or result.of("removed"):
@@ -218,11 +232,10 @@ def add_superset_commands(main: click.Group, handles_errors: Decorator) -> None:
         from jamfor.superset.sync.register import InvalidAssets
         from jamfor.superset.sync.register import register as run_register
 
-        target = _require_url(url)
         uri = resolve_uri(database_uri)
         assets = load_assets(assets_dir)
         settings = _schedule_settings(report_vars)
-        client = connect(target, username)
+        client, target = connector(url, username)
         try:
             with err.status("Registering") as status:
                 result = run_register(client, assets, uri, target, engine=_warehouse_engine(db_url),
@@ -266,10 +279,9 @@ def add_superset_commands(main: click.Group, handles_errors: Decorator) -> None:
         from jamfor.superset.sync.pull import check_writable_root
         from jamfor.superset.sync.pull import pull as run_pull
 
-        target = _require_url(url)
         assets = load_assets(assets_dir)
         check_writable_root(assets.root)
-        results = run_pull(connect(target, username), assets)
+        results = run_pull(connector(url, username)[0], assets)
         changed = [r for r in results if r.action in ("updated", "added")]
         for item in results:
             if item.action != "unchanged":
@@ -277,14 +289,14 @@ def add_superset_commands(main: click.Group, handles_errors: Decorator) -> None:
         out.print(f"{len(changed)} files changed in {escape(str(assets.root))}.", highlight=False)
 
 
-def print_superset_status(url: str, assets_dir: Path | None = None) -> None:
-    """The Superset part of `jamfor status`."""
+def print_superset_status(url: str | None, assets_dir: Path | None = None, connector: Connector = connect,
+                          username: str | None = None) -> None:
+    """The Superset part of `jamfor status` (and `superset jamfor status`)."""
     from jamfor.superset.sync.assets import load_assets
     from jamfor.superset.sync.register import superset_status
 
-    target = _require_url(url)
-    state = superset_status(connect(target, os.environ.get("SUPERSET_USERNAME")), load_assets(assets_dir),
-                            target)
+    client, target = connector(url, username or os.environ.get("SUPERSET_USERNAME"))
+    state = superset_status(client, load_assets(assets_dir), target)
     out.print(f"\nSuperset {shown(target)}: registered version {state.registered_version or '–'} "
               f"({state.registered_at or 'never registered from here'})", highlight=False)
     out.print(", ".join(f"{n} {ACTIONS.get(a, a)}" for a, n in sorted(state.counts.items())), highlight=False)

@@ -74,10 +74,7 @@ class InProcessSuperset(SupersetClient):
             raise UnknownUser(username)
         client = cls(current_app._get_current_object(), user)  # noqa: SLF001 - Flask's documented way
         client.username = username
-        client.session.headers["Authorization"] = f"Bearer {create_access_token(identity=str(user.id))}"
-        csrf = client.request("GET", "/api/v1/security/csrf_token/", "CSRF token").json()["result"]
-        client.session.headers["X-CSRFToken"] = csrf
-        client.version = client.detect_version()
+        client._start(create_access_token(identity=str(user.id)))
         return client
 
     def acting_as(self, username: str, password: str) -> InProcessSuperset:

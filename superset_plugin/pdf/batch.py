@@ -28,13 +28,16 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from jamfor import __version__
 from jamfor.errors import BadInput, JamforError
 from jamfor.superset.pdf.render import (
     TIMEOUT_MS,
     Browser,
+    CookieSignIn,
     DataSourceLine,
+    FormSignIn,
     RenderFailed,
     TitlePage,
     gather_limited,
@@ -386,8 +389,9 @@ def permalink(client: SupersetClient, dashboard: DashboardInfo, filters: Sequenc
     answer = client.request("POST", f"/api/v1/dashboard/{dashboard.id}/permalink", "dashboard permalink",
                             json={"dataMask": data_mask(dashboard, filters), "activeTabs": [],
                                   "urlParams": []}).json()
-    url = str(answer["url"])
-    return url if url.startswith("http") else client.url + url
+    # the path only: Superset builds the URL from the Host it was asked on (a proxy's, or the in-process
+    # client's), while the browser goes to the address it was given
+    return urlsplit(str(answer["url"])).path
 
 
 # --- state and index ----------------------------------------------------------------------------------
@@ -460,11 +464,14 @@ def title_page(dashboard: DashboardInfo, job: PdfJob, sources: Sequence[DataSour
     return TitlePage(dashboard.title, job.filters, shown, synthetic, made, __version__)
 
 
-def make_pdfs(client: SupersetClient, username: str, password: str, dashboard: DashboardInfo,
-                 jobs: Sequence[PdfJob], out_dir: Path, fmt: str = "pdf", parallel: int = 2,
-                 force: bool = False, on_result: Callable[[PdfResult], None] | None = None,
-                 browser_factory: Callable[..., Browser] = Browser) -> PdfRun:
+def make_pdfs(client: SupersetClient, sign_in: FormSignIn | CookieSignIn, dashboard: DashboardInfo,
+              jobs: Sequence[PdfJob], out_dir: Path, fmt: str = "pdf", parallel: int = 2,
+              force: bool = False, on_result: Callable[[PdfResult], None] | None = None,
+              browser_factory: Callable[..., Browser] = Browser, browser_url: str | None = None) -> PdfRun:
     """Render every job not already up to date into ``out_dir``, then write the index.
+
+    The browser signs in with ``sign_in`` and opens Superset at ``browser_url`` (default: the client's
+    URL; the in-process client has none a browser could open).
 
     A failed rendering is tried once more; what still fails is reported in the result (and by
     ``PdfsFailed`` after the index is written), while the other reports are written.
@@ -492,7 +499,7 @@ def make_pdfs(client: SupersetClient, username: str, password: str, dashboard: D
         made = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
         async def render_all() -> list[PdfResult]:
-            async with browser_factory(client.url, username, password) as browser:
+            async with browser_factory(browser_url or client.url, sign_in) as browser:
                 async def one(job: PdfJob) -> PdfResult:
                     title = title_page(dashboard, job, sources, synthetic[job.filters], made)
                     result = await _render_with_retry(client, browser, dashboard, job, title,

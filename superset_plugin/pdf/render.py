@@ -250,16 +250,62 @@ def count_pdf_pages(data: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data))
 
 
-class Browser:
-    """One headless Chromium with one logged-in context; pages are rendered concurrently in it.
+class FormSignIn:
+    """Signs the browser in through Superset's React login form (#username, #password, Enter): for
+    database and LDAP users, whose login form Superset shows."""
 
-    Use as ``async with Browser(url, username, password) as browser: await browser.render(...)``.
-    """
-
-    def __init__(self, url: str, username: str, password: str, chromium: Path = CHROMIUM) -> None:
-        self.url = url.rstrip("/")
+    def __init__(self, username: str, password: str) -> None:
         self._username = username
         self._password = password
+
+    def __repr__(self) -> str:
+        return f"FormSignIn(username={self._username!r})"
+
+    async def __call__(self, context: Any, url: str) -> None:
+        page = await context.new_page()
+        try:
+            await page.goto(f"{url}/login/", timeout=TIMEOUT_MS)
+            await page.fill("#username", self._username)
+            await page.fill("#password", self._password)
+            await page.press("#password", "Enter")
+            # the same login already worked through the REST API (a wrong password stops there), so
+            # this waits as long as a page may take on a loaded machine (60 s was too short at load 30);
+            # until the welcome page has loaded, not just committed: a tab closed while its navigation
+            # commits may never close (see close_page)
+            try:
+                await page.wait_for_url("**/superset/welcome/**", wait_until="load", timeout=TIMEOUT_MS)
+            except Exception:
+                raise RenderFailed(f"could not log in to {url} in the browser within "
+                                   f"{TIMEOUT_MS // 1000} s") from None
+        finally:
+            await close_page(page)
+
+
+class CookieSignIn:
+    """Signs the browser in with session cookies Superset made for a user in its own process, as its
+    Alerts & Reports do (``jamfor.superset.inside.machine_login``): no login form, so it works under
+    single sign-on too."""
+
+    def __init__(self, cookies: dict[str, str]) -> None:
+        self._cookies = dict(cookies)
+
+    def __repr__(self) -> str:
+        return f"CookieSignIn({sorted(self._cookies)!r})"
+
+    async def __call__(self, context: Any, url: str) -> None:
+        await context.add_cookies([{"name": name, "value": value, "url": f"{url}/", "httpOnly": True,
+                                    "sameSite": "Lax"} for name, value in self._cookies.items()])
+
+
+class Browser:
+    """One headless Chromium with one signed-in context; pages are rendered concurrently in it.
+
+    Use as ``async with Browser(url, FormSignIn(username, password)) as browser: await browser.render(...)``.
+    """
+
+    def __init__(self, url: str, sign_in: FormSignIn | CookieSignIn, chromium: Path = CHROMIUM) -> None:
+        self.url = url.rstrip("/")
+        self._sign_in = sign_in
         self._chromium = chromium
         self._playwright: Any = None
         self._browser: Any = None
@@ -284,7 +330,7 @@ class Browser:
                 viewport={"width": VIEWPORT_WIDTH, "height": 1000}, locale="sv-SE")
             # Playwright's new page and close have no timeout of their own: a browser that stops
             # answering must end the run with an error, not hold it for ever
-            await asyncio.wait_for(self._log_in(), TIMEOUT_MS / 1000 + 60)
+            await asyncio.wait_for(self._sign_in(self.context, self.url), TIMEOUT_MS / 1000 + 60)
         except asyncio.TimeoutError:
             await self.__aexit__(None, None, None)
             raise RenderFailed(f"the browser did not log in to {self.url} within "
@@ -301,36 +347,18 @@ class Browser:
         if self._playwright is not None:
             await self._playwright.stop()
 
-    async def _log_in(self) -> None:
-        """Through Superset's React login form (#username, #password, Enter)."""
-        page = await self.context.new_page()
-        try:
-            await page.goto(f"{self.url}/login/", timeout=TIMEOUT_MS)
-            await page.fill("#username", self._username)
-            await page.fill("#password", self._password)
-            await page.press("#password", "Enter")
-            # the same login already worked through the REST API (a wrong password stops there), so
-            # this waits as long as a page may take on a loaded machine (60 s was too short at load 30);
-            # until the welcome page has loaded, not just committed: a tab closed while its navigation
-            # commits may never close (see close_page)
-            try:
-                await page.wait_for_url("**/superset/welcome/**", wait_until="load", timeout=TIMEOUT_MS)
-            except Exception:
-                raise RenderFailed(f"could not log in to {self.url} in the browser within "
-                                   f"{TIMEOUT_MS // 1000} s") from None
-        finally:
-            await close_page(page)
-
     async def render(self, permalink: str, charts: int, title: TitlePage, path: Path, fmt: str = "pdf",
                      top_tabs: bool = False) -> Rendered:
-        """Open ``permalink``, wait for all ``charts``, write ``path``; returns its pages and empty charts.
+        """Open ``permalink`` (a path below the Superset's URL), wait for all ``charts``, write ``path``;
+        returns its pages and empty charts.
 
         ``top_tabs``: the dashboard's layout starts with tabs (their bar is hidden in report mode).
         """
         page = await self.context.new_page()
         try:
             separator = "&" if "?" in permalink else "?"
-            await page.goto(f"{permalink}{separator}standalone={2 if top_tabs else 3}", timeout=TIMEOUT_MS)
+            link = f"{self.url}{permalink}{separator}standalone={2 if top_tabs else 3}"
+            await page.goto(link, timeout=TIMEOUT_MS)
             await page.wait_for_selector('[data-test="dashboard-component-chart-holder"]', timeout=TIMEOUT_MS)
             await page.add_style_tag(content=PRINT_CSS)
             await page.evaluate("""(inner) => { const el = document.createElement('section');

@@ -106,21 +106,39 @@ class SupersetClient:
 
     @classmethod
     def login(cls, url: str, username: str, password: str, timeout: float = 300.0,
-              secrets: Iterable[str] = ()) -> SupersetClient:
-        """Log in with Superset's own user database (provider ``db``) and fetch a CSRF token."""
+              secrets: Iterable[str] = (), provider: str = "db") -> SupersetClient:
+        """Log in through ``/api/v1/security/login`` with ``provider`` (``db``: Superset's own user
+        database; ``ldap`` under AUTH_LDAP), then fetch a CSRF token. ``jamfor.superset.sync.signin``
+        chooses the provider."""
         client = cls(url, timeout, secrets=[password, *secrets])
         client.username = username
         tokens = client.request("POST", "/api/v1/security/login", "login", json={
-            "username": username, "password": password, "provider": "db", "refresh": True,
+            "username": username, "password": password, "provider": provider, "refresh": True,
         }).json()
-        client.session.headers["Authorization"] = f"Bearer {tokens['access_token']}"
         client._refresh_token = tokens.get("refresh_token")
-        client._secrets.update(t for t in (tokens["access_token"], client._refresh_token) if t)
-        csrf = client.request("GET", "/api/v1/security/csrf_token/", "CSRF token").json()["result"]
-        client.session.headers["X-CSRFToken"] = csrf
-        client.session.headers["Referer"] = client.url
-        client.version = client.detect_version()
+        return client._start(tokens["access_token"])
+
+    @classmethod
+    def with_token(cls, url: str, token: str, timeout: float = 300.0) -> SupersetClient:
+        """A client that sends ``token`` as its bearer credential: a JWT access token Superset issued
+        (``superset jamfor token``) or a Flask-AppBuilder API key. Works whatever sign-in the web
+        pages use (database, LDAP, OAuth), since the REST API checks the token itself."""
+        token = token.strip()  # as read from a file or a command's output
+        client = cls(url, timeout, secrets=[token])._start(token)
+        try:  # who the token is, for "verified as …"; 4.1 and 5.0 answer /me only to a browser session
+            client.username = str(client.request("GET", "/api/v1/me/", "who").json()["result"]["username"])
+        except SupersetError:
+            client.username = None
         return client
+
+    def _start(self, access_token: str) -> SupersetClient:
+        self.session.headers["Authorization"] = f"Bearer {access_token}"
+        self._secrets.update(t for t in (access_token, self._refresh_token) if t)
+        csrf = self.request("GET", "/api/v1/security/csrf_token/", "CSRF token").json()["result"]
+        self.session.headers["X-CSRFToken"] = csrf
+        self.session.headers["Referer"] = self.url
+        self.version = self.detect_version()
+        return self
 
     def acting_as(self, username: str, password: str) -> SupersetClient:
         """Another session with this Superset, signed in as ``username`` (to check what a person with

@@ -17,7 +17,6 @@ import re
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -25,6 +24,7 @@ from support.browser import (
     CHROMIUM,
     RENDER_TIMEOUT_MS,
     VIEWPORT,
+    Dashboard,
     apply_filters,
     big_number,
     chart,
@@ -37,6 +37,7 @@ from support.browser import (
     open_dashboard,
     open_tab,
     record_canvas_text,
+    repo_dashboards,
     screenshot,
     table_rows,
     wait_for_charts,
@@ -45,7 +46,7 @@ from support.databases import REPO, unavailable
 from support.factsheet import bortfall_lan_names
 
 from jamfor.seed.reference import area_frame
-from jamfor.superset.sync.assets import AssetSet, read_assets
+from jamfor.superset.sync.assets import AssetSet
 
 pytestmark = [pytest.mark.browser, pytest.mark.superset, pytest.mark.postgres]
 
@@ -54,34 +55,6 @@ SCREENSHOTS = (REPO / "docs" / "screenshots" if os.environ.get("JAMFOR_UPDATE_SC
                else REPO / "tests" / "artifacts" / "screenshots")
 OJ_SLUG = "oj-lss-utveckling"
 SKR_TITLE_START = "Socialtjänstens insatser"
-
-
-@dataclass(frozen=True)
-class Dashboard:
-    slug: str
-    title: str
-    charts: int
-    filters: dict[str, str]  # native filter name -> id
-
-    def filter_id(self, name_start: str) -> str:
-        for name, filter_id in self.filters.items():
-            if name.casefold().startswith(name_start.casefold()):
-                return filter_id
-        raise AssertionError(f"dashboard {self.slug} has no native filter named {name_start}…: "
-                             f"{sorted(self.filters)}")
-
-
-def _dashboard(data: dict[str, Any]) -> Dashboard:
-    position = data.get("position") or {}
-    charts = sum(1 for key, node in position.items() if key.startswith("CHART-") and isinstance(node, dict))
-    metadata = data.get("metadata") or {}
-    filters = {f["name"]: f["id"] for f in metadata.get("native_filter_configuration", [])}
-    return Dashboard(str(data["slug"]), str(data["dashboard_title"]), charts, filters)
-
-
-def repo_dashboards() -> list[Dashboard]:
-    """The dashboards jamfor registers (read at collection time to name one test per dashboard)."""
-    return [_dashboard(asset.data) for asset in read_assets().of("dashboard")]
 
 
 DASHBOARDS = repo_dashboards()

@@ -52,14 +52,21 @@ def superset_jamfor_register(superset, *args: str, state: Path) -> subprocess.Co
     """``superset jamfor register ARGS`` inside the test Superset's configuration (its metadata DB),
     with the registration state kept under ``state`` and no warehouse but the one ARGS name (--db):
     no $JAMFOR_DB_URL, no default file."""
+    return superset_jamfor(superset, "register", *args, state=state)
+
+
+def superset_jamfor(superset, *args: str, state: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """``superset jamfor ARGS`` on the test Superset's host: its configuration and metadata database,
+    the registration state under ``state``, no Superset URL or password in the environment, no
+    warehouse but the one ARGS name."""
     # Superset 4.1 and 5.0's CLI finds its app only through FLASK_APP (6.x knows it by itself).
-    env = dict(os.environ, SUPERSET_CONFIG_PATH=str(superset.home / "superset_config.py"),
-               XDG_STATE_HOME=str(state), XDG_DATA_HOME=str(state / "data"),
-               FLASK_APP="superset.app:create_app()")
-    env.pop("SUPERSET_URL", None)
-    env.pop("JAMFOR_DB_URL", None)
-    return subprocess.run([str(Path(sys.executable).with_name("superset")), "jamfor", "register", *args],
-                          env=env, capture_output=True, text=True, check=False)
+    environment = dict(os.environ, SUPERSET_CONFIG_PATH=str(superset.home / "superset_config.py"),
+                       XDG_STATE_HOME=str(state), XDG_DATA_HOME=str(state / "data"),
+                       FLASK_APP="superset.app:create_app()", **env)
+    for name in ("SUPERSET_URL", "SUPERSET_PASSWORD", "SUPERSET_TOKEN", "JAMFOR_DB_URL"):
+        environment.pop(name, None)
+    return subprocess.run([str(Path(sys.executable).with_name("superset")), "jamfor", *args],
+                          env=environment, capture_output=True, text=True, check=False)
 
 
 def pull_into_a_copy(run: Callable[..., tuple[int, str]], folder: Path) -> tuple[int, str, list[str]]:

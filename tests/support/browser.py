@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from jamfor.superset.pdf.render import CHART_STATES_JS, CHROMIUM, ERROR_TEXTS, LAUNCH_ARGS, OPEN_NEXT_TAB_JS
+from jamfor.superset.sync.assets import read_assets
 
 VIEWPORT = {"width": 1600, "height": 1200}
 RENDER_TIMEOUT_MS = 120_000
@@ -272,3 +273,31 @@ def _shown_chart_texts(page: Any) -> dict[str, list[str]]:
 def normalise_spaces(text: str) -> str:
     """No-break and narrow no-break spaces (Swedish thousands, "41 %") as plain spaces."""
     return text.replace("\u00a0", " ").replace("\u202f", " ")
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    slug: str
+    title: str
+    charts: int
+    filters: dict[str, str]  # native filter name -> id
+
+    def filter_id(self, name_start: str) -> str:
+        for name, filter_id in self.filters.items():
+            if name.casefold().startswith(name_start.casefold()):
+                return filter_id
+        raise AssertionError(f"dashboard {self.slug} has no native filter named {name_start}…: "
+                             f"{sorted(self.filters)}")
+
+
+def _dashboard(data: dict[str, Any]) -> Dashboard:
+    position = data.get("position") or {}
+    charts = sum(1 for key, node in position.items() if key.startswith("CHART-") and isinstance(node, dict))
+    metadata = data.get("metadata") or {}
+    filters = {f["name"]: f["id"] for f in metadata.get("native_filter_configuration", [])}
+    return Dashboard(str(data["slug"]), str(data["dashboard_title"]), charts, filters)
+
+
+def repo_dashboards() -> list[Dashboard]:
+    """The dashboards jamfor registers (read at collection time to name one test per dashboard)."""
+    return [_dashboard(asset.data) for asset in read_assets().of("dashboard")]
