@@ -92,7 +92,7 @@ def jamfor_area(code: object) -> Area:
 
 
 def _install_cli(app: Any) -> None:
-    from jamfor.superset.inside.commands import add_shared_commands, jamfor_group
+    from jamfor.cli.in_superset import add_shared_commands, jamfor_group
 
     add_shared_commands()
     if "jamfor" not in app.cli.commands:

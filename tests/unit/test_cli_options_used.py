@@ -11,10 +11,10 @@ from pathlib import Path
 import click
 import pytest
 
+from jamfor.cli.in_superset import jamfor_group
 from jamfor.cli.main import main
 from jamfor.cli.reference import walk_commands
 from jamfor.seed.db import ENV_URL, resolve_url
-from jamfor.superset.inside.commands import jamfor_group
 
 PACKAGE_FOLDERS = ("jamfor", "seed", "superset_plugin")
 REPO = Path(__file__).resolve().parents[2]

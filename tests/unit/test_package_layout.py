@@ -17,7 +17,9 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 # What the Superset side may take from the warehouse side; CONTRIBUTING.md says why, per module.
 SUPERSET_MAY_IMPORT_FROM_SEED = {"jamfor.seed.reference", "jamfor.seed.db"}
-APPLICATION = ("jamfor.cli", "jamfor.demo", "jamfor.reference_docs")
+# jamfor.superset.config is the entry point Superset itself loads (the config line): like a CLI it wires
+# the commands (jamfor.cli.in_superset) into an application, so it stands with them.
+APPLICATION = ("jamfor.cli", "jamfor.demo", "jamfor.reference_docs", "jamfor.superset.config")
 
 
 def installed_modules() -> dict[str, Path]:
