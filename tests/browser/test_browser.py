@@ -434,9 +434,13 @@ def test_tabell_1_legend_names_every_series_whole(drawn):
 
 @pytest.mark.parametrize("dashboard", DASHBOARDS, ids=[d.slug for d in DASHBOARDS])
 def test_no_table_cuts_its_last_row(drawn, dashboard):
+    """Every row of a table a reader sees lies within its chart. (A table whose first row already lies
+    below the chart's visible area is the hidden copy Superset lays out to measure its columns.)"""
+    shown = [(title, table) for title, drawing in drawn(dashboard.slug).items() for table in drawing["tables"]
+             if table["rows"][0]["top"] < table["visibleBottom"]]
+    assert shown or not any(drawing["tables"] for drawing in drawn(dashboard.slug).values())
     cut = {title: (table["rows"][-1]["text"], table["rows"][-1]["bottom"], table["visibleBottom"])
-           for title, drawing in drawn(dashboard.slug).items() for table in drawing["tables"]
-           if table["rows"][-1]["bottom"] > table["visibleBottom"] + 1}
+           for title, table in shown if table["rows"][-1]["bottom"] > table["visibleBottom"] + 1}
     assert cut == {}
 
 

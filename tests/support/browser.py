@@ -300,8 +300,8 @@ def chart_texts(page: Any) -> dict[str, list[str]]:
 def chart_drawings(page: Any) -> dict[str, dict[str, Any]]:
     """Per chart title, as its tab shows it: ``bars`` (filled rectangles: x, y, w, h, fill, in CSS pixels
     of the canvas) and ``texts`` (text, x, y, w, align) of the last frame drawn on its first canvas, and
-    ``tables``: for each table its body rows (text, bottom) and the bottom of the chart's visible area (in
-    viewport pixels: what lies below it is cut off or needs scrolling inside the chart)."""
+    ``tables``: for each table its body rows (text, top, bottom) and the bottom of the chart's visible
+    area (in viewport pixels: what lies below it is cut off or needs scrolling inside the chart)."""
     def settled(page: Any) -> dict[str, dict[str, Any]]:
         # a table first draws whole to measure its columns, then as a sticky header over a scrolling
         # body, and ECharts animates: read until two readings a second apart agree
@@ -344,7 +344,8 @@ _SHOWN_DRAWINGS_JS = """() => Object.fromEntries(
             visible = Math.min(visible, e.getBoundingClientRect().bottom);
           }
         }
-        return { rows: [...rows].map(r => ({ text: r.innerText, bottom: r.getBoundingClientRect().bottom })),
+        return { rows: [...rows].map(r => ({ text: r.innerText, top: r.getBoundingClientRect().top,
+                                             bottom: r.getBoundingClientRect().bottom })),
                  visibleBottom: visible };
       });
       return [(h.querySelector('.header-title') || {}).innerText.trim(),
