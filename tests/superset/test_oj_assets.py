@@ -51,7 +51,7 @@ def test_both_oj_dashboards_register_with_every_chart_and_dataset(registered):
     assets = registered["assets"]
     assert {Path(a.source).parts[1] for a in assets.of("dashboard")} == set(OJ_DASHBOARDS)
     assert {Path(a.source).stem for a in assets.of("dataset")} == set(OJ_DATASETS)
-    assert len(assets.of("chart")) == 20
+    assert len(assets.of("chart")) == 21
     assert set(registered["result"].chart_rows) == {a.uuid for a in assets.of("chart")}
 
 

@@ -173,8 +173,13 @@ def screenshot(page: Any, path: Path) -> None:
     from PIL import Image
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    page.wait_for_timeout(1500)
-    image = Image.open(io.BytesIO(page.screenshot(full_page=True))).convert("RGB")
+    # The window as tall as the page, then a plain screenshot: a full-page capture of a tall dashboard
+    # came out blank (the rows outside the window had been taken down); the charts redraw at the new size.
+    page.set_viewport_size({"width": VIEWPORT["width"],
+                            "height": int(page.evaluate("document.documentElement.scrollHeight"))})
+    page.wait_for_timeout(4000)
+    image = Image.open(io.BytesIO(page.screenshot())).convert("RGB")
+    page.set_viewport_size(VIEWPORT)
     image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
         path, optimize=True)
 
