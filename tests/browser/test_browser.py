@@ -28,6 +28,7 @@ from support.browser import (
     apply_filters,
     big_number,
     chart,
+    chart_drawings,
     chart_states,
     chart_texts,
     choose_filter_value,
@@ -225,21 +226,26 @@ DECIMAL_POINT = re.compile(r"\d\.\d")
 SWEDISH_THOUSANDS = re.compile(r"\b\d{1,3}(?: \d{3})+\b")
 
 
-@pytest.fixture(scope="module")
-def shown(browser_context, superset) -> Any:
-    """Each dashboard opened once: per chart title, its visible text and the texts drawn on its canvases."""
-    seen: dict[str, dict[str, list[str]]] = {}
+def _each_dashboard_once(browser_context: Any, superset: Any, read: Any) -> Any:
+    """A function of a dashboard's slug that opens the dashboard once and returns what ``read`` found."""
+    seen: dict[str, Any] = {}
 
-    def texts(slug: str) -> dict[str, list[str]]:
+    def reading(slug: str) -> Any:
         if slug not in seen:
             page = browser_context.new_page()
             open_dashboard(page, superset.url, slug, by_slug(slug).charts)
             page.wait_for_timeout(1500)  # ECharts' entry animation draws the labels last
-            seen[slug] = chart_texts(page)
+            seen[slug] = read(page)
             page.close()
         return seen[slug]
 
-    return texts
+    return reading
+
+
+@pytest.fixture(scope="module")
+def shown(browser_context, superset) -> Any:
+    """Each dashboard opened once: per chart title, its visible text and the texts drawn on its canvases."""
+    return _each_dashboard_once(browser_context, superset, chart_texts)
 
 
 @pytest.mark.parametrize("dashboard", DASHBOARDS, ids=[d.slug for d in DASHBOARDS])
@@ -340,3 +346,121 @@ def test_legends_show_every_series_without_paging(shown, dashboard):
     texts = shown(dashboard.slug)
     paged = {title: [t for t in parts[1:] if LEGEND_PAGE.match(t)] for title, parts in texts.items()}
     assert {title: pages for title, pages in paged.items() if pages} == {}
+
+
+# --- what is drawn: bars against their axis, whole legends, labels apart, rows within their chart ------
+
+@pytest.fixture(scope="module")
+def drawn(browser_context, superset) -> Any:
+    """Each dashboard opened once: per chart title, the bars, texts and table rows as drawn."""
+    return _each_dashboard_once(browser_context, superset, chart_drawings)
+
+
+def _charts_where(test: Any) -> list[tuple[str, str]]:
+    """(dashboard slug, chart title) of every shipped chart whose params pass ``test``."""
+    assets = read_assets()
+    titles = {asset.uuid: asset.data["slice_name"] for asset in assets.of("chart")
+              if test(asset.data["params"])}
+    return [(str(d.data["slug"]), titles[node["meta"]["uuid"]]) for d in assets.of("dashboard")
+            for key, node in d.data["position"].items()
+            if key.startswith("CHART-") and node["meta"]["uuid"] in titles]
+
+
+STACKED_SHARES = _charts_where(lambda p: p.get("stack") == "Stack" and p.get("y_axis_format") == ".0%")
+PERCENT_AXES = _charts_where(lambda p: p.get("y_axis_format") == ".0%" and str(p.get("viz_type")).startswith(
+    "echarts_") and p.get("orientation") == "horizontal")
+
+
+def _tick_x(texts: list[dict[str, Any]], label: str) -> float:
+    """Where the axis label ``label`` stands (its centre: ECharts centres a horizontal axis's labels)."""
+    found = [t["x"] for t in texts if normalise_spaces(t["text"]) == label]
+    assert found, (label, sorted({normalise_spaces(t["text"]) for t in texts}))
+    return found[0]
+
+
+@pytest.mark.parametrize("slug, title", STACKED_SHARES, ids=[t for _, t in STACKED_SHARES])
+def test_every_stacked_share_bar_is_drawn_whole_from_0_to_100_percent(drawn, slug, title):
+    """Each bar's parts are shares of one whole, so the drawn stack runs from the 0 % tick to the 100 % one
+    (the Äldre bar once stopped at 95 %: its share 5 % was left out because 0.81 + 0.14 + 0.05 came to
+    1.0000000000000002, above the axis' end)."""
+    chart = drawn(slug)[title]
+    start, end = _tick_x(chart["texts"], "0 %"), _tick_x(chart["texts"], "100 %")
+    rows: dict[int, list[dict[str, Any]]] = {}
+    for bar in chart["bars"]:
+        if bar["w"] > 0 and bar["h"] > 0 and not bar["fill"].startswith("rgba(0, 0, 0, 0)"):
+            rows.setdefault(round(bar["y"] + bar["h"] / 2), []).append(bar)
+    assert len(rows) >= 3, chart["bars"]
+    for middle, parts in rows.items():
+        left = min(p["x"] for p in parts)
+        right = max(p["x"] + p["w"] for p in parts)
+        assert abs(left - start) < 1.5 and abs(right - end) < 1.5, (title, middle, left, right, start, end)
+
+
+@pytest.mark.parametrize("slug, title", PERCENT_AXES, ids=[t for _, t in PERCENT_AXES])
+def test_percent_axes_step_evenly_from_0_to_100_percent(drawn, slug, title):
+    texts = drawn(slug)[title]["texts"]
+    ticks = sorted((t["x"], int(normalise_spaces(t["text"]).removesuffix(" %"))) for t in texts
+                   if re.fullmatch(r"\d+ %", normalise_spaces(t["text"])) and t["align"] == "center")
+    values = [value for _, value in ticks]
+    steps = {b - a for a, b in zip(values, values[1:])}
+    assert values[0] == 0 and values[-1] == 100 and len(steps) == 1, (title, values)
+
+
+def _box(text: dict[str, Any]) -> tuple[float, float]:
+    left = {"center": text["x"] - text["w"] / 2, "right": text["x"] - text["w"], "end": text["x"] - text["w"]
+            }.get(text["align"], text["x"])
+    return left, left + text["w"]
+
+
+@pytest.mark.parametrize("dashboard", DASHBOARDS, ids=[d.slug for d in DASHBOARDS])
+def test_no_two_labels_of_a_chart_overlap_or_touch(drawn, dashboard):
+    """Labels on one line (an axis, a legend) keep at least 3 px apart: "0 %10 %" or 90 % against 100 %
+    reads as one number."""
+    crowded = []
+    for title, drawing in drawn(dashboard.slug).items():
+        lines: dict[int, list[tuple[float, float, str]]] = {}
+        for text in drawing["texts"]:
+            lines.setdefault(round(text["y"]), []).append((*_box(text), text["text"]))
+        for line in lines.values():
+            line.sort()
+            crowded += [(title, a[2], b[2]) for a, b in zip(line, line[1:])
+                        if b[0] - a[1] < 3 and a[2] != b[2]]
+    assert crowded == []
+
+
+@pytest.mark.parametrize("dashboard", DASHBOARDS, ids=[d.slug for d in DASHBOARDS])
+def test_no_legend_entry_is_cut_to_a_duplicate_and_counts_show_no_needless_decimals(drawn, dashboard):
+    cut, decimals = {}, {}
+    for title, drawing in drawn(dashboard.slug).items():
+        shortened = [t["text"] for t in drawing["texts"] if t["text"].endswith(("…", "..."))]
+        if len(set(shortened)) < len(shortened):
+            cut[title] = shortened
+        needless = sorted({t["text"] for t in drawing["texts"] if re.fullmatch(r"\d+,0", t["text"])})
+        if needless:
+            decimals[title] = needless  # 0,0 … 8,0 on an axis of counts
+    assert (cut, decimals) == ({}, {})
+
+
+def test_tabell_1_legend_names_every_series_whole(drawn):
+    texts = {t["text"] for t in drawn(OJ_SLUG)["Riket 2019–2021: Tabell 1 i faktabladet (procent)"]["texts"]}
+    assert {"Enskildas uppfattning – myndighetsutövning", "Enskildas uppfattning – utförare",
+            "Systematisk uppföljning i verksamhetsutveckling"} <= texts, sorted(texts)
+
+
+@pytest.mark.parametrize("dashboard", DASHBOARDS, ids=[d.slug for d in DASHBOARDS])
+def test_no_table_cuts_its_last_row(drawn, dashboard):
+    """Every row of a table a reader sees lies within its chart. (A table whose first row already lies
+    below the chart's visible area is the hidden copy Superset lays out to measure its columns.)"""
+    shown = [(title, table) for title, drawing in drawn(dashboard.slug).items() for table in drawing["tables"]
+             if table["rows"][0]["top"] < table["visibleBottom"]]
+    assert shown or not any(drawing["tables"] for drawing in drawn(dashboard.slug).values())
+    cut = {title: (table["rows"][-1]["text"], table["rows"][-1]["bottom"], table["visibleBottom"])
+           for title, table in shown if table["rows"][-1]["bottom"] > table["visibleBottom"] + 1}
+    assert cut == {}
+
+
+def test_the_marked_kommun_stands_in_the_ranking_table_without_scrolling_inside_it(drawn):
+    (table,) = drawn("jamfor-kommuner")["Rangordning med placering och färg"]["tables"]
+    marked = [row for row in table["rows"] if "Min kommun" in row["text"]]
+    assert len(marked) == 1 and marked[0]["text"].startswith("Malmö"), [r["text"] for r in table["rows"]]
+    assert marked[0]["bottom"] <= table["visibleBottom"] + 1, (marked, table["visibleBottom"])

@@ -10,6 +10,7 @@ document text, not retyped — must come out: the riket big numbers, Tabell 1 an
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
@@ -50,7 +51,7 @@ def test_both_oj_dashboards_register_with_every_chart_and_dataset(registered):
     assets = registered["assets"]
     assert {Path(a.source).parts[1] for a in assets.of("dashboard")} == set(OJ_DASHBOARDS)
     assert {Path(a.source).stem for a in assets.of("dataset")} == set(OJ_DATASETS)
-    assert len(assets.of("chart")) == 20
+    assert len(assets.of("chart")) == 21
     assert set(registered["result"].chart_rows) == {a.uuid for a in assets.of("chart")}
 
 
@@ -84,6 +85,24 @@ def test_kompetensplan_trendline_leaves_the_years_without_data_empty(registered,
     assert [points[year] for year in range(2017, 2021)] == [None] * 4
     assert (round(points[2016] * 100), round(points[2021] * 100)) == (text["kompetensplan_2016"],
                                                                       text["kompetensplan_2021"])
+
+
+@pytest.mark.parametrize("chart", BIG_NUMBERS)
+def test_beneath_each_riket_big_number_a_note_gives_every_years_value_in_words(registered, chart):
+    """No trendline without an axis: the change is written out, year by year, from the chart's own data."""
+    dashboard = next(a for a in registered["assets"].of("dashboard") if a.data["slug"] == "oj-lss-utveckling")
+    position = dashboard.data["position"]
+    chart_key = f"CHART-oj_lss_utveckling-{chart}"
+    note_key = f"MARKDOWN-oj_lss_utveckling-utveckling_{chart.removeprefix('riket_')}"
+    assert not next(a for a in registered["assets"].of("chart")
+                    if a.uuid == position[chart_key]["meta"]["uuid"]).data["params"]["show_trend_line"]
+    note = position[note_key]["meta"]["code"].replace("\u00a0", " ")
+    assert position[note_key]["parents"][-1] != position[chart_key]["parents"][-1]  # the row beneath
+    years = {datetime.fromtimestamp(row["period"] / 1000, tz=timezone.utc).year: row["andel"]
+             for row in rows_of(registered, "oj_lss_utveckling", chart) if row["andel"] is not None}
+    assert years and all(f"{year}: {round(share * 100)} %" in note for year, share in years.items()), note
+    written = [int(year) for year in re.findall(r"\b(20\d\d): \d+ %", note)]
+    assert sorted(written) == sorted(years), note
 
 
 @pytest.mark.parametrize("table", ["Tabell 1", "Tabell 2"])

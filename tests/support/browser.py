@@ -174,8 +174,13 @@ def screenshot(page: Any, path: Path) -> None:
     from PIL import Image
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    page.wait_for_timeout(1500)
-    image = Image.open(io.BytesIO(page.screenshot(full_page=True))).convert("RGB")
+    # The window as tall as the page, then a plain screenshot: a full-page capture of a tall dashboard
+    # came out blank (the rows outside the window had been taken down); the charts redraw at the new size.
+    page.set_viewport_size({"width": VIEWPORT["width"],
+                            "height": int(page.evaluate("document.documentElement.scrollHeight"))})
+    page.wait_for_timeout(4000)
+    image = Image.open(io.BytesIO(page.screenshot())).convert("RGB")
+    page.set_viewport_size(VIEWPORT)
     image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
         path, optimize=True)
 
@@ -226,38 +231,117 @@ def wait_for_first_screen(page: Any) -> None:
                            timeout=RENDER_TIMEOUT_MS, polling=100)
 
 
-# Charts drawn on a canvas (ECharts) keep their words out of the DOM: this init script records every text
-# the page draws on a canvas, per canvas, so a test can read axis labels and legends as drawn.
-_RECORD_CANVAS_TEXT_JS = """
+# Charts drawn on a canvas (ECharts) keep their words and shapes out of the DOM: this init script records,
+# per canvas, every text the page draws (``__jamforTexts``, all frames) and, for the last full frame, each
+# text's box and each filled rectangle (``__jamforFrame``: ECharts draws a bar as one rect), so a test can
+# read legends and axis labels as drawn and measure bars against their axis.
+_RECORD_CANVAS_JS = """
 (() => {
-  const fillText = CanvasRenderingContext2D.prototype.fillText;
-  CanvasRenderingContext2D.prototype.fillText = function (text, ...rest) {
-    const canvas = this.canvas;
-    if (canvas) (canvas.__jamforTexts = canvas.__jamforTexts || new Set()).add(String(text));
-    return fillText.call(this, text, ...rest);
+  const proto = CanvasRenderingContext2D.prototype;
+  const { beginPath, rect, fill, fillText, clearRect } = proto;
+  const frame = canvas => (canvas.__jamforFrame = canvas.__jamforFrame || { bars: [], texts: [] });
+  const toPage = (ctx, x, y) => { const t = ctx.getTransform(); return [x * t.a + t.e, y * t.d + t.f]; };
+  proto.clearRect = function (x, y, w, h) {
+    const c = this.canvas;  // a full clear starts a new frame (ECharts repaints the whole canvas)
+    if (c && x <= 0 && y <= 0 && w >= c.width / 2 && h >= c.height / 2) {
+      c.__jamforFrame = { bars: [], texts: [] };
+    }
+    return clearRect.call(this, x, y, w, h);
+  };
+  proto.beginPath = function (...args) { this.__jamforRects = []; return beginPath.apply(this, args); };
+  proto.rect = function (x, y, w, h) {
+    const [left, top] = toPage(this, x, y); const t = this.getTransform();
+    (this.__jamforRects = this.__jamforRects || []).push({ x: left, y: top, w: w * t.a, h: h * t.d });
+    return rect.call(this, x, y, w, h);
+  };
+  proto.fill = function (...args) {
+    if (this.canvas && this.__jamforRects && this.__jamforRects.length) {
+      const fillStyle = String(this.fillStyle);
+      frame(this.canvas).bars.push(...this.__jamforRects.map(r => ({ ...r, fill: fillStyle })));
+    }
+    return fill.apply(this, args);
+  };
+  proto.fillText = function (text, x, y, ...rest) {
+    const c = this.canvas;
+    if (c) {
+      (c.__jamforTexts = c.__jamforTexts || new Set()).add(String(text));
+      const [left, top] = toPage(this, x, y);
+      const width = this.measureText(String(text)).width * this.getTransform().a;
+      frame(c).texts.push({ text: String(text), x: left, y: top, w: width, align: this.textAlign });
+    }
+    return fillText.call(this, text, x, y, ...rest);
   };
 })();
 """
 
 
 def record_canvas_text(context: Any) -> None:
-    """Make every page of ``context`` remember the texts drawn on its canvases (see ``chart_texts``)."""
-    context.add_init_script(_RECORD_CANVAS_TEXT_JS)
+    """Make every page of ``context`` remember what it draws on its canvases (``chart_texts``,
+    ``chart_drawings``)."""
+    context.add_init_script(_RECORD_CANVAS_JS)
 
 
 def chart_texts(page: Any) -> dict[str, list[str]]:
     """Per chart title: its visible text (DOM) and every text drawn on its canvases, spaces normalised;
     on a dashboard with tabs, of every tab's charts (each tab shown in turn: a hidden chart's text has
     no line breaks)."""
-    texts: dict[str, list[str]] = {}
+    return _per_tab(page, _shown_chart_texts)
+
+
+def chart_drawings(page: Any) -> dict[str, dict[str, Any]]:
+    """Per chart title, as its tab shows it: ``bars`` (filled rectangles: x, y, w, h, fill, in CSS pixels
+    of the canvas) and ``texts`` (text, x, y, w, align) of the last frame drawn on its first canvas, and
+    ``tables``: for each table its body rows (text, top, bottom) and the bottom of the chart's visible
+    area (in viewport pixels: what lies below it is cut off or needs scrolling inside the chart)."""
+    def settled(page: Any) -> dict[str, dict[str, Any]]:
+        # a table first draws whole to measure its columns, then as a sticky header over a scrolling
+        # body, and ECharts animates: read until two readings a second apart agree
+        reading = page.evaluate(_SHOWN_DRAWINGS_JS)
+        for _ in range(20):
+            page.wait_for_timeout(1000)
+            previous, reading = reading, page.evaluate(_SHOWN_DRAWINGS_JS)
+            if reading == previous:
+                break
+        return reading
+    return _per_tab(page, settled)
+
+
+def _per_tab(page: Any, read: Any) -> dict[str, Any]:
+    found: dict[str, Any] = {}
     tabs = page.locator('.dashboard-component-tabs [role="tab"]')
     for index in range(tabs.count()):
         tabs.nth(index).click()
         page.wait_for_timeout(1500)  # the shown tab's charts draw again, ECharts' labels last
-        texts.update(_shown_chart_texts(page))
+        found.update(read(page))
     if tabs.count():
         page.evaluate(_FIRST_TABS_JS)
-    return texts or _shown_chart_texts(page)
+    return found or read(page)
+
+
+_SHOWN_DRAWINGS_JS = """() => Object.fromEntries(
+  [...document.querySelectorAll('[data-test="dashboard-component-chart-holder"]')]
+    .filter(h => h.querySelector('[data-test="slice-header"]') && h.offsetParent !== null)
+    .map(h => {
+      const canvas = h.querySelector('canvas');
+      const frame = (canvas && canvas.__jamforFrame) || { bars: [], texts: [] };
+      const scale = canvas ? canvas.width / canvas.getBoundingClientRect().width : 1;
+      const css = o => Object.fromEntries(Object.entries(o).map(([k, v]) =>
+        [k, typeof v === 'number' ? v / scale : v]));
+      const tables = [...h.querySelectorAll('table')].filter(t => t.querySelector('tbody tr')).map(t => {
+        const rows = t.querySelectorAll('tbody tr');
+        let visible = h.getBoundingClientRect().bottom;  // the lowest edge nothing in between clips
+        for (let e = t.parentElement; e && e !== h.parentElement; e = e.parentElement) {
+          if (getComputedStyle(e).overflowY !== 'visible') {
+            visible = Math.min(visible, e.getBoundingClientRect().bottom);
+          }
+        }
+        return { rows: [...rows].map(r => ({ text: r.innerText, top: r.getBoundingClientRect().top,
+                                             bottom: r.getBoundingClientRect().bottom })),
+                 visibleBottom: visible };
+      });
+      return [(h.querySelector('.header-title') || {}).innerText.trim(),
+              { bars: frame.bars.map(css), texts: frame.texts.map(css), tables }];
+    }))"""
 
 
 def _shown_chart_texts(page: Any) -> dict[str, list[str]]:
