@@ -47,7 +47,7 @@ from support.databases import REPO, unavailable
 from support.factsheet import bortfall_lan_names
 
 from jamfor.seed.reference import area_frame
-from jamfor.superset.sync.assets import AssetSet
+from jamfor.superset.sync.assets import AssetSet, read_assets
 
 pytestmark = [pytest.mark.browser, pytest.mark.superset, pytest.mark.postgres]
 
