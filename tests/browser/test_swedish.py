@@ -17,16 +17,13 @@ from typing import Any
 
 import pytest
 from support.browser import (
-    CHROMIUM,
     RENDER_TIMEOUT_MS,
     VIEWPORT,
     chart_states,
     choose_filter_value,
-    launch,
     open_dashboard,
 )
-from support.databases import unavailable
-from test_browser import DASHBOARDS, Dashboard, registered  # noqa: F401 - the module fixture, shared
+from test_browser import DASHBOARDS, Dashboard, browser, registered  # noqa: F401 - module fixtures, shared
 
 from jamfor.superset.inside import language_build
 
@@ -97,22 +94,13 @@ class Walk:
 
 
 @pytest.fixture(scope="module")
-def swedish_page(superset, registered) -> Iterator[Any]:  # noqa: F811 - pytest's fixture by name
+def swedish_page(superset, browser) -> Iterator[Any]:  # noqa: F811 - pytest's fixture by name
     """A Chromium page whose reader chose Swedish (the language menu's link), not yet logged in."""
-    if not CHROMIUM.exists():
-        unavailable(f"{CHROMIUM} is missing (apt-get install chromium chromium-driver)")
-    if importlib.util.find_spec("playwright") is None:
-        unavailable("Playwright for Python is missing (pip install -e '.[dev]')")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        context = browser.new_context(viewport=VIEWPORT)
-        page = context.new_page()
-        page.goto(f"{superset.url}/lang/sv", timeout=RENDER_TIMEOUT_MS)
-        yield page
-        context.close()
-        browser.close()
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.goto(f"{superset.url}/lang/sv", timeout=RENDER_TIMEOUT_MS)
+    yield page
+    context.close()
 
 
 def _open_chart_menu(walk: Walk, dashboard: Dashboard) -> None:
