@@ -1,16 +1,16 @@
-"""The analyses of SKR's insats report as tables, per län and for riket, rebuilt after every load.
+"""The analyses of SKR's insats publication as tables, per län and for riket, rebuilt after every load.
 
-Definitions follow the report ("Vid redovisning av resultat har följande avgränsningar gjorts"):
+Definitions follow the publication ("Vid redovisning av resultat har följande avgränsningar gjorts"):
 
 - a kommun (or Stockholm stadsdel) has *answered* an område's survey unless its status is ej_paborjad;
   it has *completed* it (slutford) when it reached the last or second-to-last page;
 - means are taken over the kommuner that answered; min and max over those that completed;
 - "least common" insatser are ranked only among insatser at least one kommun offers;
 - form, regi and biståndsbeslut count *instances* (kommun × insats) among offered insatser whose
-  question was answered; the number answering is given with every share, as the report does.
+  question was answered; the number answering is given with every share, as the publication does.
 
 Computed in pandas, like ``jamfor.seed.derive``, so SQLite and PostgreSQL hold the same numbers. Shares are
-percent (0–100), unrounded; the report rounds them to whole percent. Every row says whether synthetic
+percent (0–100), unrounded; the publication rounds them to whole percent. Every row says whether synthetic
 (demo) answers went into it.
 """
 
@@ -106,12 +106,12 @@ class Inputs:
         self.wishes = _with_synthetic(conn, wish_category).merge(
             self.answered[["area_code", OMRADE, "lan_code"]], on=["area_code", OMRADE])
         self.n_mapped = self.catalog.groupby(OMRADE).size()
-        self.report_order = read_publication_order().rename(columns={"lan_code": "scope_code"})
+        self.publication_order = read_publication_order().rename(columns={"lan_code": "scope_code"})
 
     def publication_position(self, frame: pd.DataFrame, lista: pd.Series | str) -> pd.Series:
-        """Each row's place in the report's printed list ``lista`` (None where the report lists it not)."""
+        """Each row's place in the publication's printed list ``lista`` (None where it is not listed)."""
         keys = frame[[*SCOPE, "insats_id"]].assign(lista=lista)
-        merged = keys.merge(self.report_order, on=[*SCOPE, "insats_id", "lista"], how="left")
+        merged = keys.merge(self.publication_order, on=[*SCOPE, "insats_id", "lista"], how="left")
         return pd.Series(merged.plats.to_numpy(), index=frame.index)
 
     def scoped(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -235,7 +235,7 @@ def insats_summary(data: Inputs) -> pd.DataFrame:
 
 def _strict_order(frame: pd.DataFrame, by: list[str], ascending: list[bool],
                   within: list[str] = SCOPE) -> pd.Series:
-    """1, 2, 3, … within ``within`` by ``by``; ties in the report's order (``placed``), then by name."""
+    """1, 2, 3, … within ``within`` by ``by``; ties in the publication's order (``placed``), then by name."""
     ordered = frame.sort_values([*within, *by, "name"], ascending=[True] * len(within) + ascending + [True],
                                 na_position="last")
     return ordered.groupby(within).cumcount().add(1).reindex(frame.index)
@@ -282,8 +282,8 @@ def _distribution_huvudgrupp(data: Inputs) -> pd.DataFrame:
 
 def distribution_insats(data: Inputs) -> pd.DataFrame:
     """Per scope × insats × question × category: count, number answering and share, ranked within the
-    category by count as the report's "vanligast" lists are (ties: the report's order where it printed
-    the list, then higher share, then name)."""
+    category by count as the publication's "vanligast" lists are (ties: the publication's order where
+    it printed the list, then higher share, then name)."""
     out = _distribution(data.scoped_instances, [*SCOPE, "insats_id"])
     out = out[out.n_instances > 0].merge(
         data.catalog[["insats_id", "name", "anhorig", "name_known"]], on="insats_id")

@@ -67,7 +67,7 @@ def token(raw: object) -> str:
 def read_publication_order(path: Path | None = None) -> pd.DataFrame:
     """The order SKR's länsrapport prints its lists in (``seed/catalog/skr_publication_order.csv``).
 
-    The report sorts its top-10, bottom-10 and "vanligast" lists by count and gives no rule for rows
+    The publication sorts its top-10, bottom-10 and "vanligast" lists by count and gives no rule for rows
     with equal counts; the rows it printed keep its order (``plats``) so the dashboards read as the
     report does. ``lista`` is vanligaste, minst_vanliga or question:category (form:digital, …).
     """

@@ -2,13 +2,13 @@
 
 SKR publishes kommun-level answers only in per-län Excel files we cannot ship; the dashboards need
 something to compare. Every answer made here is synthetic and its batch says so. What is real is kept
-exact (``jamfor.seed.derive_skr`` computes the report's analyses from these rows):
+exact (``jamfor.seed.derive_skr`` computes the publication's analyses from these rows):
 
 - Skåne län (12) × funktionshinder, number for number: 21 kommuner answered, 19 completed; on average
   21 insatser offered, min 2 and max 34 among those that completed; 50 % give further insatser; the
   top-10 and bottom-10 insatser (number offering and answering); the three "vanligast" lists for form,
   regi and biståndsbeslut (count and number answering); the instance totals 258/110/3 (form),
-  294/74/21 (regi) and 268/27/98 (beslut: the report's three parts, which add up to 393 although its
+  294/74/21 (regi) and 268/27/98 (beslut: the publication's three parts, which add up to 393 although its
   chart says 413; see README).
 - Riket: answered and completed per område (funktionshinder 214 / 200, the fewest completed; äldre
   232, the most), 128 kommuner completing all six, the shares giving further insatser (barn och unga
@@ -41,7 +41,7 @@ QUESTIONS = {"form": ("fysisk", "bada", "digital"), "regi": ("kommunal", "bada",
              "bistandsbeslut": ("med", "bada", "utan")}
 
 # Riket per område: (answered, completed, % giving further insatser, % wanting to give insatser without
-# biståndsbeslut). From the report: funktionshinder 214/200, äldre 232 completed (the most), 40 % and
+# biståndsbeslut). From the publication: funktionshinder 214/200, äldre 232 completed (the most), 40 % and
 # 81 % for barn och unga (the highest), 15 % and 45 % for funktionshinder (45 % the lowest).
 # The other figures are ours, chosen to keep those orderings.
 RIKET = {
@@ -54,11 +54,11 @@ RIKET = {
 }
 COMPLETED_ALL = 128
 
-# Skåne × funktionshinder, from the report.
+# Skåne × funktionshinder, from the publication.
 SKANE_ANSWERED, SKANE_COMPLETED = 21, 19
 SKANE_MEAN, SKANE_MIN, SKANE_MAX = 21, 2, 34
 SKANE_FURTHER = (9, 18)       # 50 %: 9 of the 18 that answered the question
-SKANE_WISH = (8, 8, 3)        # ja, nej, vet ej among the 19 that answered (the report gives only the 19)
+SKANE_WISH = (8, 8, 3)        # ja, nej, vet ej among the 19 that answered (the publication gives only the 19)
 # insats: (number offering, number answering) — the top-10 and bottom-10 tables
 SKANE_OFFER = {
     "fh_trygghetslarm": (17, 19), "fh_boendestod": (17, 19), "fh_kontaktperson": (17, 19),
@@ -112,7 +112,7 @@ SKANE_LISTS: dict[str, dict[str, list[tuple[str, int, int]]]] = {
                  ("fh_fixartjanster", 8, 8)],
     },
 }
-# Instances answered per category in Skåne. Beslut: the report's three parts (268 + 27 + 98 = 393);
+# Instances answered per category in Skåne. Beslut: the publication's three parts (268 + 27 + 98 = 393);
 # its "100 % = 413" cannot be met together with them.
 SKANE_TOTALS = {"form": {"fysisk": 258, "bada": 110, "digital": 3},
                 "regi": {"kommunal": 294, "bada": 74, "enskild": 21},
