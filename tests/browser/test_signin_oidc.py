@@ -117,7 +117,7 @@ def test_an_sso_reader_lands_in_the_reader_role_and_sees_all_four_dashboards_and
         assert set(reader.find("dashboard", [d.uuid for d in assets.of("dashboard")])) == \
             {d.uuid for d in assets.of("dashboard")}
         charts = reader.find("chart", [c.uuid for c in assets.of("chart")])
-        assert len(charts) == len(assets.of("chart")) == 64
+        assert charts and len(charts) == len(assets.of("chart"))
         empty = [uuid for uuid, chart in charts.items()
                  if not any(r.get("data") for r in reader.chart_data(int(chart["id"]))["result"])]
         assert empty == []
@@ -189,7 +189,8 @@ def test_superset_jamfor_register_plan_status_and_pull_work_on_the_host_without_
     assert "Ändrad i Superset av en analytiker." in written
 
 
-def test_jamfor_on_another_machine_runs_plan_and_status_with_a_token_issued_on_the_host(sso, monkeypatch):
+def test_jamfor_on_another_machine_runs_plan_and_status_with_a_token_issued_on_the_host(sso, monkeypatch,
+                                                                                      tmp_path):
     superset, token, folder = sso
     monkeypatch.setenv("XDG_STATE_HOME", str(folder / "remote"))
     monkeypatch.setenv("SUPERSET_TOKEN", token)
@@ -198,7 +199,8 @@ def test_jamfor_on_another_machine_runs_plan_and_status_with_a_token_issued_on_t
     assert done.exit_code in (0, 2), done.output
     assert f"Superset 6.1.0 at {superset.url}" in done.output
     assert token not in done.output
-    status = CliRunner().invoke(main, ["status", "--db", "sqlite://", "--url", superset.url])
+    warehouse = f"sqlite:///{tmp_path / 'w.db'}"
+    status = CliRunner().invoke(main, ["status", "--db", warehouse, "--url", superset.url])
     assert f"Superset {superset.url}: registered version" in " ".join(status.output.split()), status.output
 
 
