@@ -19,7 +19,7 @@ OIDC_DIR := tests/support/oidc
 # exists: the tests are the same, without waiting on fsync; a machine with a slow disk runs them as fast.
 FAST_TMP := $(shell [ -d /dev/shm ] && [ -w /dev/shm ] && echo /dev/shm || echo $${TMPDIR:-/tmp})
 
-.PHONY: check test lint test-main test-fast test-superset test-sa2 other-venvs system-deps browser-deps oidc-deps \
+.PHONY: check test lint test-main test-fast test-superset test-sa2 other-lane system-deps browser-deps oidc-deps \
         clean docs bench bench-national bench-dashboards demo screenshots test-compat translations
 
 # system-deps first: python-ldap (the signin extra) builds against libldap2-dev and libsasl2-dev.
@@ -83,19 +83,21 @@ test-superset: $(VENV)/.installed system-deps oidc-deps
 test-sa2: $(VENV_SA2)/.installed
 	TMPDIR=$(FAST_TMP) $(VENV_SA2)/bin/pytest -q -n $(WORKERS) -m "$(NO_SUPERSET)" tests/warehouse
 
-# The venvs besides .venv, one after the other (each install keeps a core busy).
-other-venvs: $(VENV_SA2)/.installed $(patsubst %,.venv-ss-%/.installed,$(OLDER_SUPERSETS))
-
-# Everything, as CI runs it. The other venvs are built while the Superset and browser tiers run (one
-# pytest process waiting on Superset and Chromium most of the time), not one after the other before
-# their tests: their log is printed only when a build fails. The older Superset lines are tested in
-# their own venvs (6.1.0 is .venv's, tested by test-main).
+# Everything, as CI runs it. After ruff and the tiers without Superset, two lanes run side by side: the
+# Superset and browser tiers in .venv (one pytest process that waits on Superset and Chromium most of the
+# time, leaving a core idle), and the other venvs' lane (build .venv-sa2, run the warehouse tier under
+# SQLAlchemy 2; build each older Superset's venv, run the compatibility tier against it). The other lane
+# writes to .other-lane.log, printed when both lanes are done; its tests keep their own temporary folder.
 test: lint test-fast
-	@$(MAKE) --no-print-directory -j1 other-venvs > .venvs.log 2>&1 & builder=$$!; \
-	TMPDIR=$(FAST_TMP) $(VENV)/bin/pytest -q -m "superset or browser"; tests=$$?; \
-	wait $$builder; built=$$?; [ $$built = 0 ] || { cat .venvs.log; echo "building the venvs failed"; }; \
-	[ $$tests = 0 ] && [ $$built = 0 ]
-	$(MAKE) --no-print-directory test-sa2
+	@mkdir -p $(FAST_TMP)/jamfor-other-lane; \
+	$(MAKE) --no-print-directory other-lane FAST_TMP=$(FAST_TMP)/jamfor-other-lane > .other-lane.log 2>&1 & \
+	other=$$!; TMPDIR=$(FAST_TMP) $(VENV)/bin/pytest -q -m "superset or browser"; tests=$$?; \
+	wait $$other; others=$$?; echo "--- the other lane (SQLAlchemy 2, older Supersets):"; cat .other-lane.log; \
+	[ $$tests = 0 ] || echo "the Superset and browser tiers failed"; \
+	[ $$others = 0 ] || echo "the other lane failed"; [ $$tests = 0 ] && [ $$others = 0 ]
+
+other-lane:
+	$(MAKE) --no-print-directory test-sa2 WORKERS=1
 	$(MAKE) --no-print-directory test-compat COMPAT_VERSIONS="$(OLDER_SUPERSETS)"
 
 # The generated reference: CLI help, tables, datasets, dashboards (tests fail when these are stale).
@@ -109,7 +111,7 @@ translations: $(VENV)/.installed
 	$(VENV)/bin/python -m jamfor.superset.inside.language_build
 
 clean:
-	rm -rf $(VENV) $(VENV_SA2) $(COMPAT_VENVS) .pytest_cache .venvs.log $(OIDC_DIR)/node_modules
+	rm -rf $(VENV) $(VENV_SA2) $(COMPAT_VENVS) .pytest_cache .other-lane.log $(OIDC_DIR)/node_modules
 
 # The compatibility tier: the shipped assets against each supported Superset, each older version in its
 # own venv built from its constraints file (about 1 GB each), 6.1.0 in $(VENV). `make test` runs it for
