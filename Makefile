@@ -88,10 +88,11 @@ test-sa2: $(VENV_SA2)/.installed
 # time, leaving a core idle), and the other venvs' lane (build .venv-sa2, run the warehouse tier under
 # SQLAlchemy 2; build each older Superset's venv, run the compatibility tier against it). The other lane
 # writes to .other-lane.log, printed when both lanes are done; its tests keep their own temporary folder.
+# The 25 slowest Superset and browser tests are listed: where CI's time goes, in every CI log.
 test: lint test-fast
 	@mkdir -p $(FAST_TMP)/jamfor-other-lane; \
 	$(MAKE) --no-print-directory other-lane FAST_TMP=$(FAST_TMP)/jamfor-other-lane > .other-lane.log 2>&1 & \
-	other=$$!; TMPDIR=$(FAST_TMP) $(VENV)/bin/pytest -q -m "superset or browser"; tests=$$?; \
+	other=$$!; TMPDIR=$(FAST_TMP) $(VENV)/bin/pytest -q -m "superset or browser" --durations=25; tests=$$?; \
 	wait $$other; others=$$?; echo "--- the other lane (SQLAlchemy 2, older Supersets):"; cat .other-lane.log; \
 	[ $$tests = 0 ] || echo "the Superset and browser tiers failed"; \
 	[ $$others = 0 ] || echo "the other lane failed"; [ $$tests = 0 ] && [ $$others = 0 ]
