@@ -72,7 +72,7 @@ check: lint
 test-main: test-fast test-superset
 
 test-fast: $(VENV)/.installed system-deps oidc-deps
-	TMPDIR=$(FAST_TMP) $(VENV)/bin/pytest -q -n $(WORKERS) -m "$(NO_SUPERSET)"
+	TMPDIR=$(FAST_TMP) $(VENV)/bin/pytest -q -n $(WORKERS) -m "$(NO_SUPERSET)" --durations=10
 
 test-superset: $(VENV)/.installed system-deps oidc-deps
 	TMPDIR=$(FAST_TMP) $(VENV)/bin/pytest -q -m "superset or browser"
