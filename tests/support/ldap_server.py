@@ -9,6 +9,7 @@ for AUTH_ROLES_MAPPING, as Active Directory does. Superset searches with a bind 
 from __future__ import annotations
 
 import base64
+import importlib.util
 import secrets
 import shutil
 import subprocess
@@ -111,6 +112,9 @@ def ldap_server(home: Path, people: list[LdapPerson]) -> Iterator[LdapServer]:
     """slapd serving ``people`` and their groups at ldap://127.0.0.1:<free port> until the block ends."""
     if not SLAPD.exists() or not shutil.which("ldapadd"):
         unavailable("slapd and ldap-utils are not installed (apt-get install slapd ldap-utils)")
+    if importlib.util.find_spec("ldap") is None:
+        unavailable("python-ldap is not installed: the signin extra, which builds against libldap2-dev "
+                    "and libsasl2-dev")
     root_password, bind_password = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
     (home / "db").mkdir(parents=True)
     config = home / "slapd.conf"

@@ -10,6 +10,7 @@ provider issues them as Azure AD does (``oid``, ``upn``, app roles in ``roles``)
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import secrets
 import shutil
@@ -54,6 +55,8 @@ class OidcProvider:
 @contextmanager
 def oidc_provider(log: Path, users: list[OidcUser], redirect_uris: list[str]) -> Iterator[OidcProvider]:
     """The provider at http://127.0.0.1:<free port>, with one confidential client for ``redirect_uris``."""
+    if importlib.util.find_spec("authlib") is None:
+        unavailable("authlib is not installed: the signin extra (pip install -e '.[signin]')")
     node = shutil.which("node")
     if node is None:
         unavailable("Node.js is not installed (the OIDC provider of the sign-in tests runs on it)")
