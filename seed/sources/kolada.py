@@ -14,8 +14,15 @@ kommuner that answered ja, not taken from Kolada, and only when every kommun was
 never replaces a figure Socialstyrelsen published (the fact sheet's ``published`` figures, its
 workbooks loaded by ``jamfor load oj-excel``).
 
-Gender: only the total ("T") is stored. The warehouse has no gender dimension and the ÖJ indicators
-we compare are answered per kommun, not per person; K/M rows are read and ignored.
+A KPI outside the catalogue is read from Kolada's KPI record (``jamfor.seed.sources.kolada_meta``):
+its unit from the definition, its verksamhet from the operating area, a yes/no KPI's coding from the
+codes it lists (then read like a coded catalogue KPI), and a note of what could not be read.
+
+Kön: the total ("T") always; for a KPI outside the catalogue that Kolada divides by kön
+(``is_divided_by_gender``) also K and M, each as an indicator of its own (``kolada_<id>_kvinnor``,
+``kolada_<id>_man``, ``kon`` K or M, ``total_indicator_id`` the total's id), so every derived
+comparison (rank, colour, riket, län, kommungrupp) is per kön without a kön key in any table. The
+catalogue's ÖJ indicators are answered per kommun, not per person: their K/M rows are read and ignored.
 
 Kolada's terms require "Källa: Kolada" wherever its data is shown: every batch carries it as its
 attribution.
@@ -42,6 +49,7 @@ from jamfor.seed.frames import SourceFrames, SourceRead
 from jamfor.seed.reference import area_frame, reference_frames
 from jamfor.seed.sources.kolada_coding import KoladaMapping, coded_shares, kolada_mappings, read_code
 from jamfor.seed.sources.kolada_http import KoladaHttp
+from jamfor.seed.sources.kolada_meta import UNREAD, KpiReading, read_kpi, swedish_note
 from jamfor.seed.sources.oj_excel import SOURCE as OJ_EXCEL_SOURCE
 from jamfor.seed.sources.published import SOURCE as PUBLISHED_SOURCE
 
@@ -52,7 +60,9 @@ SOURCE = "kolada"
 SOCIALSTYRELSEN_SOURCES = (PUBLISHED_SOURCE, OJ_EXCEL_SOURCE)
 ATTRIBUTION = "Källa: Kolada"
 MAX_IDS = 25
-GENDER = "T"
+TOTAL = "T"
+# A K or M series' indicator id after its total's, and the words its title gets.
+SERIES = {"K": ("kvinnor", "kvinnor"), "M": ("man", "män")}
 FIRST_OJ_YEAR = 2016
 _KPI_ID = re.compile(r"^[A-Za-z0-9]{1,16}$")
 
@@ -98,17 +108,25 @@ def parse_municipalities(text: str | None, areas: AreaIndex) -> list[str]:
 
 @dataclass(frozen=True)
 class Target:
-    """One KPI to load and the indicator it lands in; ``meta`` is Kolada's KPI record for new ones,
-    ``mapping`` the catalogue's reading of a KPI it knows (its coding)."""
+    """One KPI to load and the indicator it lands in; ``reading`` is jamfor's reading of Kolada's KPI
+    record for new ones, ``mapping`` the coding of a coded KPI (the catalogue's, or the one the record
+    lists)."""
 
     kpi: str
     indicator_id: str
-    meta: dict | None = None
+    reading: KpiReading | None = None
     mapping: KoladaMapping | None = None
 
     @property
     def coded(self) -> bool:
         return self.mapping is not None and self.mapping.coded
+
+    def series(self) -> dict[str, str]:
+        """Kön code -> indicator id: the total, and K and M where the KPI is new and divided by kön."""
+        ids = {TOTAL: self.indicator_id}
+        if self.reading is not None and self.reading.divided_by_gender:
+            ids.update({kon: f"{self.indicator_id}_{suffix}" for kon, (suffix, _) in SERIES.items()})
+        return ids
 
 
 def _chunks(items: Sequence[str], size: int = MAX_IDS) -> list[list[str]]:
@@ -151,8 +169,11 @@ def resolve_targets(options: Sequence[str], http: KoladaHttp, base_url: str) -> 
         if indicator_id is None and kpi not in meta:
             findings.add("unknown-kpi", "Kolada has no KPI with this id", column="--kpi", value=kpi)
             continue
-        targets.append(Target(kpi, indicator_id or f"kolada_{kpi}", meta.get(kpi) if not indicator_id
-                              else None, mappings.get(kpi)))
+        if indicator_id:
+            targets.append(Target(kpi, indicator_id, mapping=mappings.get(kpi)))
+        else:
+            reading = read_kpi(meta[kpi])
+            targets.append(Target(kpi, f"kolada_{kpi}", reading, reading.mapping(f"kolada_{kpi}")))
     for kind, values in (("KPI", [t.kpi for t in targets]), ("indicator", [t.indicator_id for t in targets])):
         twice = sorted({v for v in values if values.count(v) > 1})
         if twice:
@@ -226,22 +247,28 @@ def _number_problem(number: object, unit: str | None) -> str | None:
     return value_problem(float(number), unit)
 
 
-def _unit(title: str) -> str:
-    t = title.casefold()
-    return "procent" if t.startswith("andel") or "%" in t or "procent" in t else "värde"
+def _new_indicators(target: Target) -> list[dict]:
+    """The indicator rows of a KPI outside the catalogue: its total, and K and M where divided by kön."""
+    reading = target.reading
+    assert reading is not None
+    source = f"Kolada (RKA), huvudmannaskap {reading.auspices}" if reading.auspices else "Kolada (RKA)"
+    rows = []
+    for kon, indicator_id in target.series().items():
+        words = "" if kon == TOTAL else f" – {SERIES[kon][1]}"
+        rows.append({
+            "indicator_id": indicator_id, "title": f"{reading.title}{words}",
+            "short_title": f"{reading.title}{words}", "verksamhet": reading.verksamhet, "kind": "indikator",
+            "measure_type": None, "unit": reading.unit, "higher_is_better": None, "source": source,
+            "publication": "Kolada", "kolada_kpi": target.kpi, "description": reading.description,
+            "kon": kon, "total_indicator_id": None if kon == TOTAL else target.indicator_id,
+            "kolada_operating_area": reading.operating_area or None,
+            "metadata_note": swedish_note(reading),
+        })
+    return rows
 
 
-def _new_indicator(target: Target) -> dict:
-    meta = target.meta or {}
-    title = str(meta.get("title") or target.kpi)
-    period = meta.get("publ_period")
-    return {
-        "indicator_id": target.indicator_id, "title": title, "short_title": title,
-        "verksamhet": str(meta.get("operating_area") or "Kolada"), "kind": "indikator",
-        "measure_type": None, "unit": _unit(title), "higher_is_better": None,
-        "source": "Kolada (RKA)", "publication": f"Kolada, publiceringsperiod {period}" if period
-        else "Kolada", "kolada_kpi": target.kpi, "description": str(meta.get("description") or title),
-    }
+NEW_INDICATOR_COLUMNS = [*INDICATOR_COLUMNS, "kon", "total_indicator_id", "kolada_operating_area",
+                         "metadata_note"]
 
 
 class _Rows:
@@ -249,12 +276,12 @@ class _Rows:
 
     def __init__(self, targets: list[Target], areas: AreaIndex, findings: Findings,
                  years: Sequence[int] = ()) -> None:
-        self.indicator_of = {t.kpi: t.indicator_id for t in targets}
+        self.series_of = {t.kpi: t.series() for t in targets}
         self.coded = {t.indicator_id: t.mapping for t in targets if t.coded}
         catalogue = indicator_frame()
         units = dict(zip(catalogue.indicator_id, catalogue.unit))
-        self.unit_of = {t.indicator_id: _new_indicator(t)["unit"] if t.meta is not None
-                        else units.get(t.indicator_id) for t in targets}
+        self.unit_of = {i: t.reading.unit if t.reading is not None else units.get(t.indicator_id)
+                        for t in targets for i in t.series().values()}
         self.areas, self.findings = areas, findings
         self.years = set(years)
         self.rows: dict[tuple[str, str, int], dict] = {}
@@ -291,22 +318,22 @@ class _Rows:
         if area_code is None:
             self.unknown.add(row["municipality"])
             return
-        indicator_id = self.indicator_of[row["kpi"]]
-        if indicator_id in self.coded and self.areas.level[area_code] != "kommun":
+        series = self.series_of[row["kpi"]]
+        if series[TOTAL] in self.coded and self.areas.level[area_code] != "kommun":
             return  # an average of codes, not a share: jamfor computes län and riket itself
         for value in row["values"]:
             if not isinstance(value, dict):
                 self.findings.add("bad-row", f"a value that is a JSON {_kind(value)}, not an object",
                                   file=url, row=index, column="values", value=_shown(value))
-            elif value.get("gender") == GENDER and value.get("isdeleted"):
+            elif value.get("gender") in series and value.get("isdeleted"):
                 self.deleted += 1
-            elif value.get("gender") == GENDER:
-                self._add(url, index, indicator_id, area_code, year, value)
+            elif value.get("gender") in series:
+                self._add(url, index, series[value["gender"]], area_code, year, value)
 
     def _asked(self, url: str, index: int, row: dict) -> int | None:
         """The row's year when it answers what was asked (a KPI asked, a year asked), else None with
         the problem recorded: Kolada answering something else is not to be loaded as if asked."""
-        if row["kpi"] not in self.indicator_of:
+        if row["kpi"] not in self.series_of:
             self.findings.add("not-asked", "a row of a KPI that was not asked", file=url, row=index,
                               column="kpi", value=_shown(row["kpi"]))
             return None
@@ -424,9 +451,10 @@ def read_kolada(http: KoladaHttp, *, kpis: Sequence[str] = (), years: str | None
                                 "every kommun is loaded (no --municipalities); none were computed for "
                                 f"{', '.join(sorted(rows.coded))}"))
     tables = {"indicator_value": rows.frame(computed)}
-    new = [_new_indicator(t) for t in targets if t.meta is not None]
+    new = [row for t in targets if t.reading is not None for row in _new_indicators(t)]
+    warnings += _metadata_warnings(targets)
     if new:
-        indicators = pd.DataFrame(new).reindex(columns=INDICATOR_COLUMNS)
+        indicators = pd.DataFrame(new).reindex(columns=NEW_INDICATOR_COLUMNS)
         tables["indicator"] = indicators.astype(object).where(indicators.notna(), None)
     source_ref = (f"Kolada {redact_url(base)}: kpi {','.join(sorted(t.kpi for t in targets))}; "
                   f"år {years or 'alla'}; område {','.join(municipality_list) or 'alla'}")
@@ -434,6 +462,17 @@ def read_kolada(http: KoladaHttp, *, kpis: Sequence[str] = (), years: str | None
                           synthetic=False, tables=tables, attribution=ATTRIBUTION,
                           yields_to=SOCIALSTYRELSEN_SOURCES)
     return SourceRead(frames, warnings, (reference_frames,))
+
+
+def _metadata_warnings(targets: list[Target]) -> list[Problem]:
+    """One warning per kind of gap in Kolada's KPI records, naming the KPIs (at most ten, then a count)."""
+    warnings = []
+    for key, (english, _) in UNREAD.items():
+        kpis = sorted(t.kpi for t in targets if t.reading is not None and key in t.reading.unknown)
+        if kpis:
+            named = ", ".join(kpis[:10]) + (f" and {len(kpis) - 10} more" if len(kpis) > 10 else "")
+            warnings.append(Problem("kpi-metadata", f"Kolada's KPI metadata: {english}: {named}"))
+    return warnings
 
 
 def _read_warnings(rows: _Rows, http: KoladaHttp) -> list[Problem]:
