@@ -50,6 +50,7 @@ from jamfor.seed.reference import area_frame, reference_frames
 from jamfor.seed.sources.kolada_coding import KoladaMapping, coded_shares, kolada_mappings, read_code
 from jamfor.seed.sources.kolada_http import KoladaHttp
 from jamfor.seed.sources.kolada_meta import UNREAD, KpiReading, read_kpi, swedish_note
+from jamfor.seed.sources.kolada_search import search_kpis
 from jamfor.seed.sources.oj_excel import SOURCE as OJ_EXCEL_SOURCE
 from jamfor.seed.sources.published import SOURCE as PUBLISHED_SOURCE
 
@@ -142,9 +143,11 @@ def kpi_metadata(http: KoladaHttp, base_url: str, kpis: list[str]) -> dict[str, 
     return found
 
 
-def resolve_targets(options: Sequence[str], http: KoladaHttp, base_url: str) -> list[Target]:
+def resolve_targets(options: Sequence[str], http: KoladaHttp, base_url: str,
+                    records: dict[str, dict] | None = None) -> list[Target]:
     """``--kpi ID=indicator_id``, ``--kpi ID`` (the catalogue's indicator for a KPI it maps, else
-    kolada_ID), or without options every KPI the catalogue maps."""
+    kolada_ID), or without options every KPI the catalogue maps. ``records``: KPI records already
+    fetched (a verksamhet's search), not asked for again."""
     known = set(indicator_frame().indicator_id)
     mappings = kolada_mappings()
     if not options:
@@ -163,7 +166,10 @@ def resolve_targets(options: Sequence[str], http: KoladaHttp, base_url: str) -> 
             pairs.append((kpi, indicator_id or (mapped.indicator_id if mapped else None)))
     findings.raise_if_invalid()
     new = sorted({k for k, i in pairs if i is None})
-    meta = kpi_metadata(http, base_url, new) if new else {}
+    records = records or {}
+    unfetched = [k for k in new if k not in records]
+    meta = {**{k: records[k] for k in new if k in records},
+            **(kpi_metadata(http, base_url, unfetched) if unfetched else {})}
     targets = []
     for kpi, indicator_id in pairs:
         if indicator_id is None and kpi not in meta:
@@ -416,10 +422,26 @@ def data_urls(base_url: str, kpis: list[str], municipalities: list[str], years: 
     return urls
 
 
+def verksamhet_kpis(http: KoladaHttp, base_url: str, verksamhet: str, words: str = "") -> dict[str, dict]:
+    """The kommun KPIs (municipality_type K or both) of a verksamhet whose titles contain ``words``,
+    as id -> Kolada's record; ``BadInput`` when there is none."""
+    hits = [h for h in search_kpis(http, words, base_url, verksamhet=verksamhet)
+            if str(h.record.get("municipality_type") or "").upper() != "L"]
+    if not hits:
+        raise BadInput(Problem("no-kpi", f"Kolada has no kommun KPI in verksamhet {verksamhet!r}"
+                               + (f" whose title contains {words!r}" if words else "")
+                               + "; nothing was written", file=f"{base_url}/kpi", column="--verksamhet",
+                               value=verksamhet))
+    return {h.id: h.record for h in hits}
+
+
 def read_kolada(http: KoladaHttp, *, kpis: Sequence[str] = (), years: str | None = None,
                 municipalities: str | None = None, base_url: str | None = None,
+                verksamhet: str | None = None, words: str = "",
                 on_page: Callable[[str], None] | None = None) -> SourceRead:
     """Fetch every page for the KPIs, years and municipalities asked, into frames for ``jamfor.seed.load``.
+    With ``verksamhet``, every kommun KPI of that verksamhet (titles containing ``words``) is asked
+    too: a whole operating area in one load.
 
     Raises ``KoladaError`` when Kolada keeps failing and ``BadInput`` for bad options or rows; in
     both cases nothing has been written, because this function writes nothing.
@@ -428,7 +450,9 @@ def read_kolada(http: KoladaHttp, *, kpis: Sequence[str] = (), years: str | None
     areas = AreaIndex(area_frame())
     year_list = parse_years(years)
     municipality_list = parse_municipalities(municipalities, areas)
-    targets = resolve_targets(kpis, http, base)
+    known = verksamhet_kpis(http, base, verksamhet, words) if verksamhet else {}
+    given = {option.partition("=")[0].strip() for option in kpis}
+    targets = resolve_targets([*kpis, *sorted(set(known) - given)], http, base, known)
     findings = Findings()
     rows = _Rows(targets, areas, findings, year_list)
     digest = hashlib.sha256()
@@ -456,7 +480,8 @@ def read_kolada(http: KoladaHttp, *, kpis: Sequence[str] = (), years: str | None
     if new:
         indicators = pd.DataFrame(new).reindex(columns=NEW_INDICATOR_COLUMNS)
         tables["indicator"] = indicators.astype(object).where(indicators.notna(), None)
-    source_ref = (f"Kolada {redact_url(base)}: kpi {','.join(sorted(t.kpi for t in targets))}; "
+    area = f"verksamhet {verksamhet}; " if verksamhet else ""
+    source_ref = (f"Kolada {redact_url(base)}: {area}kpi {','.join(sorted(t.kpi for t in targets))}; "
                   f"år {years or 'alla'}; område {','.join(municipality_list) or 'alla'}")
     frames = SourceFrames(source=SOURCE, source_ref=source_ref, sha256=digest.hexdigest(),
                           synthetic=False, tables=tables, attribution=ATTRIBUTION,
@@ -488,24 +513,3 @@ def _read_warnings(rows: _Rows, http: KoladaHttp) -> list[Problem]:
     if http.cache is not None and http.cache.problem:
         warnings.append(Problem("no-cache", http.cache.problem))
     return warnings
-
-
-@dataclass(frozen=True)
-class KpiHit:
-    id: str
-    title: str
-    publ_period: str
-    publication_date: str
-
-
-def search_kpis(http: KoladaHttp, text: str, base_url: str | None = None) -> list[KpiHit]:
-    """KPIs whose title contains ``text`` (Kolada's own title search), every page."""
-    base = resolve_base_url(base_url)
-    hits = []
-    for _, page in http.pages(f"{base}/kpi?title={quote(text)}"):
-        for kpi in page["values"]:
-            if isinstance(kpi, dict):
-                hits.append(KpiHit(str(kpi.get("id", "")), str(kpi.get("title", "")),
-                                   str(kpi.get("publ_period") or ""),
-                                   str(kpi.get("publication_date") or "")))
-    return sorted(hits, key=lambda h: h.id)
