@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    case,
     func,
     inspect,
     select,
@@ -40,6 +41,8 @@ STATUSES = ("ok", "bortfall", "ej_tillampligt", "sekretess", "ej_besvarad")
 KINDS = ("indikator", "bakgrundsmatt", "svarsfrekvens")
 COLOURS = ("gron", "gul", "rod", "gra")
 RIKET = "00"
+# Kolada's kön codes and the Swedish words the view and the dashboards show.
+KON_NAMES = {"T": "Totalt", "K": "Kvinnor", "M": "Män"}
 
 # The meaning of a column that means the same in every table that has it (a column's own comment
 # says what differs). Each meaning is the column's SQL comment: PostgreSQL's catalogue carries it
@@ -69,7 +72,8 @@ COMMON: dict[str, str] = {
     "value": "percent (0–100); a kommun's ja/nej is stored as 100/0 so that a mean is a share",
     "status": "`ok`, `bortfall` (too few answered), `ej_tillampligt`, `sekretess`, `ej_besvarad`",
     "kind": "`indikator`, `bakgrundsmatt` (no \"better\" direction), `svarsfrekvens`",
-    "unit": "`procent`",
+    "unit": ("`procent` (0–100); for a Kolada KPI outside the catalogue also `antal`, `kronor`, `kvot` "
+             "or `okänd` (read from Kolada's definition)"),
     "higher_is_better": "true / false / null (null for bakgrundsmått and svarsfrekvens)",
     "level": "`riket`, `lan`, `kommun`, `stadsdel`",
     "kommungrupp": "SKR kommungrupp 2023 code (A1…C9); Stockholm's stadsdelar carry Stockholm's",
@@ -147,7 +151,8 @@ indicator = Table(
     Column("short_title", Text, nullable=False, comment="short Swedish title for charts and filters"),
     Column("verksamhet", Text, nullable=False,
            comment=("LSS, Äldreomsorg, Ekonomiskt bistånd, Missbruk och beroende, Socialpsykiatri; "
-                    "Socialtjänst for the survey as a whole")),
+                    "Socialtjänst for the survey as a whole or IFO; for a Kolada KPI outside the catalogue "
+                    "`Övrigt` (its operating area is none of these) or `Okänd` (Kolada gives none)")),
     Column("kind", String(16), nullable=False, comment=COMMON["kind"]),
     Column("measure_type", String(16), comment="`struktur`, `process`, `resultat` where known"),
     Column("unit", String(16), nullable=False, comment=COMMON["unit"]),
@@ -157,8 +162,18 @@ indicator = Table(
     Column("kolada_kpi", String(16),
            comment="the Kolada KPI id `jamfor load kolada` reads it from (the catalogue's mapping)"),
     Column("description", Text, nullable=False, comment="plain Swedish: what the figure means"),
+    Column("kon", String(1), nullable=False, server_default="T",
+           comment=("`T` totalt, `K` kvinnor, `M` män: the series' kön (Kolada's codes); a K or M series is "
+                    "an indicator of its own beside its total")),
+    Column("total_indicator_id", String(80),
+           comment="for a K or M series, the indicator of its total (T); empty for a total"),
+    Column("kolada_operating_area", Text,
+           comment="Kolada's operating area of the KPI as given (a comma list); `verksamhet` maps it"),
+    Column("metadata_note", Text,
+           comment="Swedish: what jamfor could not read from the Kolada KPI record (unit, verksamhet, …)"),
     _batch_column(),
     CheckConstraint(f"kind IN {KINDS}", name="indicator_kind"),
+    CheckConstraint(f"kon IN {tuple(KON_NAMES)}", name="indicator_kon"),
     comment=("The indicator catalogue (`seed/catalog/indicators.yaml` and indicators loaded workbooks "
              "define)."),
 )
@@ -605,7 +620,10 @@ def comparison_view() -> Select:
         select(
             c.indicator_id, c.area_code, c.year, year_start(c.year).label("period"),
             i.c.title.label("indicator_title"), i.c.short_title.label("indicator_short_title"),
-            i.c.kind, i.c.unit, i.c.higher_is_better, i.c.verksamhet, a.c.name.label("area_name"), a.c.level,
+            i.c.kind, i.c.unit, i.c.higher_is_better, i.c.verksamhet,
+            case(KON_NAMES, value=i.c.kon, else_=i.c.kon).label("kon"),
+            func.coalesce(i.c.total_indicator_id, i.c.indicator_id).label("total_indicator_id"),
+            a.c.name.label("area_name"), a.c.level,
             a.c.lan_code, lan.c.name.label("lan_name"), lan.c.iso_3166_2, a.c.kommungrupp, c.value,
             c.status, c.riket_value, c.lan_value, c.kommungrupp_mean, c.rank, c.n_ranked,
             c.percentile, c.colour, c.diff_riket_pp, c.prev_year, c.change_since_prev, c.synthetic,
@@ -627,18 +645,24 @@ def create_all(bind: Engine | Connection) -> None:
     computed again) and its builder's record cleared, so the next load recomputes the numbers. A view
     from an older jamfor that lacks a column is replaced (a view holds no data). A warehouse from
     before indicator_year gets it counted from the comparison it holds, and an index the schema
-    declares on other columns than the warehouse holds it is made again, with fresh statistics."""
+    declares on other columns than the warehouse holds it is made again, with fresh statistics. A
+    column added since (the indicator's kön and Kolada metadata) is added to an older warehouse."""
     new_summary = not inspect(bind).has_table(indicator_year.name)
     metadata.create_all(bind, checkfirst=True)
     found = inspect(bind)
     view_current = COMPARISON_VIEW in found.get_view_names() and {
         column["name"] for column in found.get_columns(COMPARISON_VIEW)
     } >= set(comparison_view().selected_columns.keys())
+    # Columns have been added to tables only together with the view's (kön): a current view means
+    # none is missing, and a load need not ask the catalogue about every table.
+    missing = [] if view_current else _missing_columns(found)
     stale = _stale_indexes(found)
-    if view_current and not new_summary and not stale:
+    if view_current and not new_summary and not stale and not missing:
         return
 
     def upgrade(conn: Connection) -> None:
+        for table, column in missing:
+            _add_column(conn, table, column)
         for index, exists in stale:
             if exists:
                 conn.execute(DropIndex(index))
@@ -680,6 +704,23 @@ def _stale_indexes(found: Inspector) -> list[tuple[Index, bool]]:
         stale += [(index, index.name in held) for index in sorted(table.indexes, key=lambda ix: ix.name)
                   if held.get(index.name) != [column.name for column in index.columns]]
     return stale
+
+
+def _missing_columns(found: Inspector) -> list[tuple[Table, Column]]:
+    """Columns the schema declares that a warehouse made by an older jamfor lacks (the indicator's kön
+    and Kolada metadata): each is nullable or has a server default, so adding it keeps every row."""
+    missing = []
+    for table in metadata.sorted_tables:
+        held = {column["name"] for column in found.get_columns(table.name)}
+        missing += [(table, column) for column in table.columns if column.name not in held]
+    return missing
+
+
+def _add_column(conn: Connection, table: Table, column: Column) -> None:
+    kind = column.type.compile(dialect=conn.dialect)
+    default = column.server_default.arg if column.server_default is not None else None
+    extra = f" NOT NULL DEFAULT '{default}'" if default is not None else ""
+    conn.exec_driver_sql(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}{extra}')
 
 
 def _create_view(conn: Connection, found: Inspector) -> None:

@@ -55,27 +55,37 @@ def add_kolada_commands(main: click.Group, handles_errors: Any) -> None:
         """Find Kolada KPIs to load; check the catalogue's Kolada ids."""
 
     @kolada.command("search")
-    @click.argument("text")
+    @click.argument("text", required=False, default="")
+    @click.option("--verksamhet", metavar="NAME",
+                  help="Only KPIs of this verksamhet, as a load reads it from Kolada's operating area, "
+                  "e.g. Äldreomsorg, LSS, Övrigt or Okänd (the list: docs/loading.md).")
+    @click.option("--by-kon", is_flag=True, help="Only KPIs Kolada divides by kön (K and M beside T).")
     @click.option("--base-url", metavar="URL", help=BASE_URL_HELP)
     @click.option("--refresh", is_flag=True, help="Ask Kolada again even where the response cache is fresh.")
     @handles_errors
-    def kolada_search(text: str, base_url: str | None, refresh: bool) -> None:
-        """List KPIs whose title contains TEXT: id, title, publication period; and the catalogue
-        indicators matching TEXT that Kolada does not publish."""
-        from jamfor.seed.sources.kolada import search_kpis
+    def kolada_search(text: str, verksamhet: str | None, by_kon: bool, base_url: str | None,
+                      refresh: bool) -> None:
+        """List KPIs whose title contains TEXT (all KPIs without TEXT): id, title, publication period
+        and what `jamfor load kolada --kpi ID` would create (indicator ids, unit or coding, verksamhet,
+        what Kolada's metadata leaves unknown); and the catalogue indicators matching TEXT that Kolada
+        does not publish. Loads nothing."""
+        from jamfor.seed.sources.kolada import resolve_base_url
         from jamfor.seed.sources.kolada_coding import not_in_kolada
+        from jamfor.seed.sources.kolada_search import search_kpis
 
         http = kolada_http(refresh)
-        hits = search_kpis(http, text, base_url)
+        hits = search_kpis(http, text, resolve_base_url(base_url), verksamhet=verksamhet, by_kon=by_kon)
         _warn_about_cache(http)
         if hits:
-            table = Table("id", "title", "publication period", "published")
+            table = Table("id", "title", "publication period", "a load creates")
             for hit in hits:
-                table.add_row(*(shown(t) for t in (hit.id, hit.title, hit.publ_period, hit.publication_date)))
+                table.add_row(*(shown(t) for t in (hit.id, hit.title, hit.publ_period, hit.creates())))
             out.print(table)
+            out.print(f"{len(hits)} KPI{'s' if len(hits) != 1 else ''}.", highlight=False)
         else:
-            out.print(f"No Kolada KPI matches {shown(repr(text))}.", highlight=False)
-        _print_not_in_kolada(not_in_kolada(text))
+            out.print(f"No Kolada KPI matches {shown(repr(text))}"
+                      f"{f' in verksamhet {shown(verksamhet)}' if verksamhet else ''}.", highlight=False)
+        _print_not_in_kolada(not_in_kolada(text) if text else [])
 
     @kolada.command("check")
     @click.option("--base-url", metavar="URL", help=BASE_URL_HELP)

@@ -206,25 +206,32 @@ def load_oj_excel(files: tuple[str, ...], allow_formulas: bool, replace: bool, d
               help="Years, e.g. 2017-2021 or 2019,2021. Default: 2016 to this year.")
 @click.option("--municipalities", metavar="CODES",
               help="Comma-separated kommunkoder, länskoder or 00 (riket). Default: all.")
+@click.option("--verksamhet", metavar="NAME",
+              help="Also every kommun KPI of this verksamhet (as `jamfor kolada search --verksamhet` "
+              "lists them): a whole operating area in one load.")
+@click.option("--title", "words", metavar="TEXT", default="",
+              help="With --verksamhet: only KPIs whose title contains TEXT.")
 @click.option("--base-url", metavar="URL", help=BASE_URL_HELP)
 @click.option("--refresh", is_flag=True, help="Ask Kolada again even where the response cache is fresh.")
 @replace_option
 @db_option
 @handles_errors
 def load_kolada(kpis: tuple[str, ...], years: str | None, municipalities: str | None,
-                base_url: str | None, refresh: bool, replace: bool, db_url: str | None) -> None:
+                verksamhet: str | None, words: str, base_url: str | None, refresh: bool, replace: bool,
+                db_url: str | None) -> None:
     """Load KPI values from the Kolada API v3 into indicator_value (rows attributed to Kolada).
 
     A coded KPI (a yes/no question) loads as 100 (yes) or 0 per kommun, the code kept in raw_value;
     its län and riket are computed by jamfor as the share of answering kommuner that said yes (only
     when every kommun is loaded). Socialstyrelsen's own figures (the published ones, a loaded ÖJ
-    workbook) are never replaced.
+    workbook) are never replaced. A KPI outside the catalogue is read from Kolada's metadata (unit,
+    verksamhet, yes/no coding); where Kolada divides it by kön, K and M load as indicators of their own.
     """
     from jamfor.seed.sources.kolada import read_kolada
 
     _read_and_load("Fetching from Kolada", lambda step: read_kolada(
         kolada_http(refresh), kpis=kpis, years=years, municipalities=municipalities, base_url=base_url,
-        on_page=lambda url: step(f"Fetching {url}")), db_url, replace)
+        verksamhet=verksamhet, words=words, on_page=lambda url: step(f"Fetching {url}")), db_url, replace)
 
 
 @load.command("skr")

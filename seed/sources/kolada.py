@@ -14,8 +14,15 @@ kommuner that answered ja, not taken from Kolada, and only when every kommun was
 never replaces a figure Socialstyrelsen published (the fact sheet's ``published`` figures, its
 workbooks loaded by ``jamfor load oj-excel``).
 
-Gender: only the total ("T") is stored. The warehouse has no gender dimension and the ÖJ indicators
-we compare are answered per kommun, not per person; K/M rows are read and ignored.
+A KPI outside the catalogue is read from Kolada's KPI record (``jamfor.seed.sources.kolada_meta``):
+its unit from the definition, its verksamhet from the operating area, a yes/no KPI's coding from the
+codes it lists (then read like a coded catalogue KPI), and a note of what could not be read.
+
+Kön: the total ("T") always; for a KPI outside the catalogue that Kolada divides by kön
+(``is_divided_by_gender``) also K and M, each as an indicator of its own (``kolada_<id>_kvinnor``,
+``kolada_<id>_man``, ``kon`` K or M, ``total_indicator_id`` the total's id), so every derived
+comparison (rank, colour, riket, län, kommungrupp) is per kön without a kön key in any table. The
+catalogue's ÖJ indicators are answered per kommun, not per person: their K/M rows are read and ignored.
 
 Kolada's terms require "Källa: Kolada" wherever its data is shown: every batch carries it as its
 attribution.
@@ -42,6 +49,8 @@ from jamfor.seed.frames import SourceFrames, SourceRead
 from jamfor.seed.reference import area_frame, reference_frames
 from jamfor.seed.sources.kolada_coding import KoladaMapping, coded_shares, kolada_mappings, read_code
 from jamfor.seed.sources.kolada_http import KoladaHttp
+from jamfor.seed.sources.kolada_meta import UNREAD, KpiReading, read_kpi, swedish_note
+from jamfor.seed.sources.kolada_search import search_kpis
 from jamfor.seed.sources.oj_excel import SOURCE as OJ_EXCEL_SOURCE
 from jamfor.seed.sources.published import SOURCE as PUBLISHED_SOURCE
 
@@ -52,7 +61,9 @@ SOURCE = "kolada"
 SOCIALSTYRELSEN_SOURCES = (PUBLISHED_SOURCE, OJ_EXCEL_SOURCE)
 ATTRIBUTION = "Källa: Kolada"
 MAX_IDS = 25
-GENDER = "T"
+TOTAL = "T"
+# A K or M series' indicator id after its total's, and the words its title gets.
+SERIES = {"K": ("kvinnor", "kvinnor"), "M": ("man", "män")}
 FIRST_OJ_YEAR = 2016
 _KPI_ID = re.compile(r"^[A-Za-z0-9]{1,16}$")
 
@@ -98,17 +109,25 @@ def parse_municipalities(text: str | None, areas: AreaIndex) -> list[str]:
 
 @dataclass(frozen=True)
 class Target:
-    """One KPI to load and the indicator it lands in; ``meta`` is Kolada's KPI record for new ones,
-    ``mapping`` the catalogue's reading of a KPI it knows (its coding)."""
+    """One KPI to load and the indicator it lands in; ``reading`` is jamfor's reading of Kolada's KPI
+    record for new ones, ``mapping`` the coding of a coded KPI (the catalogue's, or the one the record
+    lists)."""
 
     kpi: str
     indicator_id: str
-    meta: dict | None = None
+    reading: KpiReading | None = None
     mapping: KoladaMapping | None = None
 
     @property
     def coded(self) -> bool:
         return self.mapping is not None and self.mapping.coded
+
+    def series(self) -> dict[str, str]:
+        """Kön code -> indicator id: the total, and K and M where the KPI is new and divided by kön."""
+        ids = {TOTAL: self.indicator_id}
+        if self.reading is not None and self.reading.divided_by_gender:
+            ids.update({kon: f"{self.indicator_id}_{suffix}" for kon, (suffix, _) in SERIES.items()})
+        return ids
 
 
 def _chunks(items: Sequence[str], size: int = MAX_IDS) -> list[list[str]]:
@@ -124,9 +143,11 @@ def kpi_metadata(http: KoladaHttp, base_url: str, kpis: list[str]) -> dict[str, 
     return found
 
 
-def resolve_targets(options: Sequence[str], http: KoladaHttp, base_url: str) -> list[Target]:
+def resolve_targets(options: Sequence[str], http: KoladaHttp, base_url: str,
+                    records: dict[str, dict] | None = None) -> list[Target]:
     """``--kpi ID=indicator_id``, ``--kpi ID`` (the catalogue's indicator for a KPI it maps, else
-    kolada_ID), or without options every KPI the catalogue maps."""
+    kolada_ID), or without options every KPI the catalogue maps. ``records``: KPI records already
+    fetched (a verksamhet's search), not asked for again."""
     known = set(indicator_frame().indicator_id)
     mappings = kolada_mappings()
     if not options:
@@ -145,14 +166,20 @@ def resolve_targets(options: Sequence[str], http: KoladaHttp, base_url: str) -> 
             pairs.append((kpi, indicator_id or (mapped.indicator_id if mapped else None)))
     findings.raise_if_invalid()
     new = sorted({k for k, i in pairs if i is None})
-    meta = kpi_metadata(http, base_url, new) if new else {}
+    records = records or {}
+    unfetched = [k for k in new if k not in records]
+    meta = {**{k: records[k] for k in new if k in records},
+            **(kpi_metadata(http, base_url, unfetched) if unfetched else {})}
     targets = []
     for kpi, indicator_id in pairs:
         if indicator_id is None and kpi not in meta:
             findings.add("unknown-kpi", "Kolada has no KPI with this id", column="--kpi", value=kpi)
             continue
-        targets.append(Target(kpi, indicator_id or f"kolada_{kpi}", meta.get(kpi) if not indicator_id
-                              else None, mappings.get(kpi)))
+        if indicator_id:
+            targets.append(Target(kpi, indicator_id, mapping=mappings.get(kpi)))
+        else:
+            reading = read_kpi(meta[kpi])
+            targets.append(Target(kpi, f"kolada_{kpi}", reading, reading.mapping(f"kolada_{kpi}")))
     for kind, values in (("KPI", [t.kpi for t in targets]), ("indicator", [t.indicator_id for t in targets])):
         twice = sorted({v for v in values if values.count(v) > 1})
         if twice:
@@ -226,22 +253,28 @@ def _number_problem(number: object, unit: str | None) -> str | None:
     return value_problem(float(number), unit)
 
 
-def _unit(title: str) -> str:
-    t = title.casefold()
-    return "procent" if t.startswith("andel") or "%" in t or "procent" in t else "värde"
+def _new_indicators(target: Target) -> list[dict]:
+    """The indicator rows of a KPI outside the catalogue: its total, and K and M where divided by kön."""
+    reading = target.reading
+    assert reading is not None
+    source = f"Kolada (RKA), huvudmannaskap {reading.auspices}" if reading.auspices else "Kolada (RKA)"
+    rows = []
+    for kon, indicator_id in target.series().items():
+        words = "" if kon == TOTAL else f" – {SERIES[kon][1]}"
+        rows.append({
+            "indicator_id": indicator_id, "title": f"{reading.title}{words}",
+            "short_title": f"{reading.title}{words}", "verksamhet": reading.verksamhet, "kind": "indikator",
+            "measure_type": None, "unit": reading.unit, "higher_is_better": None, "source": source,
+            "publication": "Kolada", "kolada_kpi": target.kpi, "description": reading.description,
+            "kon": kon, "total_indicator_id": None if kon == TOTAL else target.indicator_id,
+            "kolada_operating_area": reading.operating_area or None,
+            "metadata_note": swedish_note(reading),
+        })
+    return rows
 
 
-def _new_indicator(target: Target) -> dict:
-    meta = target.meta or {}
-    title = str(meta.get("title") or target.kpi)
-    period = meta.get("publ_period")
-    return {
-        "indicator_id": target.indicator_id, "title": title, "short_title": title,
-        "verksamhet": str(meta.get("operating_area") or "Kolada"), "kind": "indikator",
-        "measure_type": None, "unit": _unit(title), "higher_is_better": None,
-        "source": "Kolada (RKA)", "publication": f"Kolada, publiceringsperiod {period}" if period
-        else "Kolada", "kolada_kpi": target.kpi, "description": str(meta.get("description") or title),
-    }
+NEW_INDICATOR_COLUMNS = [*INDICATOR_COLUMNS, "kon", "total_indicator_id", "kolada_operating_area",
+                         "metadata_note"]
 
 
 class _Rows:
@@ -249,12 +282,12 @@ class _Rows:
 
     def __init__(self, targets: list[Target], areas: AreaIndex, findings: Findings,
                  years: Sequence[int] = ()) -> None:
-        self.indicator_of = {t.kpi: t.indicator_id for t in targets}
+        self.series_of = {t.kpi: t.series() for t in targets}
         self.coded = {t.indicator_id: t.mapping for t in targets if t.coded}
         catalogue = indicator_frame()
         units = dict(zip(catalogue.indicator_id, catalogue.unit))
-        self.unit_of = {t.indicator_id: _new_indicator(t)["unit"] if t.meta is not None
-                        else units.get(t.indicator_id) for t in targets}
+        self.unit_of = {i: t.reading.unit if t.reading is not None else units.get(t.indicator_id)
+                        for t in targets for i in t.series().values()}
         self.areas, self.findings = areas, findings
         self.years = set(years)
         self.rows: dict[tuple[str, str, int], dict] = {}
@@ -291,22 +324,22 @@ class _Rows:
         if area_code is None:
             self.unknown.add(row["municipality"])
             return
-        indicator_id = self.indicator_of[row["kpi"]]
-        if indicator_id in self.coded and self.areas.level[area_code] != "kommun":
+        series = self.series_of[row["kpi"]]
+        if series[TOTAL] in self.coded and self.areas.level[area_code] != "kommun":
             return  # an average of codes, not a share: jamfor computes län and riket itself
         for value in row["values"]:
             if not isinstance(value, dict):
                 self.findings.add("bad-row", f"a value that is a JSON {_kind(value)}, not an object",
                                   file=url, row=index, column="values", value=_shown(value))
-            elif value.get("gender") == GENDER and value.get("isdeleted"):
+            elif value.get("gender") in series and value.get("isdeleted"):
                 self.deleted += 1
-            elif value.get("gender") == GENDER:
-                self._add(url, index, indicator_id, area_code, year, value)
+            elif value.get("gender") in series:
+                self._add(url, index, series[value["gender"]], area_code, year, value)
 
     def _asked(self, url: str, index: int, row: dict) -> int | None:
         """The row's year when it answers what was asked (a KPI asked, a year asked), else None with
         the problem recorded: Kolada answering something else is not to be loaded as if asked."""
-        if row["kpi"] not in self.indicator_of:
+        if row["kpi"] not in self.series_of:
             self.findings.add("not-asked", "a row of a KPI that was not asked", file=url, row=index,
                               column="kpi", value=_shown(row["kpi"]))
             return None
@@ -389,10 +422,26 @@ def data_urls(base_url: str, kpis: list[str], municipalities: list[str], years: 
     return urls
 
 
+def verksamhet_kpis(http: KoladaHttp, base_url: str, verksamhet: str, words: str = "") -> dict[str, dict]:
+    """The kommun KPIs (municipality_type K or both) of a verksamhet whose titles contain ``words``,
+    as id -> Kolada's record; ``BadInput`` when there is none."""
+    hits = [h for h in search_kpis(http, words, base_url, verksamhet=verksamhet)
+            if str(h.record.get("municipality_type") or "").upper() != "L"]
+    if not hits:
+        raise BadInput(Problem("no-kpi", f"Kolada has no kommun KPI in verksamhet {verksamhet!r}"
+                               + (f" whose title contains {words!r}" if words else "")
+                               + "; nothing was written", file=f"{base_url}/kpi", column="--verksamhet",
+                               value=verksamhet))
+    return {h.id: h.record for h in hits}
+
+
 def read_kolada(http: KoladaHttp, *, kpis: Sequence[str] = (), years: str | None = None,
                 municipalities: str | None = None, base_url: str | None = None,
+                verksamhet: str | None = None, words: str = "",
                 on_page: Callable[[str], None] | None = None) -> SourceRead:
     """Fetch every page for the KPIs, years and municipalities asked, into frames for ``jamfor.seed.load``.
+    With ``verksamhet``, every kommun KPI of that verksamhet (titles containing ``words``) is asked
+    too: a whole operating area in one load.
 
     Raises ``KoladaError`` when Kolada keeps failing and ``BadInput`` for bad options or rows; in
     both cases nothing has been written, because this function writes nothing.
@@ -401,7 +450,9 @@ def read_kolada(http: KoladaHttp, *, kpis: Sequence[str] = (), years: str | None
     areas = AreaIndex(area_frame())
     year_list = parse_years(years)
     municipality_list = parse_municipalities(municipalities, areas)
-    targets = resolve_targets(kpis, http, base)
+    known = verksamhet_kpis(http, base, verksamhet, words) if verksamhet else {}
+    given = {option.partition("=")[0].strip() for option in kpis}
+    targets = resolve_targets([*kpis, *sorted(set(known) - given)], http, base, known)
     findings = Findings()
     rows = _Rows(targets, areas, findings, year_list)
     digest = hashlib.sha256()
@@ -424,16 +475,29 @@ def read_kolada(http: KoladaHttp, *, kpis: Sequence[str] = (), years: str | None
                                 "every kommun is loaded (no --municipalities); none were computed for "
                                 f"{', '.join(sorted(rows.coded))}"))
     tables = {"indicator_value": rows.frame(computed)}
-    new = [_new_indicator(t) for t in targets if t.meta is not None]
+    new = [row for t in targets if t.reading is not None for row in _new_indicators(t)]
+    warnings += _metadata_warnings(targets)
     if new:
-        indicators = pd.DataFrame(new).reindex(columns=INDICATOR_COLUMNS)
+        indicators = pd.DataFrame(new).reindex(columns=NEW_INDICATOR_COLUMNS)
         tables["indicator"] = indicators.astype(object).where(indicators.notna(), None)
-    source_ref = (f"Kolada {redact_url(base)}: kpi {','.join(sorted(t.kpi for t in targets))}; "
+    area = f"verksamhet {verksamhet}; " if verksamhet else ""
+    source_ref = (f"Kolada {redact_url(base)}: {area}kpi {','.join(sorted(t.kpi for t in targets))}; "
                   f"år {years or 'alla'}; område {','.join(municipality_list) or 'alla'}")
     frames = SourceFrames(source=SOURCE, source_ref=source_ref, sha256=digest.hexdigest(),
                           synthetic=False, tables=tables, attribution=ATTRIBUTION,
                           yields_to=SOCIALSTYRELSEN_SOURCES)
     return SourceRead(frames, warnings, (reference_frames,))
+
+
+def _metadata_warnings(targets: list[Target]) -> list[Problem]:
+    """One warning per kind of gap in Kolada's KPI records, naming the KPIs (at most ten, then a count)."""
+    warnings = []
+    for key, (english, _) in UNREAD.items():
+        kpis = sorted(t.kpi for t in targets if t.reading is not None and key in t.reading.unknown)
+        if kpis:
+            named = ", ".join(kpis[:10]) + (f" and {len(kpis) - 10} more" if len(kpis) > 10 else "")
+            warnings.append(Problem("kpi-metadata", f"Kolada's KPI metadata: {english}: {named}"))
+    return warnings
 
 
 def _read_warnings(rows: _Rows, http: KoladaHttp) -> list[Problem]:
@@ -449,24 +513,3 @@ def _read_warnings(rows: _Rows, http: KoladaHttp) -> list[Problem]:
     if http.cache is not None and http.cache.problem:
         warnings.append(Problem("no-cache", http.cache.problem))
     return warnings
-
-
-@dataclass(frozen=True)
-class KpiHit:
-    id: str
-    title: str
-    publ_period: str
-    publication_date: str
-
-
-def search_kpis(http: KoladaHttp, text: str, base_url: str | None = None) -> list[KpiHit]:
-    """KPIs whose title contains ``text`` (Kolada's own title search), every page."""
-    base = resolve_base_url(base_url)
-    hits = []
-    for _, page in http.pages(f"{base}/kpi?title={quote(text)}"):
-        for kpi in page["values"]:
-            if isinstance(kpi, dict):
-                hits.append(KpiHit(str(kpi.get("id", "")), str(kpi.get("title", "")),
-                                   str(kpi.get("publ_period") or ""),
-                                   str(kpi.get("publication_date") or "")))
-    return sorted(hits, key=lambda h: h.id)

@@ -105,14 +105,15 @@ def test_a_kpi_mapped_to_a_catalogue_indicator_loads_the_totals_from_every_page(
     assert batch.source_ref == f"Kolada {kolada.base_url}: kpi N00001; år 2020-2021; område alla"
 
 
-def test_a_kpi_without_a_mapping_loads_as_kolada_id_with_kolada_title_and_description(kolada, db_url):
+def test_a_kpi_without_a_mapping_loads_as_kolada_id_with_its_title_description_and_verksamhet(kolada,
+                                                                                            db_url):
     result = run("load", "kolada", "--kpi", "U00002", "--years", "2020", "--base-url", kolada.base_url,
                  "--db", db_url)
     assert result.exit_code == 0, result.output
     indicator = read_table(db_url, "indicator").set_index("indicator_id").loc["kolada_U00002"]
     assert (indicator.title, indicator.description, indicator.kolada_kpi, indicator.unit,
             indicator.verksamhet) == (KPIS[1]["title"], "Andel brukare som trivs.", "U00002", "procent",
-                                      "Funktionsnedsättning")
+                                      "LSS")
     assert values_of(db_url, "kolada_U00002") == {("1281", 2020): (87.5, "ok", "87.5"),
                                                   ("00", 2020): (91.0, "ok", "91")}
     comparison = read_table(db_url, "indicator_comparison")
