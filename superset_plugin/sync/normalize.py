@@ -2,7 +2,7 @@
 
 An export differs from our files in ways that mean nothing: export defaults (``extra: null``,
 ``offset: 0`` …), instance ids (``chartId``, ``params.datasource`` "7__table", the query context's
-datasource id), the stamps ``assets.stamped`` adds (managed externally, certification), key and list
+datasource id), the marks ``stamp.Stamp`` adds (managed externally, certification), key and list
 order. ``merge_export`` removes all of that. Given the repository's version of the file (``local``) it
 keeps the local value wherever the meaning is the same, so unchanged parts stay byte-identical.
 """
