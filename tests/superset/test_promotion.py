@@ -1,15 +1,17 @@
 """The organisation's folder between two real Superset 6.1 instances: test (editable) and prod (locked).
 
-One story, in file order: the folder is made and registered in both; an analyst edits a chart title in
-test (editable, so Superset's own Save works); `pull --env test` writes exactly that line; a plain
-`register` from the folder keeps it; `plan --env prod` lists it apart from drift; `register --env prod`
-applies it, locked, linking to the file; a chart and a dashboard built by hand in test are adopted and
-promoted with their identity, and a second promotion is a no-op. The edit goes through the REST API
-(what the UI's Save sends); tests/browser/test_ui_edit.py makes the same edit in Chromium.
+One story, in file order: the folder is made and registered in both; in test (editable, so Superset's
+own Save works) an analyst edits a chart title, a dashboard's layout and a native filter; `pull --env
+test` writes exactly those lines; a plain `register` from the folder keeps them; `plan --env prod`
+lists them apart from drift; `register --env prod` applies them, locked, linking to the file; a chart
+and a dashboard built by hand in test are adopted and promoted with their identity, and a second
+promotion is a no-op. The edits go through the REST API (what the UI's Save sends);
+tests/browser/test_ui_edit.py makes the title edit with Explore's Save in Chromium.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import shutil
 import sqlite3
@@ -33,6 +35,8 @@ CHART_UUID = "bf5ea7e5-8aa1-4353-839e-caf3dd59aba4"
 DATASET_UUID = "1c0ba165-6e44-41f1-a62a-f7f024bde1cb"
 DATABASE_UUID = "50d120d6-74b4-4333-93ab-fdbbba8868b0"
 CHART_FILE = "dashboards/test_oj/charts/ibic_riket.yaml"
+DASHBOARD_FILE = "dashboards/test_oj/dashboard.yaml"
+DASHBOARD_UUID = "d6dd9e2f-e30d-48d7-9e44-2de9e36207c4"
 REPO_URL = "https://git.example.org/kommunen/bi-assets/blob/main/{path}"
 EDITED = "IBIC vid alla utredningar (riket), ändrad i test"
 
@@ -107,18 +111,32 @@ def test_register_in_test_is_editable_and_in_prod_locked_with_a_link_to_the_file
         assert jamfor("plan", "--env", env)[0] == 0
 
 
-def test_pull_from_test_writes_exactly_the_edited_title(org, test_client):
+def _changed_lines(before: str, after: str) -> list[str]:
+    return [line for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+            if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+
+
+def test_pull_from_test_writes_exactly_the_edited_title_layout_and_filter(org, test_client):
     test_client.put("chart", chart(test_client)["id"], {"slice_name": EDITED})
+    board_id = test_client.find("dashboard", [DASHBOARD_UUID])[DASHBOARD_UUID]["id"]
+    board = test_client.get("dashboard", board_id)
+    position, metadata = json.loads(board["position_json"]), json.loads(board["json_metadata"])
+    position["CHART-ibic"]["meta"]["width"] = 8  # what Edit dashboard saves after a resize
+    metadata["native_filter_configuration"][0]["name"] = "Kommun eller län"  # a renamed native filter
+    test_client.put("dashboard", board_id, {"position_json": json.dumps(position),
+                                            "json_metadata": json.dumps(metadata)})
     before = {p: p.read_text() for p in org.rglob("*.yaml")}
     code, output = jamfor("plan", "--env", "test")
-    assert code == 3, output  # drift: an edit in Superset the folder does not have
+    assert code == 3, output  # drift: edits in Superset the folder does not have
     code, output = jamfor("pull", "--env", "test")
     assert code == 0, output
     changed = {p.relative_to(org).as_posix() for p, text in before.items() if p.read_text() != text}
-    assert changed == {CHART_FILE}
-    lines = zip(before[org / CHART_FILE].splitlines(), (org / CHART_FILE).read_text().splitlines())
-    assert [(a, b) for a, b in lines if a != b] == [("slice_name: IBIC vid alla utredningar, riket",
-                                                     f"slice_name: {EDITED}")]
+    assert changed == {CHART_FILE, DASHBOARD_FILE}
+    assert _changed_lines(before[org / CHART_FILE], (org / CHART_FILE).read_text()) == [
+        "-slice_name: IBIC vid alla utredningar, riket", f"+slice_name: {EDITED}"]
+    dashboard_lines = _changed_lines(before[org / DASHBOARD_FILE], (org / DASHBOARD_FILE).read_text())
+    assert set(dashboard_lines) == {"-    name: Område", "+    name: Kommun eller län", "-      width: 6",
+                                    "+      width: 8"}, dashboard_lines
     assert jamfor("plan", "--env", "test")[0] == 0  # pulled: no longer drift
 
 
@@ -132,8 +150,8 @@ def test_plan_for_prod_lists_the_edit_as_a_change_and_register_applies_it_locked
     code, output = jamfor("plan", "--env", "prod", "--json")
     assert code == 2, output
     plan = json.loads(output[output.index("{"):])
-    updates = [(c["file"], c["action"], c["drift"]) for c in plan["changes"] if c["action"] != "unchanged"]
-    assert updates == [(CHART_FILE, "update", False)]
+    updates = {(c["file"], c["action"], c["drift"]) for c in plan["changes"] if c["action"] != "unchanged"}
+    assert updates == {(CHART_FILE, "update", False), (DASHBOARD_FILE, "update", False)}
     assert plan["mode"] == "locked" and plan["exit_code"] == 2
     code, output = jamfor("register", "--env", "prod")
     assert code == 0, output
@@ -182,7 +200,8 @@ def test_a_dashboard_built_by_hand_in_test_is_adopted_and_promoted_with_its_iden
     assert code == 0, output
     promoted = prod_client.find("dashboard", [uuid])
     assert uuid in promoted and made["uuid"] in prod_client.find("chart", [made["uuid"]])
-    assert jamfor("plan", "--env", "prod")[0] == 0  # the second promotion is a no-op
+    code, output = jamfor("plan", "--env", "prod", "--json")
+    assert code == 0, output  # the second promotion is a no-op
     assert jamfor("register", "--env", "prod")[1].count("Nothing to import") == 1
 
 
