@@ -135,8 +135,9 @@ def test_pull_from_test_writes_exactly_the_edited_title_layout_and_filter(org, t
     assert _changed_lines(before[org / CHART_FILE], (org / CHART_FILE).read_text()) == [
         "-slice_name: IBIC vid alla utredningar, riket", f"+slice_name: {EDITED}"]
     dashboard_lines = _changed_lines(before[org / DASHBOARD_FILE], (org / DASHBOARD_FILE).read_text())
+    # Superset's dashboard save (the UI's too) writes cross_filters_enabled, which the file left out.
     assert set(dashboard_lines) == {"-    name: Område", "+    name: Kommun eller län", "-      width: 6",
-                                    "+      width: 8"}, dashboard_lines
+                                    "+      width: 8", "+  cross_filters_enabled: true"}, dashboard_lines
     assert jamfor("plan", "--env", "test")[0] == 0  # pulled: no longer drift
 
 
