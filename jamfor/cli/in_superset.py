@@ -43,8 +43,9 @@ def _state_url(url: str | None) -> str:
 @click.option("--database-uri", envvar="JAMFOR_SUPERSET_DB_URI", required=True, metavar="URI",
               help="How Superset reaches the warehouse. Default: $JAMFOR_SUPERSET_DB_URI.")
 @click.option("--assets", "assets_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
-              help="Folder holding datasets/ and dashboards/. Default: $JAMFOR_ASSETS_DIR, else the ones "
-              "shipped with jamfor.")
+              help="Folder holding datasets/ and dashboards/. Default: $JAMFOR_ASSETS_DIR, else the folder "
+              "of the nearest jamfor.yaml from here upward, else the ones shipped with jamfor (refused once "
+              "an organisation folder exists).")
 @click.option("--db", "db_url", metavar="URL",
               help="Warehouse SQLAlchemy URL for jamfor's own SQL checks of every dataset. Default: "
               "$JAMFOR_DB_URL, else the SQLite file $XDG_DATA_HOME/jamfor/jamfor.db if it exists, else no "
@@ -62,10 +63,14 @@ def register_command(database_uri: str, assets_dir: Path | None, db_url: str | N
     from jamfor.seed.db import engine_for, resolve_url
     from jamfor.superset.inside.in_process import InProcessSuperset
     from jamfor.superset.sync.assets import load_assets
+    from jamfor.superset.sync.folder import locate, refuse_bundled
     from jamfor.superset.sync.register import register
 
     try:
-        assets = load_assets(assets_dir)
+        folder = locate(assets_dir)
+        click.echo(printable(folder.describe()), err=True)
+        refuse_bundled(folder)
+        assets = load_assets(folder.root)
         client = InProcessSuperset.for_user(username)
         warehouse = resolve_url(db_url, only_existing=True)
         engine = engine_for(warehouse) if warehouse else None

@@ -323,6 +323,11 @@ from jamfor.cli.superset import add_superset_commands, print_superset_status  # 
 
 add_superset_commands(main, handles_errors)
 
+# assets init / adopt / upgrade (jamfor/cli/assets.py)
+from jamfor.cli.assets import add_assets_commands  # noqa: E402
+
+add_assets_commands(main, handles_errors)
+
 # report (jamfor/cli/pdf.py)
 from jamfor.cli.pdf import add_pdf_command  # noqa: E402
 

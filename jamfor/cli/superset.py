@@ -10,13 +10,16 @@ warehouse URI for Superset from --database-uri / $JAMFOR_SUPERSET_DB_URI, shown 
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 from rich.markup import escape
 from rich.table import Table
 
@@ -24,22 +27,36 @@ from jamfor.cli.output import err, out, shown
 from jamfor.errors import BadInput, Findings
 from jamfor.redact import redact_url
 from jamfor.seed.db import engine_for, resolve_url
+from jamfor.superset.sync.environments import MODES
 
 ACTIONS = {"create": "create", "update": "update", "unchanged": "unchanged",
            "removed": "removed from the repository", "conflict": "conflict"}
+# plan's exit codes for CI (errors stay 1): nothing would change, something would, Superset has drift.
 EXIT_CHANGES = 2
+EXIT_DRIFT = 3
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
-_URL = click.option("--url", envvar="SUPERSET_URL", metavar="URL",
-                    help="Superset's address, e.g. http://127.0.0.1:8088. Default: $SUPERSET_URL.")
-_USERNAME = click.option("--username", envvar="SUPERSET_USERNAME", metavar="NAME",
-                         help="Superset user to log in as (database or LDAP). Default: $SUPERSET_USERNAME, "
-                         "else a prompt. The password comes from $SUPERSET_PASSWORD, else a hidden prompt. "
-                         "Under single sign-on set $SUPERSET_TOKEN instead (docs/operating.md).")
-_ASSETS = click.option("--assets", "assets_dir", type=click.Path(file_okay=False, path_type=Path),
-                       metavar="DIR", help="Folder holding datasets/ and dashboards/. Default: "
-                       "$JAMFOR_ASSETS_DIR, else the ones shipped with jamfor.")
+URL_OPTION = click.option("--url", envvar="SUPERSET_URL", metavar="URL",
+                          help="Superset's address, e.g. http://127.0.0.1:8088. Default: $SUPERSET_URL.")
+USERNAME_OPTION = click.option(
+    "--username", envvar="SUPERSET_USERNAME", metavar="NAME",
+    help="Superset user to log in as (database or LDAP). Default: $SUPERSET_USERNAME, else a prompt. The "
+    "password comes from $SUPERSET_PASSWORD, else a hidden prompt. Under single sign-on set $SUPERSET_TOKEN "
+    "instead (docs/operating.md).")
+ASSETS_OPTION = click.option(
+    "--assets", "assets_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+    help="Folder holding datasets/ and dashboards/. Default: $JAMFOR_ASSETS_DIR, else the folder of the "
+    "nearest jamfor.yaml from here upward (`jamfor assets init`), else the ones shipped with jamfor "
+    "(register refuses those once an organisation folder exists). The first line of output names it.")
+ENV_OPTION = click.option("--env", "env_name", metavar="NAME",
+                          help="An environment of the folder's jamfor.yaml: its Superset URL, warehouse URI, "
+                          "recipients and mode (editable or locked). --url and --database-uri given on the "
+                          "command line win.")
+_MODE = click.option("--mode", type=click.Choice(MODES),
+                     help="Register assets editable (Superset's Save and Edit dashboard work; pull brings "
+                     "edits back) or locked (managed externally, linking to the file). Default: the "
+                     "environment's mode, else locked.")
 _DATABASE_URI = click.option("--database-uri", envvar="JAMFOR_SUPERSET_DB_URI", metavar="URI",
                              help="How Superset reaches the warehouse (SQLAlchemy URI as Superset sees it). "
                              "Default: $JAMFOR_SUPERSET_DB_URI. Its password is sent only in the import's "
@@ -78,6 +95,63 @@ def _stack(*options: Decorator) -> Decorator:
             func = option(func)
         return func
     return apply
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a command acts on: the assets folder and, from --env and the options, the Superset URL, the
+    warehouse URI, the schedules' settings and how assets are marked."""
+
+    folder: Any  # jamfor.superset.sync.folder.AssetsFolder
+    url: str | None
+    database_uri: str | None
+    settings: Any  # ScheduleSettings
+    stamp: Any  # jamfor.superset.sync.stamp.Stamp
+
+
+def _given(name: str) -> bool:
+    """Whether option ``name`` was typed on the command line (not taken from an environment variable)."""
+    source = click.get_current_context().get_parameter_source(name)
+    return source is ParameterSource.COMMANDLINE
+
+
+def announce(assets_dir: Path | None) -> Any:
+    """Find the assets folder and name it (the first line of every command that reads or writes assets),
+    and say when the installed jamfor is newer than the folder's assets."""
+    from jamfor import __version__
+    from jamfor.superset.sync.folder import locate
+
+    folder = locate(assets_dir)
+    err.print(shown(folder.describe()), highlight=False)
+    if folder.behind:
+        err.print(f"jamfor {shown(__version__)} is newer than this folder's assets "
+                  f"({shown(folder.config.version)}): `jamfor assets upgrade` shows what it would bring in.",
+                  highlight=False)
+    return folder
+
+
+def resolve_target(assets_dir: Path | None, env_name: str | None, url: str | None, database_uri: str | None,
+                   report_vars: tuple[str, ...] = (), mode: str | None = None) -> Target:
+    """The folder (announced) and the values --env gives, command-line options winning."""
+    from jamfor.superset.sync.stamp import Stamp
+
+    folder = announce(assets_dir)
+    settings = _schedule_settings(report_vars)
+    environment = None
+    if env_name:
+        if folder.config is None:
+            raise click.UsageError(f"--env needs a jamfor.yaml; {folder.root} has none "
+                                   "(`jamfor assets init` makes one)")
+        environment = folder.config.environment(env_name)
+        err.print(f"environment: {shown(env_name)} ({environment.mode})", highlight=False)
+        if environment.url and not _given("url"):
+            url = environment.url
+        if environment.database_uri and not _given("database_uri"):
+            database_uri = environment.warehouse_uri()
+        settings = replace(settings, environ=environment.schedule_environ())
+    chosen = mode or (environment.mode if environment else "locked")
+    repo_url = folder.config.repo_url if folder.config else None
+    return Target(folder, url, database_uri, settings, Stamp(chosen == "locked", repo_url))
 
 
 def _require_url(url: str | None) -> str:
@@ -141,6 +215,24 @@ def _checks_done(engine: Any, superset_schemas: bool, target: Any) -> str:
                      else ", no SQL check (give --db)")
 
 
+def plan_exit(plan: Any) -> int:
+    """plan's exit code: EXIT_DRIFT when Superset has drift, EXIT_CHANGES when register would change
+    something, else 0."""
+    if plan.drifted:
+        return EXIT_DRIFT
+    return EXIT_CHANGES if plan.has_changes or plan.of("removed") else 0
+
+
+def plan_json(plan: Any, target: Target) -> str:
+    """The plan for CI: every change with its action and drift, the counts and the exit code."""
+    changes = [{"kind": c.kind, "uuid": c.uuid, "title": c.title, "file": c.source, "action": c.action,
+                "reason": c.reason, "drift": c.drift} for c in plan.changes]
+    counts = {action: len(plan.of(action)) for action in ACTIONS}
+    return json.dumps({"assets": str(target.folder.root), "superset": target.url, "mode": target.stamp.mode,
+                       "changes": changes, "counts": {**counts, "drift": len(plan.drifted)},
+                       "exit_code": plan_exit(plan)}, ensure_ascii=False, indent=1)
+
+
 def _print_plan(plan: Any) -> None:
     table = Table("kind", "title", "file", "action", "drift")
     for change in plan.changes:
@@ -161,10 +253,11 @@ def add_superset_commands(main: click.Group, handles_errors: Decorator,
 
     Each takes only the options it uses: plan the ones that decide what register would do, register
     those and the warehouse for its SQL checks, pull only where Superset and the checkout are."""
-    superset_options = _stack(_URL, _USERNAME, _ASSETS, _DATABASE_URI, _REPORT_VAR)
+    superset_options = _stack(URL_OPTION, USERNAME_OPTION, ASSETS_OPTION, ENV_OPTION, _MODE, _DATABASE_URI,
+                              _REPORT_VAR)
 
     @main.command()
-    @_ASSETS
+    @ASSETS_OPTION
     @_DB_CHECKS
     @click.option("--superset-version", metavar="X.Y.Z",
                   help="Check the files as this Superset version imports them (4.1, 5.0, 6.0 or 6.1; "
@@ -184,7 +277,7 @@ def add_superset_commands(main: click.Group, handles_errors: Decorator,
         from jamfor.superset.sync.versions import supported
 
         target = schema_target(supported(superset_version) if superset_version else None)
-        assets = read_assets(assets_dir)
+        assets = read_assets(announce(assets_dir).root)
         engine = _warehouse_engine(db_url)
         findings = run_validate(assets, engine, superset_schemas=not no_superset_schemas, target=target)
         if not findings.valid:
@@ -195,26 +288,33 @@ def add_superset_commands(main: click.Group, handles_errors: Decorator,
 
     @main.command()
     @superset_options
+    @click.option("--json", "as_json", is_flag=True,
+                  help="Print the plan as JSON (for CI) instead of a table; the exit code is the same.")
     @handles_errors
-    def plan(url: str | None, username: str | None, assets_dir: Path | None, database_uri: str | None,
-             report_vars: tuple[str, ...]) -> None:
+    def plan(url: str | None, username: str | None, assets_dir: Path | None, env_name: str | None,
+             mode: str | None, database_uri: str | None, report_vars: tuple[str, ...], as_json: bool) -> None:
         """Show what `register` with the same options would create, update or leave alone, and drift.
 
-        Without --database-uri the warehouse database entry is compared as Superset has it. plan does
-        not validate (so it takes no --db). Exit 0 when nothing would change, 2 when something would."""
+        Without --database-uri (or --env) the warehouse database entry is compared as Superset has it.
+        plan does not validate (so it takes no --db). Exit 0 when nothing would change, 2 when something
+        would, 3 when Superset holds edits made since the last registration (drift); 1 on errors."""
         from jamfor.superset.sync.assets import database_uri as resolve_uri
         from jamfor.superset.sync.assets import load_assets
         from jamfor.superset.sync.register import make_plan
 
-        uri = resolve_uri(database_uri) if database_uri else None
-        assets = load_assets(assets_dir)
-        settings = _schedule_settings(report_vars)
-        client, target = connector(url, username)
-        result = make_plan(client, assets, uri, target, settings=settings)
-        _print_plan(result)
+        chosen = resolve_target(assets_dir, env_name, url, database_uri, report_vars, mode)
+        uri = resolve_uri(chosen.database_uri) if chosen.database_uri else None
+        assets = load_assets(chosen.folder.root)
+        client, target = connector(chosen.url, username)
+        result = make_plan(client, assets, uri, target, settings=chosen.settings, stamp=chosen.stamp)
+        if as_json:
+            click.echo(plan_json(result, replace(chosen, url=target)))
+        else:
+            _print_plan(result)
         _print_unavailable(result)
-        if result.has_changes or result.of("removed"):
-            sys.exit(EXIT_CHANGES)
+        code = plan_exit(result)
+        if code:
+            sys.exit(code)
 
     @main.command()
     @superset_options
@@ -222,25 +322,28 @@ def add_superset_commands(main: click.Group, handles_errors: Decorator,
     @click.option("--prune", is_flag=True, help="Also delete assets we registered earlier that the "
                   "repository no longer has (never anything jamfor did not create).")
     @handles_errors
-    def register(url: str | None, username: str | None, assets_dir: Path | None, database_uri: str | None,
-                 report_vars: tuple[str, ...], db_url: str | None, prune: bool) -> None:
+    def register(url: str | None, username: str | None, assets_dir: Path | None, env_name: str | None,
+                 mode: str | None, database_uri: str | None, report_vars: tuple[str, ...], db_url: str | None,
+                 prune: bool) -> None:
         """Validate, import what changed, verify every asset and every chart's data, create or update the
         alerts and report schedules of reports/ (inactive without recipients) and the roles and
         row-level security of roles/, check as a reader and an analyst, record the state."""
         from jamfor.superset.sync.assets import database_uri as resolve_uri
         from jamfor.superset.sync.assets import load_assets
+        from jamfor.superset.sync.folder import refuse_bundled
         from jamfor.superset.sync.register import InvalidAssets
         from jamfor.superset.sync.register import register as run_register
 
-        uri = resolve_uri(database_uri)
-        assets = load_assets(assets_dir)
-        settings = _schedule_settings(report_vars)
-        client, target = connector(url, username)
+        chosen = resolve_target(assets_dir, env_name, url, database_uri, report_vars, mode)
+        refuse_bundled(chosen.folder)
+        uri = resolve_uri(chosen.database_uri)
+        assets = load_assets(chosen.folder.root)
+        client, target = connector(chosen.url, username)
         try:
             with err.status("Registering") as status:
                 result = run_register(client, assets, uri, target, engine=_warehouse_engine(db_url),
                                       prune_removed=prune, on_step=lambda step: status.update(step),
-                                      settings=settings)
+                                      settings=chosen.settings, stamp=chosen.stamp)
         except InvalidAssets as exc:
             raise _invalid(exc.findings, assets.root) from None
         _print_plan(result.plan)
@@ -260,28 +363,34 @@ def add_superset_commands(main: click.Group, handles_errors: Decorator,
         who = client.username or "the signed-in user"
         out.print(f"Verified as {escape(who)}: {len(assets.assets)} assets present, {len(result.chart_data)} "
                   f"charts answer with data ({sum(result.chart_rows.values())} rows). "
-                  f"Superset: {shown(target)}", highlight=False)
+                  f"Superset: {shown(target)}, assets {chosen.stamp.mode}", highlight=False)
         for check in result.access_checks:
             out.print(escape(check.describe()), highlight=False)
 
     @main.command()
-    @_URL
-    @_USERNAME
-    @_ASSETS
+    @URL_OPTION
+    @USERNAME_OPTION
+    @ASSETS_OPTION
+    @ENV_OPTION
     @handles_errors
-    def pull(url: str | None, username: str | None, assets_dir: Path | None) -> None:
+    def pull(url: str | None, username: str | None, assets_dir: Path | None, env_name: str | None) -> None:
         """Write Superset's version of our assets back into datasets/, dashboards/, reports/ and roles/
-        of a checkout (never recipients, nor an alert's SQL, which holds filled-in variables).
+        of the organisation's folder (never recipients, nor an alert's SQL, which holds filled-in
+        variables): edits made in an editable environment's UI become a YAML diff to review.
 
-        Refuses to write into the copy installed with jamfor: point --assets or $JAMFOR_ASSETS_DIR at a
-        git checkout."""
+        Refuses to write into the copy installed with jamfor: run inside the folder `jamfor assets init`
+        made, or point --assets or $JAMFOR_ASSETS_DIR at it. The folder written is remembered, so a later
+        `register` never falls back to the bundled copy by itself."""
         from jamfor.superset.sync.assets import load_assets
+        from jamfor.superset.sync.folder import remember
         from jamfor.superset.sync.pull import check_writable_root
         from jamfor.superset.sync.pull import pull as run_pull
 
-        assets = load_assets(assets_dir)
-        check_writable_root(assets.root)
-        results = run_pull(connector(url, username)[0], assets)
+        chosen = resolve_target(assets_dir, env_name, url, None)
+        check_writable_root(chosen.folder.root)
+        assets = load_assets(chosen.folder.root)
+        remember(assets.root)
+        results = run_pull(connector(chosen.url, username)[0], assets)
         changed = [r for r in results if r.action in ("updated", "added")]
         for item in results:
             if item.action != "unchanged":
@@ -295,8 +404,9 @@ def print_superset_status(url: str | None, assets_dir: Path | None = None, conne
     from jamfor.superset.sync.assets import load_assets
     from jamfor.superset.sync.register import superset_status
 
+    folder = announce(assets_dir)
     client, target = connector(url, username or os.environ.get("SUPERSET_USERNAME"))
-    state = superset_status(client, load_assets(assets_dir), target)
+    state = superset_status(client, load_assets(folder.root), target)
     out.print(f"\nSuperset {shown(target)}: registered version {state.registered_version or '–'} "
               f"({state.registered_at or 'never registered from here'})", highlight=False)
     out.print(", ".join(f"{n} {ACTIONS.get(a, a)}" for a, n in sorted(state.counts.items())), highlight=False)

@@ -8,14 +8,12 @@ for the import's ``passwords`` field, so it is never written into a file.
 
 from __future__ import annotations
 
-import copy
 import io
 import os
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,8 @@ from sqlalchemy.engine import make_url
 from jamfor import __version__
 from jamfor.errors import BadInput, JamforError, Problem
 from jamfor.redact import redact_url
+from jamfor.superset.sync.folder import locate
+from jamfor.superset.sync.stamp import Stamp
 from jamfor.superset.sync.versions import SOURCE, SupersetVersion, render
 
 DATABASE_UUID = "50d120d6-74b4-4333-93ab-fdbbba8868b0"
@@ -33,11 +33,7 @@ DATABASE_PATH = "databases/jamfor.yaml"
 PASSWORD_MASK = "XXXXXXXXXX"
 IMPORT_VERSION = "1.0.0"
 BUNDLE_ROOT = "jamfor_assets"
-DEFAULT_EXTERNAL_URL = "https://github.com/jamfor/jamfor"
-ENV_ASSETS = "JAMFOR_ASSETS_DIR"
-ENV_EXTERNAL_URL = "JAMFOR_EXTERNAL_URL"
 ENV_DATABASE_URI = "JAMFOR_SUPERSET_DB_URI"
-CERTIFIED_BY = "jamfor"
 
 
 @dataclass(frozen=True)
@@ -88,18 +84,8 @@ class AssetSet:
 
 
 def assets_root(override: str | Path | None = None) -> Path:
-    """Where datasets/, dashboards/, reports/ and roles/ are: ``override``, $JAMFOR_ASSETS_DIR, the source
-    checkout next to this package, else the copy installed with the package (jamfor/superset/bundled)."""
-    chosen = override or os.environ.get(ENV_ASSETS)
-    if chosen:
-        root = Path(chosen)
-        if not (root / "datasets").is_dir() and not (root / "dashboards").is_dir():
-            raise JamforError(f"{root} holds neither datasets/ nor dashboards/")
-        return root
-    checkout = Path(__file__).resolve().parents[2]
-    if (checkout / "datasets").is_dir() and (checkout / "pyproject.toml").is_file():
-        return checkout
-    return Path(str(files("jamfor.superset") / "bundled"))
+    """Where datasets/, dashboards/, reports/ and roles/ are, by ``jamfor.superset.sync.folder.locate``."""
+    return locate(override).root
 
 
 def _yaml_files(folder: Path, pattern: str) -> list[Path]:
@@ -181,27 +167,7 @@ def render_database(uri: str) -> tuple[dict[str, Any], dict[str, str]]:
     return config, passwords
 
 
-# --- stamping and the bundle -------------------------------------------------------------------
-
-def external_url() -> str:
-    return os.environ.get(ENV_EXTERNAL_URL) or DEFAULT_EXTERNAL_URL
-
-
-def version_stamp(version: str = __version__) -> str:
-    """What Superset shows in the certification badge of every chart and dashboard we register."""
-    return f"jamfor {version}: hanteras som kod, ändringar görs i {external_url()}"
-
-
-def stamped(asset: Asset, version: str = __version__) -> dict[str, Any]:
-    """The asset as registered: managed externally, and charts/dashboards certified with the version."""
-    data = copy.deepcopy(asset.data)
-    data["is_managed_externally"] = True
-    data["external_url"] = external_url()
-    if asset.kind in ("chart", "dashboard"):
-        data["certified_by"] = CERTIFIED_BY
-        data["certification_details"] = version_stamp(version)
-    return data
-
+# --- the bundle ------------------------------------------------------------------------------
 
 def bundle_path(asset: Asset) -> str:
     """The path of an asset inside the bundle; unique per UUID so two files never collide."""
@@ -254,9 +220,12 @@ class Bundle:
 
 
 def build_bundle(assets: AssetSet | list[Asset], uri: str, version: str = __version__,
-                 now: datetime | None = None, target: SupersetVersion = SOURCE) -> Bundle:
-    """Everything an import needs: metadata, the database, and every asset stamped with ``version`` and
-    rendered for the ``target`` Superset (``NotRenderable`` when a value cannot be expressed there)."""
+                 now: datetime | None = None, target: SupersetVersion = SOURCE,
+                 stamp: Stamp | None = None) -> Bundle:
+    """Everything an import needs: metadata, the database, and every asset marked by ``stamp`` (default:
+    locked) with ``version`` and rendered for the ``target`` Superset (``NotRenderable`` when a value
+    cannot be expressed there)."""
+    mark = stamp or Stamp()
     database, passwords = render_database(uri)
     moment = (now or datetime.now(timezone.utc)).isoformat()
     files_: dict[str, str] = {
@@ -266,7 +235,7 @@ def build_bundle(assets: AssetSet | list[Asset], uri: str, version: str = __vers
     uuids = {DATABASE_PATH: DATABASE_UUID}
     for asset in assets:
         path = bundle_path(asset)
-        files_[path] = dump(render(asset.kind, stamped(asset, version), target, asset.source))
+        files_[path] = dump(render(asset.kind, mark.apply(asset, version), target, asset.source))
         uuids[path] = asset.uuid
     return Bundle(files_, passwords, uuids)
 

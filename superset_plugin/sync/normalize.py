@@ -2,7 +2,7 @@
 
 An export differs from our files in ways that mean nothing: export defaults (``extra: null``,
 ``offset: 0`` …), instance ids (``chartId``, ``params.datasource`` "7__table", the query context's
-datasource id), the stamps ``assets.stamped`` adds (managed externally, certification), key and list
+datasource id), the marks ``stamp.Stamp`` adds (managed externally, certification), key and list
 order. ``merge_export`` removes all of that. Given the repository's version of the file (``local``) it
 keeps the local value wherever the meaning is the same, so unchanged parts stay byte-identical.
 """
@@ -46,7 +46,10 @@ def _merge(remote: Any, local: Any, key: str | None = None) -> Any:
             if name == "query_context" and isinstance(value, str):
                 merged[name] = _merge_query_context(value, mine if isinstance(mine, str) else None)
                 continue
-            merged[name] = _merge(value, None if mine is _MISSING else mine, name)
+            value = _merge(value, None if mine is _MISSING else mine, name)
+            if mine is _MISSING and _is_default(name, value):  # emptied by the merge: the same default
+                continue
+            merged[name] = value
         for name, value in base.items():  # defaults the repository spells out and the export omits
             if name not in remote and name not in _INSTANCE_KEYS and _is_default(name, value):
                 merged[name] = copy.deepcopy(value)
@@ -133,8 +136,11 @@ def _chart_ids(position: Any) -> dict[Any, str]:
 
 
 def _filter_scopes(dashboard: dict[str, Any], local: dict[str, Any] | None) -> Any:
-    """Native filters name charts by instance id (scope.excluded, chartsInScope): translate them through
-    the position to UUIDs, and with a local file on to its placeholder chartIds (order as local)."""
+    """Native filters and cross-filter settings name charts by instance id (scope.excluded,
+    chartsInScope, chart_configuration's keys and ids): translate them through the position to UUIDs,
+    and with a local file on to its placeholder chartIds (order as local). Superset's importer maps
+    only some of them to the new instance's ids, so without this a dashboard built in one Superset and
+    promoted to another would never compare equal."""
     metadata = copy.deepcopy(dashboard.get("metadata"))
     if not isinstance(metadata, dict):
         return metadata
@@ -154,6 +160,39 @@ def _filter_scopes(dashboard: dict[str, Any], local: dict[str, Any] | None) -> A
         if isinstance(previous, list) and sorted(map(str, previous)) == sorted(map(str, out)):
             return previous
         return out
+
+    def one(chart_id: Any) -> Any:
+        uuid = to_uuid.get(int(chart_id)) if str(chart_id).isdigit() else None
+        if uuid is None:
+            return chart_id
+        return uuid if local is None else to_local.get(uuid, uuid)
+
+    def scoped(settings: Any, previous: Any) -> None:
+        """chartsInScope and scope.excluded of one cross-filter setting, in place."""
+        if not isinstance(settings, dict):
+            return
+        before = previous if isinstance(previous, dict) else {}
+        if "chartsInScope" in settings:
+            settings["chartsInScope"] = translate(settings["chartsInScope"], before.get("chartsInScope"))
+        if isinstance(settings.get("scope"), dict) and "excluded" in settings["scope"]:
+            settings["scope"]["excluded"] = translate(settings["scope"]["excluded"],
+                                                      (before.get("scope") or {}).get("excluded"))
+
+    local_metadata = (local or {}).get("metadata") or {}
+    scoped(metadata.get("global_chart_configuration"), local_metadata.get("global_chart_configuration"))
+    configurations = metadata.get("chart_configuration")
+    if isinstance(configurations, dict):
+        before_configurations = local_metadata.get("chart_configuration") or {}
+        renamed = {}
+        for key, entry in configurations.items():
+            new_key = str(one(key))
+            if isinstance(entry, dict):
+                if "id" in entry:
+                    entry["id"] = one(entry["id"])
+                previous = before_configurations.get(new_key) or {}
+                scoped(entry.get("crossFilters"), previous.get("crossFilters"))
+            renamed[new_key] = entry
+        metadata["chart_configuration"] = renamed
 
     for native in metadata.get("native_filter_configuration") or []:
         if not isinstance(native, dict):

@@ -19,8 +19,9 @@ from jamfor.superset.access.definitions import role_name
 from jamfor.superset.access.sync import RolesUnavailable, access_context, fetch_access, pulled_access
 from jamfor.superset.schedules.definitions import pulled
 from jamfor.superset.schedules.sync import SchedulesDisabled, fetch_schedules
-from jamfor.superset.sync.assets import ENV_ASSETS, Asset, AssetSet, dump
+from jamfor.superset.sync.assets import Asset, AssetSet, dump
 from jamfor.superset.sync.client import SupersetClient
+from jamfor.superset.sync.folder import ENV_ASSETS
 from jamfor.superset.sync.normalize import merge_export
 from jamfor.superset.sync.register import Remote, fetch_remote, uuids_by_kind
 from jamfor.text import slug

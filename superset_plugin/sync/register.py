@@ -50,11 +50,11 @@ from jamfor.superset.sync.assets import (
     build_bundle,
     parse,
     render_database,
-    version_stamp,
 )
 from jamfor.superset.sync.change import Change
 from jamfor.superset.sync.client import SupersetClient
 from jamfor.superset.sync.normalize import fingerprint
+from jamfor.superset.sync.stamp import Stamp
 from jamfor.superset.sync.validate import validate
 from jamfor.superset.sync.versions import SOURCE, read_export
 
@@ -162,20 +162,21 @@ def uuids_by_kind(assets: AssetSet, state: dict[str, Any]) -> dict[str, set[str]
     return wanted
 
 
-def _asset_change(asset: Asset, remote: Remote, state: dict[str, Any], version: str) -> Change:
+def _asset_change(asset: Asset, remote: Remote, state: dict[str, Any], version: str, stamp: Stamp) -> Change:
     known = state.get("assets", {}).get(asset.uuid, {})
     if remote.id_of(asset.kind, asset.uuid) is None or asset.uuid not in remote.exported:
         return Change(asset.kind, asset.uuid, asset.title, asset.source, "create")
     exported = remote.exported[asset.uuid]
-    theirs = fingerprint(exported)
-    drift = bool(known.get("remote")) and known["remote"] != theirs
-    if theirs != fingerprint(asset.data):
-        ours_unchanged = known.get("local") == fingerprint(asset.data)
+    theirs, ours = fingerprint(exported), fingerprint(asset.data)
+    # Drift is an edit in Superset the folder does not have yet: once `pull` wrote it, it is not drift.
+    drift = bool(known.get("remote")) and known["remote"] != theirs and theirs != ours
+    if theirs != ours:
+        ours_unchanged = known.get("local") == ours
         reason = "changed in Superset" if drift and ours_unchanged else "changed"
         return Change(asset.kind, asset.uuid, asset.title, asset.source, "update", drift, reason)
-    stamp = exported.get("certification_details")
-    if asset.kind in ("chart", "dashboard") and stamp != version_stamp(version):
-        return Change(asset.kind, asset.uuid, asset.title, asset.source, "update", drift, "new version")
+    if not stamp.current(asset, exported, version):
+        return Change(asset.kind, asset.uuid, asset.title, asset.source, "update", drift,
+                      f"new version or {stamp.mode}")
     return Change(asset.kind, asset.uuid, asset.title, asset.source, "unchanged", drift)
 
 
@@ -227,16 +228,19 @@ def _schedule_plan(client: SupersetClient, assets: AssetSet, remote: Remote, sta
 
 
 def make_plan(client: SupersetClient, assets: AssetSet, database_uri: str | None, url: str,
-              version: str = __version__, settings: ScheduleSettings | None = None) -> Plan:
+              version: str = __version__, settings: ScheduleSettings | None = None,
+              stamp: Stamp | None = None) -> Plan:
     """Compare the repository's assets and report schedules with what Superset holds now (read-only).
 
-    ``settings`` fill in the schedules' recipients and variables (default: the environment)."""
+    ``settings`` fill in the schedules' recipients and variables (default: the environment); ``stamp``
+    says how assets are marked there (default: locked)."""
     state = load_state(url)
     target = client.version or SOURCE
-    bundle = build_bundle(assets, database_uri, version, target=target) if database_uri else None
+    stamp = stamp or Stamp()
+    bundle = build_bundle(assets, database_uri, version, target=target, stamp=stamp) if database_uri else None
     remote = fetch_remote(client, uuids_by_kind(assets, state))
     changes = [_database_change(remote, bundle)]
-    changes += [_asset_change(asset, remote, state, version) for asset in assets]
+    changes += [_asset_change(asset, remote, state, version, stamp) for asset in assets]
     by_uuid = assets.by_uuid()
     changes = [_conflict(client, c, by_uuid, remote) if c.action == "create" else c for c in changes]
     reports, unavailable = _schedule_plan(client, assets, remote, state, settings or ScheduleSettings())
@@ -352,7 +356,7 @@ def prune(client: SupersetClient, plan: Plan) -> list[Change]:
 def register(client: SupersetClient, assets: AssetSet, database_uri: str, url: str, *,
              engine: Engine | None = None, superset_schemas: bool = True, prune_removed: bool = False,
              version: str = __version__, on_step: Callable[[str], None] = lambda _step: None,
-             settings: ScheduleSettings | None = None) -> RegisterResult:
+             settings: ScheduleSettings | None = None, stamp: Stamp | None = None) -> RegisterResult:
     """The one registration rule, for `jamfor register`, `jamfor demo` and `superset jamfor register`:
     validate -> import what changed (nothing if nothing did) -> verify -> record state.
 
@@ -363,7 +367,8 @@ def register(client: SupersetClient, assets: AssetSet, database_uri: str, url: s
     The state is recorded once the import ran, even when verification then fails (``RegistrationFailed``),
     so drift and --prune know what Superset now holds. ``on_step`` hears each phase's name.
     Report schedules (reports/) are created or updated once their dashboards and charts exist;
-    ``settings`` fill in their recipients and variables. Without Superset's report API they are left
+    ``settings`` fill in their recipients and variables; ``stamp`` marks every asset locked (the default)
+    or editable. Without Superset's report API they are left
     out and ``plan.schedules_unavailable`` says why. Roles and RLS filters (roles/) come last, resolved
     against the datasets as Superset now holds them; then temporary members of the reader and the
     analyst role check what those people see (``jamfor.superset.access.verify``): a failed check is
@@ -377,7 +382,7 @@ def register(client: SupersetClient, assets: AssetSet, database_uri: str, url: s
         client.add_secret(secret)
     previous = load_state(url)
     on_step("Comparing with Superset")
-    plan = make_plan(client, assets, database_uri, url, version, settings)
+    plan = make_plan(client, assets, database_uri, url, version, settings, stamp)
     if plan.of("conflict"):
         raise BadInput([Problem("takeover", f"{c.kind} {c.title}: {c.reason}; rename or remove it first",
                                 file=c.source) for c in plan.of("conflict")])
@@ -428,10 +433,10 @@ class SupersetStatus:
 
 
 def superset_status(client: SupersetClient, assets: AssetSet, url: str,
-                    settings: ScheduleSettings | None = None) -> SupersetStatus:
+                    settings: ScheduleSettings | None = None, stamp: Stamp | None = None) -> SupersetStatus:
     """The Superset side of `jamfor status`: what we registered last, and what differs now."""
     state = load_state(url)
-    plan = make_plan(client, assets, None, url, settings=settings)
+    plan = make_plan(client, assets, None, url, settings=settings, stamp=stamp)
     counts: dict[str, int] = {}
     for change in plan.changes:
         counts[change.action] = counts.get(change.action, 0) + 1

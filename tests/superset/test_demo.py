@@ -26,7 +26,8 @@ from jamfor.demo import DemoError, DemoSettings, check_port_free, demo
 from jamfor.seed.db import engine_for
 from jamfor.seed.status import batch_status
 from jamfor.superset.runtime.local_superset import free_port
-from jamfor.superset.sync.assets import ENV_ASSETS, assets_root
+from jamfor.superset.sync.assets import assets_root
+from jamfor.superset.sync.folder import ENV_ASSETS
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from support.databases import REPO
 
 from jamfor.cli.main import main
-from jamfor.superset.sync.assets import ENV_ASSETS
+from jamfor.superset.sync.folder import ENV_ASSETS
 from jamfor.superset.sync.pull import InstalledAssetsFolder, check_writable_root
 
 
@@ -20,10 +20,10 @@ def options(name: str) -> set[str]:
 
 
 def test_plan_takes_the_options_that_decide_what_register_does_and_pull_only_where_to_read_and_write():
-    shared = {"url", "username", "assets_dir", "database_uri", "report_vars"}
-    assert options("plan") == shared
+    shared = {"url", "username", "assets_dir", "env_name", "mode", "database_uri", "report_vars"}
+    assert options("plan") == shared | {"as_json"}
     assert options("register") == shared | {"db_url", "prune"}
-    assert options("pull") == {"url", "username", "assets_dir"}
+    assert options("pull") == {"url", "username", "assets_dir", "env_name"}
     for name in ("plan", "register", "pull"):
         envvars = {p.name: p.envvar for p in main.commands[name].params}
         assert envvars["url"] == "SUPERSET_URL"

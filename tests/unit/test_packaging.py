@@ -10,6 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 FOLDERS = {"jamfor": "jamfor", "seed": "jamfor.seed", "superset_plugin": "jamfor.superset"}
@@ -76,10 +77,48 @@ def test_a_clean_venv_gains_only_jamfor_entries_in_site_packages(wheel, tmp_path
     assert problems == "0"
 
 
+def test_an_installed_jamfor_uses_the_organisation_folder_so_register_never_reverts_a_pull(wheel, tmp_path):
+    """The bug of issue 24: installed non-editable, `pull --assets CHECKOUT` wrote an edit and a plain
+    `register` then registered the bundled copy. Now the folder comes from the jamfor.yaml found from
+    the current directory (and says so), and without one register refuses the bundled copy."""
+    env = tmp_path / "venv"
+    venv.create(env, with_pip=True)
+    python = env / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
+                   check=True, capture_output=True)
+    environ = {"PYTHONPATH": str(_deps_site()), "PATH": "/usr/bin:/bin", "COLUMNS": "300",
+               "XDG_STATE_HOME": str(tmp_path / "st"), "HOME": str(tmp_path)}
+
+    def jamfor(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+        code = "import sys; from jamfor.cli.main import main; sys.argv[0] = 'jamfor'; main()"
+        return subprocess.run([str(python), "-c", code, *args], cwd=cwd, capture_output=True, text=True,
+                              env=environ)
+
+    org = tmp_path / "org"
+    made = jamfor("assets", "init", str(org), cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    chart = next((org / "dashboards").rglob("charts/*.yaml"))
+    edited = yaml.safe_load(chart.read_text())
+    edited["slice_name"] = "Redigerad i Superset"
+    chart.write_text(yaml.safe_dump(edited, allow_unicode=True))  # what pull writes into the folder
+    inside = jamfor("validate", "--no-superset-schemas", cwd=org / "dashboards")
+    assert inside.stderr.splitlines()[0] == f"assets: {org} (organisation folder)", inside.stderr
+    assert inside.returncode == 0, inside.stderr
+    assert f"files in {org} are valid" in " ".join(inside.stderr.split())
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    bundled = jamfor("validate", "--no-superset-schemas", cwd=elsewhere)
+    assert "(bundled with jamfor" in bundled.stderr.splitlines()[0]
+    refused = jamfor("register", "--url", "http://127.0.0.1:9", "--database-uri", "sqlite:///w.db",
+                     cwd=elsewhere)
+    assert refused.returncode == 1
+    message = " ".join(refused.stderr.split())
+    assert f"the organisation's assets folder is {org}" in message and "Run inside" in message
+    assert "cannot reach" not in message  # refused before logging in
+
+
 def _deps_site() -> str:
     """The test venv's site-packages: jamfor's dependencies (yaml, pandas …), not jamfor itself."""
-    import yaml
-
     return str(Path(yaml.__file__).resolve().parent.parent)
 
 
