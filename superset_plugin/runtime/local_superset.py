@@ -262,13 +262,14 @@ def initialise(home: Path, username: str = ADMIN_USERNAME, extra_config: str = "
     database, and that database still holds Superset's tables.
     """
     prepare_home(home, extra_config, metadata_uri)
+    metadata = metadata_uri_of(home)
+    ready = _metadata_initialised(metadata)  # first: an unreachable database fails before any setup step
     password = _admin_password(home)
     marker = home / _MARKER
-    metadata = metadata_uri_of(home)
     fingerprint = f"{superset_version()} {username} {_digest(password)}"
     if (home / "metadata_uri").exists():  # a home on superset.db keeps the fingerprint it always had
         fingerprint += f" {_digest(redact_url(metadata))}"
-    if marker.exists() and marker.read_text() == fingerprint and _metadata_initialised(metadata):
+    if ready and marker.exists() and marker.read_text() == fingerprint:
         return password
     log = home / "setup.log"
     superset = _superset_command()
