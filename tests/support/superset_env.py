@@ -34,11 +34,15 @@ def _template(cache_dir: Path) -> Path:
     return home
 
 
+def _needs_superset() -> None:
+    if importlib.util.find_spec("superset") is None:
+        unavailable("Superset is not installed (pip install -e '.[superset]')")
+
+
 @pytest.fixture(scope="session")
 def superset_template(request: pytest.FixtureRequest) -> Path:
     """The initialised home every test Superset starts from (built once, kept between sessions)."""
-    if importlib.util.find_spec("superset") is None:
-        unavailable("Superset is not installed (pip install -e '.[superset]')")
+    _needs_superset()
     return _template(Path(request.config.cache.mkdir("jamfor-superset")))
 
 
@@ -59,11 +63,11 @@ def superset(superset_template: Path, tmp_path_factory: pytest.TempPathFactory) 
 
 
 @pytest.fixture(scope="session")
-def superset_pg_metadata(superset_template: Path, tmp_path_factory: pytest.TempPathFactory
-                         ) -> Iterator[SupersetInstance]:
+def superset_pg_metadata(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SupersetInstance]:
     """A running Superset whose metadata database is a fresh PostgreSQL database (dropped afterwards):
-    ``superset db upgrade``, ``init`` and the admin user run on it (``superset_template`` only makes
-    sure Superset is installed). Without PostgreSQL it skips locally and fails when CI=true."""
+    ``superset db upgrade``, ``init`` and the admin user run on it. Without Superset or PostgreSQL it
+    skips locally and fails when CI=true."""
+    _needs_superset()
     with pg_database(prefix="jamfor_meta") as metadata_uri:
         home = tmp_path_factory.mktemp("superset-pg-home")
         with running(home, metadata_uri=metadata_uri) as instance:
