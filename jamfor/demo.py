@@ -43,7 +43,13 @@ from jamfor.errors import JamforError
 from jamfor.redact import redact_url
 from jamfor.seed.db import default_db_path, engine_for, resolve_url
 from jamfor.seed.seeding import run_seed
-from jamfor.superset.runtime.local_superset import SupersetInstance, password_file, running, stored_password
+from jamfor.superset.runtime.local_superset import (
+    SupersetInstance,
+    metadata_uri_of,
+    password_file,
+    running,
+    stored_password,
+)
 from jamfor.superset.runtime.mail_sink import MailSink
 from jamfor.superset.runtime.worker import celery_running, check_prerequisites, config_block
 from jamfor.superset.schedules.definitions import ScheduleSettings, recipients_variable
@@ -71,6 +77,7 @@ class DemoSettings:
     home: Path | None = None
     db_url: str | None = None
     with_reports: bool = False
+    metadata_uri: str | None = None  # Superset's metadata database; None: the home's (superset.db at first)
 
     @property
     def resolved_home(self) -> Path:
@@ -135,14 +142,18 @@ def warehouse_uri_for_superset(db_url: str) -> str:
     return db_url
 
 
-def asset_fingerprint(assets: AssetSet, database_uri: str, with_reports: bool = False) -> str:
-    """A digest of every asset's content, the jamfor version and the warehouse URI (without password).
+def asset_fingerprint(assets: AssetSet, database_uri: str, with_reports: bool = False,
+                      metadata_uri: str = "") -> str:
+    """A digest of every asset's content, the jamfor version, the warehouse URI and the metadata
+    database's (both without password).
 
-    Kept in the Superset home beside the metadata DB it describes: a fresh home registers again.
+    Kept in the Superset home beside the metadata DB it describes: a fresh home, or the home moved to
+    another metadata database, registers again.
     """
     digest = hashlib.sha256()
     digest.update(__version__.encode())
     digest.update(redact_url(database_uri).encode())
+    digest.update(redact_url(metadata_uri).encode())
     for asset in sorted([*assets, *assets.reports, *assets.roles], key=lambda a: a.source):
         digest.update(f"{asset.source}\0{fingerprint(asset.data)}\0".encode())
     digest.update(b"with-reports" if with_reports else b"")
@@ -220,10 +231,11 @@ def demo(settings: DemoSettings, on_step: Step | None = None,
                 if register is register_assets:
                     register = functools.partial(register_assets, settings=demo_schedule_settings(assets))
             step("Starting Superset")
-            instance = services.enter_context(running(home, settings.port, extra_config=extra))
+            instance = services.enter_context(running(home, settings.port, extra_config=extra,
+                                                      metadata_uri=settings.metadata_uri))
             try:
                 marker = home / _REGISTERED_MARKER
-                digest = asset_fingerprint(assets, database_uri, settings.with_reports)
+                digest = asset_fingerprint(assets, database_uri, settings.with_reports, metadata_uri_of(home))
                 registered = not (marker.exists() and marker.read_text() == digest)
                 if registered:
                     step("Registering datasets, charts and dashboards")

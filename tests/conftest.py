@@ -16,8 +16,9 @@ collect_ignore = [] if os.environ.get("JAMFOR_COMPAT_VERSION") else ["compat"]
 pytest_plugins = ["support.databases", "support.kolada_server", "support.superset_env"]
 
 _NEEDS = {
-    "postgres": {"pg_url", "seeded_pg_url", "demo_pg_url", "demo_pg_ro", "demo_warehouse_pg"},
-    "superset": {"superset", "superset_env", "superset_template"},
+    "postgres": {"pg_url", "seeded_pg_url", "demo_pg_url", "demo_pg_ro", "demo_warehouse_pg",
+                 "superset_pg_metadata"},
+    "superset": {"superset", "superset_env", "superset_template", "superset_pg_metadata"},
 }
 
 

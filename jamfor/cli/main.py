@@ -264,8 +264,14 @@ def load_skr(files: tuple[str, ...], replace: bool, db_url: str | None) -> None:
               help="Also run the alerts and report schedules: a Celery worker and beat on Redis "
               "127.0.0.1:6379, Chromium for PDF/PNG, and a local SMTP sink that stores every mail under "
               "<home>/mail. Recipients default to a demo address.")
+@click.option("--metadata-uri", metavar="URL", envvar="JAMFOR_SUPERSET_METADATA_URI",
+              help="Superset's metadata database: the SQLAlchemy URL of an existing database, empty or "
+              "already Superset's (e.g. postgresql://superset@127.0.0.1/superset_meta), instead of "
+              "superset.db in the home; the home keeps it for later runs. Default: "
+              "$JAMFOR_SUPERSET_METADATA_URI, else the one the home has.")
 @handles_errors
-def demo(port: int, home: Path | None, db_url: str | None, with_reports: bool) -> None:
+def demo(port: int, home: Path | None, db_url: str | None, with_reports: bool,
+         metadata_uri: str | None) -> None:
     """Seed a demo warehouse, start a local Superset with every jamfor dashboard; Ctrl-C stops it.
 
     A second run re-uses the seeded warehouse, the initialised Superset and the registered assets,
@@ -278,7 +284,7 @@ def demo(port: int, home: Path | None, db_url: str | None, with_reports: bool) -
     task = bar.add_task("Preparing", total=None)
     bar.start()
     try:
-        with run_demo(DemoSettings(port, home, db_url, with_reports),
+        with run_demo(DemoSettings(port, home, db_url, with_reports, metadata_uri),
                       on_step=lambda name: bar.update(task, description=name)) as ready:
             bar.update(task, description="Done")
             bar.stop()

@@ -1,14 +1,22 @@
 """A local Superset 6.1.0 for the test suite and `jamfor demo`: one home folder, one process.
 
 The home holds everything the instance needs: ``superset_config.py``, a generated SECRET_KEY and admin
-password (files readable only by the owner), the SQLite metadata database and the server log. No
-Celery. Chart data is cached in Redis at 127.0.0.1:6379 when it answers at start-up (keys prefixed per
+password (files readable only by the owner), the metadata database and the server log. No Celery.
+
+The metadata database is the SQLite file ``superset.db`` in the home unless the home is given another
+one (``running(…, metadata_uri=…)``; `jamfor demo --metadata-uri`, $JAMFOR_SUPERSET_METADATA_URI):
+an organisation's Superset keeps its metadata in PostgreSQL, and a local instance on one shows that
+jamfor works there. That URL may hold a password, so it is kept in ``<home>/metadata_uri`` (readable only
+by the owner) and read by the config, never written into it; the home remembers it for later starts.
+
+Chart data is cached in Redis at 127.0.0.1:6379 when it answers at start-up (keys prefixed per
 home, so instances sharing that Redis never read each other's results), else in the worker's memory:
 a dashboard opened a second time then renders from the cache. Numbers are formatted the Swedish way
 (``D3_FORMAT``: decimal comma, a space between thousands, "41 %").
 
-Initialising a home costs ~25 s (``db upgrade``, ``init``, admin user); a home initialised for
-the same Superset version is re-used without running any of that again.
+Initialising a home costs ~25 s (``db upgrade``, ``init``, admin user; more on PostgreSQL); a home
+initialised for the same Superset version and metadata database is re-used without running any of that
+again. The config sets FAB_ADD_SECURITY_API, so jamfor's roles register on every supported version.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ from pathlib import Path
 import requests
 
 from jamfor.errors import JamforError
+from jamfor.redact import redact_url
 
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD_ENV = "JAMFOR_SUPERSET_ADMIN_PASSWORD"
@@ -43,7 +52,14 @@ from pathlib import Path
 
 _HOME = Path(__file__).resolve().parent
 SECRET_KEY = (_HOME / "secret_key").read_text().strip()
-SQLALCHEMY_DATABASE_URI = "sqlite:///" + str(_HOME / "superset.db")
+# The metadata database: the URL in metadata_uri (readable only by its owner: it may hold a password),
+# else superset.db in this folder.
+_METADATA = _HOME / "metadata_uri"
+SQLALCHEMY_DATABASE_URI = (_METADATA.read_text().strip() if _METADATA.exists()
+                           else "sqlite:///" + str(_HOME / "superset.db"))
+# The role API (/api/v1/security/roles/, …), which registers jamfor's roles: Superset 6.0 and 6.1 serve
+# it by default, 4.1 and 5.0 only with this.
+FAB_ADD_SECURITY_API = True
 # The jamfor warehouse may be a SQLite file (the embedded default).
 PREVENT_UNSAFE_DB_CONNECTIONS = False
 # ALERT_REPORTS: the report API, so jamfor registers its alerts and report schedules (they run only
@@ -109,18 +125,49 @@ def _write_private(path: Path, text: str) -> None:
         handle.write(text)
 
 
-def prepare_home(home: Path, extra_config: str = "") -> Path:
+def prepare_home(home: Path, extra_config: str = "", metadata_uri: str | None = None) -> Path:
     """Write ``superset_config.py`` (always: it is ours) and, once, the secret key into ``home``.
 
-    ``extra_config`` is appended (e.g. ``report_runtime.config_block`` for alerts and reports)."""
+    ``extra_config`` is appended (e.g. ``report_runtime.config_block`` for alerts and reports).
+    ``metadata_uri``, when given, becomes the home's metadata database (kept in ``metadata_uri``, 0600);
+    without it the home keeps the one it has."""
     home.mkdir(parents=True, exist_ok=True)
     secret = home / "secret_key"
     if not secret.exists():
         _write_private(secret, secrets.token_urlsafe(48))
+    if metadata_uri and metadata_uri_of(home) != metadata_uri:
+        _write_private(home / "metadata_uri", metadata_uri)
     config = home / "superset_config.py"
     config.write_text(_CONFIG_TEMPLATE.format(config_line=CONFIG_LINE, cache_prefix=cache_prefix(home))
                       + extra_config)
     return config
+
+
+def metadata_uri_of(home: Path) -> str:
+    """The SQLAlchemy URL of the metadata database ``home`` uses (may hold a password: never print it
+    unredacted)."""
+    stored = home / "metadata_uri"
+    return stored.read_text().strip() if stored.exists() else f"sqlite:///{home / 'superset.db'}"
+
+
+def _metadata_initialised(uri: str) -> bool:
+    """Whether the metadata database holds Superset's tables (a SQLite file that does not exist is not
+    opened: that would create it). Raises LocalSupersetError when the database cannot be reached."""
+    from sqlalchemy import create_engine, inspect
+    from sqlalchemy.engine import make_url
+
+    url = make_url(uri)
+    if url.get_backend_name() == "sqlite":
+        return bool(url.database) and Path(str(url.database)).exists()
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return inspect(connection).has_table("ab_user")
+    except Exception as exc:  # any driver's error: the message may quote the URL, so name the type only
+        raise LocalSupersetError(f"Superset's metadata database {redact_url(uri)} cannot be reached "
+                                 f"({type(exc).__name__}): it must exist and accept this user") from None
+    finally:
+        engine.dispose()
 
 
 def cache_prefix(home: Path) -> str:
@@ -206,17 +253,23 @@ def _run(home: Path, args: list[str], log: Path, **env: str) -> None:
             f"Superset setup step {args[1:3]} failed (exit {done.returncode}); see {log}")
 
 
-def initialise(home: Path, username: str = ADMIN_USERNAME, extra_config: str = "") -> str:
+def initialise(home: Path, username: str = ADMIN_USERNAME, extra_config: str = "",
+               metadata_uri: str | None = None) -> str:
     """Make ``home`` a ready Superset home and return the admin password.
 
     Runs ``superset db upgrade``, ``superset init`` and creates the admin user, unless this home was
-    already initialised for the installed Superset version with the same admin password.
+    already initialised for the installed Superset version with the same admin password and metadata
+    database, and that database still holds Superset's tables.
     """
-    prepare_home(home, extra_config)
+    prepare_home(home, extra_config, metadata_uri)
+    metadata = metadata_uri_of(home)
+    ready = _metadata_initialised(metadata)  # first: an unreachable database fails before any setup step
     password = _admin_password(home)
     marker = home / _MARKER
     fingerprint = f"{superset_version()} {username} {_digest(password)}"
-    if marker.exists() and marker.read_text() == fingerprint and (home / "superset.db").exists():
+    if (home / "metadata_uri").exists():  # a home on superset.db keeps the fingerprint it always had
+        fingerprint += f" {_digest(redact_url(metadata))}"
+    if ready and marker.exists() and marker.read_text() == fingerprint:
         return password
     log = home / "setup.log"
     superset = _superset_command()
@@ -284,9 +337,12 @@ def stop(process: subprocess.Popen, timeout: float = 20.0) -> None:
 
 @contextmanager
 def running(home: Path, port: int | None = None, username: str = ADMIN_USERNAME,
-            workers: int = 1, extra_config: str = "") -> Iterator[SupersetInstance]:
-    """Initialise ``home`` if needed, serve Superset until the block ends, then stop it."""
-    password = initialise(home, username, extra_config)
+            workers: int = 1, extra_config: str = "", metadata_uri: str | None = None
+            ) -> Iterator[SupersetInstance]:
+    """Initialise ``home`` if needed, serve Superset until the block ends, then stop it.
+
+    ``metadata_uri``: another metadata database than the home's ``superset.db`` (see the module)."""
+    password = initialise(home, username, extra_config, metadata_uri)
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     process = start(home, port, workers)

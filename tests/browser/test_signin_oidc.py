@@ -123,7 +123,7 @@ def test_an_sso_reader_lands_in_the_reader_role_and_sees_all_four_dashboards_and
         assert empty == []
 
         # and in Chromium each dashboard opens for the reader with its charts laid out (drawing every chart
-        # of all four is tests/browser/test_browser.py's, as a reader with the same roles)
+        # of all four is tests/browser/test_reader_on_postgres_metadata.py's, as a reader with the same roles)
         dashboards = repo_dashboards()
         assert len(dashboards) == 4
         for dashboard in dashboards:

@@ -3,7 +3,10 @@
 `make test-compat` runs this module once per supported version, each in its own venv built from
 constraints/superset-<version>.txt (.venv-ss-<version>; 6.1.0 in .venv), with JAMFOR_COMPAT_VERSION set
 to the version wanted. The story is one operator's on a fresh Superset: `jamfor register` (which names the
-version it detected), every chart's data endpoint answering with rows, a second `plan` with no changes,
+version it detected), every chart's data endpoint answering with rows, the roles and the row-level
+security filter of roles/ registered and register's checks as a reader and an analyst passed, a reader
+(Gamma + jamfor-läsare) who opens every dashboard and gets rows, a member of jamfor-egen-kommun limited
+to Malmö's rows, a second `plan` with no changes (roles included),
 `pull` leaving every file byte-identical, `superset jamfor register` in-process, the recorded import
 schemas matching this version's own, and every dashboard opened in Chromium without an error (one
 screenshot per version and dashboard under tests/artifacts/compat/<version>/). `make test` runs it for
@@ -22,11 +25,14 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from support.assets import pull_into_a_copy, superset_jamfor_register
+from support.assets import access_check_lines, area_codes, pull_into_a_copy, superset_jamfor_register
 from support.browser import CHROMIUM, RENDER_TIMEOUT_MS, launch, log_in
 from support.databases import REPO, unavailable
 
 from jamfor.cli.main import main
+from jamfor.superset.access.definitions import role_name
+from jamfor.superset.access.people import temporary_user
+from jamfor.superset.access.sync import fetch_access
 from jamfor.superset.pdf.render import ERROR_TEXTS, OPEN_NEXT_TAB_JS, TAB_SWITCH_MS
 from jamfor.superset.sync.assets import read_assets
 from jamfor.superset.sync.client import SupersetClient
@@ -38,6 +44,8 @@ pytestmark = [pytest.mark.superset, pytest.mark.postgres, pytest.mark.browser]
 WANTED = os.environ.get("JAMFOR_COMPAT_VERSION", "")
 ARTIFACTS = REPO / "tests" / "artifacts" / "compat"
 DASHBOARDS = read_assets().of("dashboard")
+READER, ANALYST, OWN_KOMMUN = "jamfor-läsare", "jamfor-analytiker", "jamfor-egen-kommun"  # roles/
+SURVEY_DATASET = "51cdef14-904b-4b7d-bbde-c81dfef1db22"  # skr_insats_svar: roles/egen_kommun.yaml limits it
 
 
 @pytest.fixture(scope="module")
@@ -100,10 +108,56 @@ def test_every_dashboard_and_chart_is_there_and_every_chart_answers_with_rows(re
     assert f"{len(assets.of('chart'))} charts answer with data" in registered
 
 
+def test_register_registers_the_roles_and_checks_as_a_reader_and_an_analyst(registered):
+    assets = read_assets()
+    text = " ".join(registered.split())
+    assert "roles and row-level security were not registered" not in text
+    for line in access_check_lines(READER, ANALYST, len(assets.of("dashboard")), len(assets.of("chart"))):
+        assert line in text
+    assert "FAILED" not in text
+
+
+def test_the_roles_and_the_rls_filter_hold_what_their_files_say(client):
+    roles = read_assets().roles
+    held = fetch_access(client, {role_name(r) for r in roles})
+    assert set(held.roles) == {READER, ANALYST, OWN_KOMMUN}
+    datasets = len(read_assets().of("dataset"))
+    assert len([p for p in held.pairs[READER] if p[0] == "datasource_access"]) == datasets
+    assert held.pairs[OWN_KOMMUN] == set()
+    [rls] = held.rls.values()
+    assert [r["name"] for r in rls["roles"]] == [OWN_KOMMUN]
+    assert [t["table_name"] for t in rls["tables"]] == ["skr_insats_svar"]
+
+
+def test_a_reader_opens_every_dashboard_and_a_chart_answers_with_rows(client):
+    assets = read_assets()
+    wanted = {a.uuid for a in assets.of("dashboard")}
+    with temporary_user(client, "compat", ["Gamma", READER]) as reader:
+        found = reader.client.find("dashboard", wanted)
+        assert set(found) == wanted
+        for item in found.values():
+            reader.client.request("GET", f"/api/v1/dashboard/{item['id']}", "open dashboard")
+        chart = next(iter(reader.client.find("chart", {a.uuid for a in assets.of("chart")}).values()))
+        assert reader.client.chart_data(int(chart["id"]))["result"][0]["data"]
+
+
+def test_a_user_with_gamma_alone_sees_none_of_the_dashboards(client):
+    with temporary_user(client, "compat", ["Gamma"]) as person:
+        assert person.client.find("dashboard", {a.uuid for a in DASHBOARDS}) == {}
+
+
+def test_the_rls_filter_limits_a_member_of_jamfor_egen_kommun_to_malmo(client):
+    dataset_id = int(client.find("dataset", [SURVEY_DATASET])[SURVEY_DATASET]["id"])
+    with temporary_user(client, "compat", ["Gamma", READER, OWN_KOMMUN]) as member:
+        assert area_codes(member.client, dataset_id) == {"1280"}
+
+
 def test_a_second_plan_reports_no_changes(registered, operator):
     code, output = jamfor("plan")
     assert code == 0, output
     assert "0 to create, 0 to update" in output
+    assert "0 with drift" in output
+    assert READER in output and "not registered" not in output  # the roles were compared too
     assert f"Superset {operator['version']}" in output
 
 

@@ -1,4 +1,5 @@
-"""Roles and row-level security as code, and access as the people who use it, on a real Superset 6.1.0.
+"""Roles and row-level security as code, and access as the people who use it, on a real Superset 6.1.0
+whose metadata database is PostgreSQL, as an organisation's is (``superset_pg_metadata``).
 
 The tests run in file order and share one registration state, one operator's story: register the
 minimal fixture assets with three roles (a reader, an analyst, an own-kommun role with an RLS filter),
@@ -15,6 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from support.assets import (
     FIXTURE_ASSETS,
     FIXTURE_UUIDS,
@@ -28,6 +31,7 @@ from jamfor.cli.main import main
 from jamfor.demo import create_people
 from jamfor.superset.access.people import TemporaryUser, temporary_user
 from jamfor.superset.access.sync import ROLES_PATH, fetch_access, pvm_ids
+from jamfor.superset.runtime.local_superset import metadata_uri_of
 from jamfor.superset.sync.assets import DATABASE_UUID, read_assets
 from jamfor.superset.sync.client import SupersetClient, SupersetError
 
@@ -61,11 +65,12 @@ def assets(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def operator(superset, demo_warehouse_pg, tmp_path_factory, assets) -> Iterator[dict]:
+def operator(superset_pg_metadata, demo_warehouse_pg, tmp_path_factory, assets) -> Iterator[dict]:
     state = tmp_path_factory.mktemp("state")
-    with operator_environment(superset, state, demo_warehouse_pg) as patch:
+    with operator_environment(superset_pg_metadata, state, demo_warehouse_pg) as patch:
         patch.setenv("JAMFOR_ASSETS_DIR", str(assets))
-        yield {"url": superset.url, "password": superset.password, "warehouse": demo_warehouse_pg}
+        yield {"url": superset_pg_metadata.url, "password": superset_pg_metadata.password,
+               "warehouse": demo_warehouse_pg}
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +113,18 @@ def test_register_creates_each_role_with_exactly_the_permissions_its_file_names(
     assert [t["table_name"] for t in rls["tables"]] == ["jamfor_test_indicator_comparison"]
 
 
+def test_the_roles_live_in_the_postgresql_metadata_database(registered, superset_pg_metadata):
+    uri = metadata_uri_of(superset_pg_metadata.home)
+    assert make_url(uri).get_backend_name() == "postgresql"
+    engine = create_engine(uri)
+    try:
+        with engine.connect() as connection:
+            names = set(connection.execute(text("SELECT name FROM ab_role")).scalars())
+    finally:
+        engine.dispose()
+    assert {READER, ANALYST, OWN_KOMMUN, "Gamma"} <= names
+
+
 def test_register_says_which_roles_each_access_check_ran_as(registered):
     text = " ".join(registered.split())
     assert "Verified as admin: 3 assets present" in text
@@ -116,8 +133,8 @@ def test_register_says_which_roles_each_access_check_ran_as(registered):
 
 
 def test_superset_jamfor_register_in_process_runs_the_same_checks_with_a_token(
-        registered, superset, operator, assets, tmp_path):
-    done = superset_jamfor_register(superset, "--assets", str(assets), "--database-uri",
+        registered, superset_pg_metadata, operator, assets, tmp_path):
+    done = superset_jamfor_register(superset_pg_metadata, "--assets", str(assets), "--database-uri",
                                     operator["warehouse"], state=tmp_path)
     assert done.returncode == 0, done.stderr
     text = " ".join(done.stdout.split())
@@ -212,3 +229,4 @@ def test_prune_deletes_a_role_the_repository_no_longer_has_and_never_a_built_in_
     assert ANALYST not in held.role_ids
     assert READER in held.roles
     assert {"Admin", "Alpha", "Gamma", "sql_lab", "Public"} <= set(held.role_ids)
+

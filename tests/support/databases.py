@@ -123,9 +123,10 @@ def _pg_url(name: str) -> str:
 
 
 @contextmanager
-def pg_database(template: str | None = None) -> Iterator[str]:
-    """A new PostgreSQL database (empty, or a copy of ``template``), dropped afterwards; any scope."""
-    name = f"jamfor_t_{uuid.uuid4().hex[:12]}"
+def pg_database(template: str | None = None, prefix: str = "jamfor_t") -> Iterator[str]:
+    """A new PostgreSQL database (empty, or a copy of ``template``), dropped afterwards; any scope.
+    ``prefix`` begins its name, so a leftover one says what it was for."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = _admin_engine()
     copy_of = f' TEMPLATE "{template}"' if template else ""
     try:

@@ -4,6 +4,11 @@ Starting Superset costs ~45 s the first time (db upgrade, init, admin) and ~6 s 
 metadata database is kept as a template under .pytest_cache/ and copied into a fresh home per session,
 so every session starts with an empty Superset. Tests that use these fixtures carry
 ``pytestmark = pytest.mark.superset``. Without Superset they skip locally and fail when CI=true.
+
+``superset_pg_metadata`` is a second Superset, as organisations run it: its metadata database is a new
+PostgreSQL database (``jamfor_meta_<random>``, dropped at the end), initialised by Superset's own
+``db upgrade`` and ``init`` (~60 s more per session). The access tests (roles, RLS, the reader in
+Chromium) run on it; the rest of the tier on the SQLite one.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from jamfor.superset.runtime.local_superset import SupersetInstance, initialise, running, superset_version
-from support.databases import unavailable
+from support.databases import pg_database, unavailable
 
 _TEMPLATE_FILES = ("secret_key", "admin_password", "superset.db", "jamfor-initialised")
 
@@ -29,11 +34,15 @@ def _template(cache_dir: Path) -> Path:
     return home
 
 
+def _needs_superset() -> None:
+    if importlib.util.find_spec("superset") is None:
+        unavailable("Superset is not installed (pip install -e '.[superset]')")
+
+
 @pytest.fixture(scope="session")
 def superset_template(request: pytest.FixtureRequest) -> Path:
     """The initialised home every test Superset starts from (built once, kept between sessions)."""
-    if importlib.util.find_spec("superset") is None:
-        unavailable("Superset is not installed (pip install -e '.[superset]')")
+    _needs_superset()
     return _template(Path(request.config.cache.mkdir("jamfor-superset")))
 
 
@@ -51,6 +60,18 @@ def superset(superset_template: Path, tmp_path_factory: pytest.TempPathFactory) 
     """A running Superset on 127.0.0.1:<free port>: ``.url``, ``.username``, ``.password`` (admin)."""
     with running(home_from_template(superset_template, tmp_path_factory.mktemp("superset-home"))) as instance:
         yield instance
+
+
+@pytest.fixture(scope="session")
+def superset_pg_metadata(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SupersetInstance]:
+    """A running Superset whose metadata database is a fresh PostgreSQL database (dropped afterwards):
+    ``superset db upgrade``, ``init`` and the admin user run on it. Without Superset or PostgreSQL it
+    skips locally and fails when CI=true."""
+    _needs_superset()
+    with pg_database(prefix="jamfor_meta") as metadata_uri:
+        home = tmp_path_factory.mktemp("superset-pg-home")
+        with running(home, metadata_uri=metadata_uri) as instance:
+            yield instance
 
 
 def _login(patch: pytest.MonkeyPatch, superset: SupersetInstance) -> None:
