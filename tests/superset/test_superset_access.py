@@ -209,7 +209,7 @@ def test_a_role_edited_in_superset_shows_as_drift_and_pull_writes_it_back(regist
     client.request("POST", f"{ROLES_PATH}{reader}/permissions", "edit role",
                    json={"permission_view_menu_ids": ids})
     code, output = jamfor("plan")
-    assert code == 2, output
+    assert code == 3, output  # drift
     assert "1 with drift" in output and "update (changed in Superset)" in output
     code, output = jamfor("pull")
     assert code == 0, output

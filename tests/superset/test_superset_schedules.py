@@ -126,7 +126,7 @@ def test_a_schedule_edited_in_superset_is_drift_and_pull_writes_the_edit_back_wi
                                     "recipients": [{"type": "Email",
                                                     "recipient_config_json": {"target": "ny@example.se"}}]})
     code, output = jamfor(*on(operator, "plan"))
-    assert code == 2, output
+    assert code == 3, output  # drift
     assert "1 to update" in output and "1 with drift" in output
     path = operator["root"] / "reports" / "schema_1.yaml"
     before = yaml.safe_load(path.read_text())
