@@ -12,7 +12,6 @@ Without Chromium or Playwright they skip locally and fail when CI=true.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 from collections.abc import Iterator
@@ -21,7 +20,6 @@ from typing import Any
 
 import pytest
 from support.browser import (
-    CHROMIUM,
     RENDER_TIMEOUT_MS,
     VIEWPORT,
     Dashboard,
@@ -32,7 +30,7 @@ from support.browser import (
     chart_states,
     chart_texts,
     choose_filter_value,
-    launch,
+    chromium,
     log_in,
     normalise_spaces,
     open_dashboard,
@@ -79,16 +77,8 @@ def registered(superset, demo_warehouse_pg, tmp_path_factory) -> Iterator[AssetS
 @pytest.fixture(scope="module")
 def browser(registered) -> Iterator[Any]:
     """One headless Chromium for the module (Playwright's sync API allows one at a time)."""
-    if not CHROMIUM.exists():
-        unavailable(f"{CHROMIUM} is missing (apt-get install chromium chromium-driver)")
-    if importlib.util.find_spec("playwright") is None:
-        unavailable("Playwright for Python is missing (pip install -e '.[dev]')")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @contextmanager

@@ -9,15 +9,13 @@ tests/superset/test_promotion.py carries edits on to a second (production) Super
 from __future__ import annotations
 
 import difflib
-import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from support.browser import CHROMIUM, RENDER_TIMEOUT_MS, VIEWPORT, launch, log_in
-from support.databases import unavailable
+from support.browser import RENDER_TIMEOUT_MS, VIEWPORT, chromium, log_in
 from support.superset_env import operator_environment
 
 from jamfor.cli.main import main
@@ -43,20 +41,12 @@ def org(superset, demo_warehouse_pg, tmp_path_factory) -> Iterator[Path]:
 
 @pytest.fixture(scope="module")
 def page(org, superset) -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        unavailable(f"{CHROMIUM} is missing (apt-get install chromium chromium-driver)")
-    if importlib.util.find_spec("playwright") is None:
-        unavailable("Playwright for Python is missing (pip install -e '.[dev]')")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
+    with chromium() as browser:
         context = browser.new_context(viewport=VIEWPORT)
         tab = context.new_page()
         log_in(tab, superset.url, superset.username, superset.password)
         yield tab
         context.close()
-        browser.close()
 
 
 def jamfor(*args: str) -> tuple[int, str]:

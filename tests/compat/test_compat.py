@@ -15,7 +15,6 @@ the older lines; without the venv, Superset, PostgreSQL or Chromium it skips loc
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -26,7 +25,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from support.assets import access_check_lines, area_codes, pull_into_a_copy, superset_jamfor_register
-from support.browser import CHROMIUM, RENDER_TIMEOUT_MS, launch, log_in
+from support.browser import RENDER_TIMEOUT_MS, chromium, log_in
 from support.databases import REPO, unavailable
 
 from jamfor.cli.main import main
@@ -215,21 +214,13 @@ _SETTLED_JS = """([expected, errorTexts]) => {
 
 @pytest.fixture(scope="module")
 def browser(operator, registered) -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        unavailable(f"{CHROMIUM} is missing (apt-get install chromium chromium-driver)")
-    if importlib.util.find_spec("playwright") is None:
-        unavailable("Playwright for Python is missing (pip install -e '.[dev]')")
-    from playwright.sync_api import sync_playwright
-
     superset = operator["superset"]
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        context = chromium.new_context(viewport=VIEWPORT)
+    with chromium() as launched:
+        context = launched.new_context(viewport=VIEWPORT)
         page = context.new_page()
         log_in(page, superset.url, superset.username, superset.password)
         yield page
         context.close()
-        chromium.close()
 
 
 @pytest.mark.parametrize("dashboard", DASHBOARDS, ids=[d.slug or d.uuid for d in DASHBOARDS])

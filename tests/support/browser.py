@@ -8,15 +8,19 @@ which ``chart_states`` then reports.
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from jamfor.superset.pdf.render import CHART_STATES_JS, CHROMIUM, ERROR_TEXTS, LAUNCH_ARGS, OPEN_NEXT_TAB_JS
 from jamfor.superset.sync.assets import read_assets
+from support.databases import unavailable
 
 VIEWPORT = {"width": 1600, "height": 1200}
 RENDER_TIMEOUT_MS = 120_000
@@ -44,6 +48,22 @@ def launch(playwright: Any, as_a_person: bool = False) -> Any:
     """
     args = [*LAUNCH_ARGS, "--disable-blink-features=AutomationControlled"] if as_a_person else LAUNCH_ARGS
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
+
+
+@contextmanager
+def chromium(as_a_person: bool = False) -> Iterator[Any]:
+    """A launched Chromium until the block ends; without Chromium or Playwright the test skips locally
+    and fails when CI=true."""
+    if not CHROMIUM.exists():
+        unavailable(f"{CHROMIUM} is missing (apt-get install chromium chromium-driver)")
+    if importlib.util.find_spec("playwright") is None:
+        unavailable("Playwright for Python is missing (pip install -e '.[dev]')")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright, as_a_person)
+        yield browser
+        browser.close()
 
 
 def log_in(page: Any, url: str, username: str, password: str) -> None:
