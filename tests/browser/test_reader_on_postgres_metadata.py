@@ -11,6 +11,7 @@ Without PostgreSQL, Chromium or Playwright they skip locally and fail when CI=tr
 
 from __future__ import annotations
 
+import importlib.util
 import secrets
 from collections.abc import Iterator
 from typing import Any
@@ -18,7 +19,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from support.assets import access_check_lines
-from support.browser import VIEWPORT, chromium, log_in, open_dashboard, repo_dashboards
+from support.browser import CHROMIUM, VIEWPORT, launch, log_in, open_dashboard, repo_dashboards
+from support.databases import unavailable
 from support.superset_env import operator_environment
 
 from jamfor.cli.main import main
@@ -44,17 +46,25 @@ def registered(superset_pg_metadata, demo_warehouse_pg, tmp_path_factory) -> str
 @pytest.fixture(scope="module")
 def reader_context(registered, superset_pg_metadata) -> Iterator[Any]:
     """Chromium logged in as a manager: a user with Gamma and jamfor-läsare, nothing else."""
+    if not CHROMIUM.exists():
+        unavailable(f"{CHROMIUM} is missing (apt-get install chromium chromium-driver)")
+    if importlib.util.find_spec("playwright") is None:
+        unavailable("Playwright for Python is missing (pip install -e '.[dev]')")
+    from playwright.sync_api import sync_playwright
+
     superset = superset_pg_metadata
     password = secrets.token_urlsafe(18)
     admin = SupersetClient.login(superset.url, superset.username, superset.password)
     ensure_user(admin, READER, password, ["Gamma", "jamfor-läsare"])
-    with chromium() as browser:
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
         context = browser.new_context(viewport=VIEWPORT)
         page = context.new_page()
         log_in(page, superset.url, READER, password)
         page.close()
         yield context
         context.close()
+        browser.close()
 
 
 def test_register_checks_as_a_reader_and_an_analyst_on_the_postgresql_metadata_database(registered):
