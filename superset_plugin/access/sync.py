@@ -202,7 +202,8 @@ def _change(kind: str, key: str, title: str, source: str, theirs: Any, ours: Any
     if theirs is None:
         return Change(kind, key, title, source, "create")
     known = _state_of(state, key)
-    drift = bool(known.get("remote")) and known["remote"] != access_digest(theirs)
+    # As for assets: an edit in Superset that `pull` already wrote to the folder is no longer drift.
+    drift = bool(known.get("remote")) and known["remote"] != access_digest(theirs) and theirs != ours
     if theirs == ours:
         return Change(kind, key, title, source, "unchanged", drift)
     reason = "changed in Superset" if drift and known.get("local") == access_digest(ours) else "changed"
