@@ -19,7 +19,7 @@ re-running is safe and nothing is lost:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import NamedTuple
@@ -192,39 +192,67 @@ def load(engine: Engine, frames: SourceFrames, *, force: bool = False, replace: 
 
     Frames without a row are refused before the warehouse is touched: a read that found nothing is
     never a load, and with ``replace`` it would remove every row earlier loads of the name hold."""
-    if frames.row_count == 0:
-        raise BadInput(Problem("no-rows", "the read found no row to load; nothing was written",
-                               file=frames.source_ref))
-    content = frames.fingerprint()
+    _refuse_empty(frames)
+    return load_all(engine, [frames], force=force, replace=replace, on_wait=on_wait)[0]
+
+
+def load_all(engine: Engine, sources: Iterable[SourceFrames], *, force: bool = False,
+             replace: bool = False, on_wait: Callable[[], None] | None = None) -> list[LoadResult]:
+    """``load`` for several sources in one transaction, the derived tables rebuilt once at the end.
+
+    A seed of five shipped sources lands whole or not at all, and computes the comparison tables once
+    instead of after each source. ``sources`` is read lazily, inside the transaction, so a caller can
+    report progress as each one is built."""
+    results: list[LoadResult] = []
+    touched = Touched()
     with engine.begin() as conn:
         serialize_loads(conn, on_wait)
         create_all(conn)
-        earlier = _earlier_batches(conn, frames)
-        if not force:
-            unchanged = _unchanged_batch(conn, frames, content, earlier, replace)
-            if unchanged is not None:
-                return LoadResult(unchanged, 0, 0, unchanged=True)
-        if not replace:
-            earlier = []
-        touched = Touched.of_frames(frames.tables) | Touched.of_batches(conn, earlier)
-        batch_id = conn.execute(
-            load_batch.insert().values(
-                source=frames.source, source_ref=frames.source_ref, sha256=frames.sha256,
-                content_sha256=content, started_at=_now(), rows=0, synthetic=frames.synthetic,
-                jamfor_version=__version__, attribution=frames.attribution,
-            )
-        ).inserted_primary_key[0]
-        done = {name: _write_table(conn, name, frames.tables[name], batch_id, frames.synthetic,
-                                   earlier, frames.yields_to) for name in _write_order(frames)}
-        for name in reversed(_write_order(frames)):
-            _delete_unreferenced(conn, name, done[name].stale)
-        written = sum(w.rows for w in done.values())
-        conn.execute(load_batch.update().where(load_batch.c.batch_id == batch_id)
-                     .values(finished_at=_now(), rows=written))
-        batches = frozenset({batch_id}).union(*(w.replaced_batches for w in done.values()))
-        rebuild_derived(conn, touched | Touched(batches=batches))
+        for frames in sources:
+            _refuse_empty(frames)
+            result, changed = _write_source(conn, frames, force, replace)
+            results.append(result)
+            touched = touched | changed
+        if any(not result.unchanged for result in results):
+            rebuild_derived(conn, touched)
+    return results
+
+
+def _refuse_empty(frames: SourceFrames) -> None:
+    if frames.row_count == 0:
+        raise BadInput(Problem("no-rows", "the read found no row to load; nothing was written",
+                               file=frames.source_ref))
+
+
+def _write_source(conn: Connection, frames: SourceFrames, force: bool, replace: bool
+                  ) -> tuple[LoadResult, Touched]:
+    """One source's batch and rows, and what they touched (the derive step's input)."""
+    content = frames.fingerprint()
+    earlier = _earlier_batches(conn, frames)
+    if not force:
+        unchanged = _unchanged_batch(conn, frames, content, earlier, replace)
+        if unchanged is not None:
+            return LoadResult(unchanged, 0, 0, unchanged=True), Touched()
+    if not replace:
+        earlier = []
+    touched = Touched.of_frames(frames.tables) | Touched.of_batches(conn, earlier)
+    batch_id = conn.execute(
+        load_batch.insert().values(
+            source=frames.source, source_ref=frames.source_ref, sha256=frames.sha256,
+            content_sha256=content, started_at=_now(), rows=0, synthetic=frames.synthetic,
+            jamfor_version=__version__, attribution=frames.attribution,
+        )
+    ).inserted_primary_key[0]
+    done = {name: _write_table(conn, name, frames.tables[name], batch_id, frames.synthetic,
+                               earlier, frames.yields_to) for name in _write_order(frames)}
+    for name in reversed(_write_order(frames)):
+        _delete_unreferenced(conn, name, done[name].stale)
+    written = sum(w.rows for w in done.values())
+    conn.execute(load_batch.update().where(load_batch.c.batch_id == batch_id)
+                 .values(finished_at=_now(), rows=written))
+    batches = frozenset({batch_id}).union(*(w.replaced_batches for w in done.values()))
     skipped = sum(w.protected for w in done.values())
-    return LoadResult(batch_id, written, skipped, unchanged=False)
+    return LoadResult(batch_id, written, skipped, unchanged=False), touched | Touched(batches=batches)
 
 
 def _write_order(frames: SourceFrames) -> list[str]:

@@ -1,19 +1,19 @@
 """`jamfor seed`: reference and catalogue, the published figures, and optionally the demo data.
 
-Each source is its own batch and its own transaction, so a failure in the demo step leaves the
-reference data and the published figures loaded and intact. These sources ship with jamfor and each
-is the whole of itself, so their loads replace (rows an older jamfor shipped and this one does not
-are removed).
+Each source is its own batch (its provenance), and the whole seed is one transaction: a failure in
+any step, the demo step too, leaves the warehouse as it was before the seed. These sources ship with
+jamfor and each is the whole of itself, so their loads replace (rows an older jamfor shipped and this
+one does not are removed).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from sqlalchemy.engine import Engine
 
 from jamfor.seed.frames import SourceFrames, SourceRead
-from jamfor.seed.load import LoadResult, load
+from jamfor.seed.load import LoadResult, load, load_all
 from jamfor.seed.reference import reference_frames
 from jamfor.seed.sources.published import published_frames
 from jamfor.seed.sources.skr_inventory import catalog_frames as skr_catalog_frames
@@ -39,12 +39,18 @@ def seed_steps(*, demo: bool) -> list[Step]:
 def run_seed(engine: Engine, *, demo: bool, force: bool = False,
              on_step: Callable[[str], None] | None = None,
              on_wait: Callable[[], None] | None = None) -> list[tuple[str, LoadResult]]:
-    results = []
-    for name, build in seed_steps(demo=demo):
-        if on_step:
-            on_step(name)
-        results.append((name, load(engine, build(), force=force, replace=True, on_wait=on_wait)))
-    return results
+    """Every step in one transaction (``load_all``): a seed that fails half-way leaves the warehouse
+    as it was, and the derived tables are computed once, not once per step."""
+    steps = seed_steps(demo=demo)
+
+    def frames() -> Iterator[SourceFrames]:
+        for name, build in steps:
+            if on_step:
+                on_step(name)
+            yield build()
+
+    results = load_all(engine, frames(), force=force, replace=True, on_wait=on_wait)
+    return [(name, result) for (name, _), result in zip(steps, results)]
 
 
 def load_source(engine: Engine, read: SourceRead, *, replace: bool = False,

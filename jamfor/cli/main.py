@@ -67,7 +67,7 @@ def main() -> None:
 def seed(db_url: str | None, demo: bool, force: bool) -> None:
     """Load reference data, the indicator catalogue and the published figures.
 
-    Every source is one transaction: a failure leaves what was loaded before intact. Re-running
+    The whole seed is one transaction: a failure leaves the warehouse as it was. Re-running
     with unchanged inputs changes nothing.
     """
     from jamfor.seed.seeding import run_seed

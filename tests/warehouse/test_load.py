@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from support.tables import dump, read_table
 
-from jamfor.errors import BadInput
+from jamfor.errors import BadInput, Problem
 from jamfor.seed.db import engine_for
 from jamfor.seed.frames import SourceFrames
 from jamfor.seed.load import load
@@ -46,6 +46,20 @@ def test_forced_reseed_replaces_values_instead_of_adding(demo_db_url):
         after.drop(columns="batch_id").sort_values(key).reset_index(drop=True),
         before.sort_values(key).reset_index(drop=True))
     assert after.batch_id.nunique() == 2  # the new published and demo batches hold every row
+
+
+def test_a_seed_failing_at_its_last_step_leaves_the_warehouse_as_it_was(demo_db_url, monkeypatch):
+    from jamfor.seed import seeding
+
+    def broken() -> SourceFrames:
+        raise BadInput(Problem("unreadable", "the last step cannot be read", file="broken.xlsx"))
+
+    steps = seeding.seed_steps(demo=True)
+    monkeypatch.setattr(seeding, "seed_steps", lambda demo: [*steps, ("a broken step", broken)])
+    before = dump(demo_db_url)
+    with pytest.raises(BadInput):
+        run_seed(engine_for(demo_db_url), demo=True, force=True)  # forced: every step writes
+    assert dump(demo_db_url) == before
 
 
 def test_synthetic_values_never_replace_real_ones(seeded_db_url):
