@@ -69,10 +69,12 @@ lint: $(VENV)/.installed
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 NO_SUPERSET := not superset and not browser
 
-# The loop to run after every change: no PostgreSQL, Superset or browser; under 2 minutes.
+# The loop to run after every change: no PostgreSQL, Superset or browser, and none of the tests that
+# run jamfor or pip in child processes (marker `process`: the hostile-input corpus, the wheel and venv
+# checks, the benchmark smoke); `make test` runs them all.
 check: lint
 	TMPDIR=$(FAST_TMP) $(VENV)/bin/pytest -q -n $(WORKERS) tests/unit tests/warehouse \
-	  -m "not postgres and $(NO_SUPERSET)"
+	  -m "not postgres and not process and $(NO_SUPERSET)"
 
 # The suite in .venv: the tiers without Superset, then the Superset and browser tiers.
 test-main: test-fast test-superset

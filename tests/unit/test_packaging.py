@@ -37,6 +37,7 @@ def wheel(tmp_path_factory) -> Path:
     return next(target.glob("jamfor-*.whl"))
 
 
+@pytest.mark.process
 def test_the_wheel_carries_every_dataset_and_dashboard_file(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     shipped = {f"jamfor/superset/bundled/{p.relative_to(REPO).as_posix()}"
@@ -49,12 +50,14 @@ def test_the_wheel_carries_every_dataset_and_dashboard_file(wheel):
     assert len(schemas) == 4 and schemas <= names  # validate --superset-version needs them installed
 
 
+@pytest.mark.process
 def test_the_wheel_carries_the_swedish_source_and_what_superset_reads_of_it(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     folder = "jamfor/superset/inside/translations/sv/LC_MESSAGES"
     assert {f"{folder}/messages.po", f"{folder}/messages.mo", f"{folder}/messages.json"} <= names
 
 
+@pytest.mark.process
 def test_a_clean_venv_gains_only_jamfor_entries_in_site_packages(wheel, tmp_path):
     env = tmp_path / "venv"
     venv.create(env, with_pip=True)
@@ -77,6 +80,7 @@ def test_a_clean_venv_gains_only_jamfor_entries_in_site_packages(wheel, tmp_path
     assert problems == "0"
 
 
+@pytest.mark.process
 def test_an_installed_jamfor_uses_the_organisation_folder_so_register_never_reverts_a_pull(wheel, tmp_path):
     """The bug of issue 24: installed non-editable, `pull --assets CHECKOUT` wrote an edit and a plain
     `register` then registered the bundled copy. Now the folder comes from the jamfor.yaml found from

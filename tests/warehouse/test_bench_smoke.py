@@ -8,9 +8,11 @@ import json
 import subprocess
 import sys
 
+import pytest
 from support.databases import PG_ADMIN_URL, REPO
 
 VALUES = 32 * 312 * 10
+pytestmark = pytest.mark.process
 
 
 def _run(db: str) -> dict[str, dict]:

@@ -21,6 +21,7 @@ from jamfor.seed.seeding import run_seed
 
 JAMFOR = str(Path(sys.executable).parent / "jamfor")
 CASES = corpus()
+pytestmark = pytest.mark.process
 
 
 @pytest.fixture(scope="module")
