@@ -428,3 +428,15 @@ def test_the_marked_kommun_stands_in_the_ranking_table_without_scrolling_inside_
     marked = [row for row in table["rows"] if "Min kommun" in row["text"]]
     assert len(marked) == 1 and marked[0]["text"].startswith("Malmö"), [r["text"] for r in table["rows"]]
     assert marked[0]["bottom"] <= table["visibleBottom"] + 1, (marked, table["visibleBottom"])
+
+
+def test_the_ranking_table_holds_every_kommun_of_the_largest_lan_without_scrolling(drawn):
+    """Min kommun may rank last in its län: the table shows as many rows as the largest län has
+    kommuner (Västra Götaland, 49), so the marked row is in view whichever län is chosen."""
+    areas = area_frame()
+    largest = int(areas[areas.level == "kommun"].groupby("lan_code").size().max())
+    (table,) = drawn("jamfor-kommuner")["Rangordning med placering och färg"]["tables"]
+    rows = table["rows"]
+    row_height = (rows[-1]["bottom"] - rows[0]["top"]) / len(rows)
+    fits = (table["holderBottom"] - rows[0]["top"]) / row_height  # the chart's room, not Skåne's rows
+    assert fits >= largest, (round(fits, 1), largest)

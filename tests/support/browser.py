@@ -357,7 +357,7 @@ _SHOWN_DRAWINGS_JS = """() => Object.fromEntries(
         }
         return { rows: [...rows].map(r => ({ text: r.innerText, top: r.getBoundingClientRect().top,
                                              bottom: r.getBoundingClientRect().bottom })),
-                 visibleBottom: visible };
+                 visibleBottom: visible, holderBottom: h.getBoundingClientRect().bottom };
       });
       return [(h.querySelector('.header-title') || {}).innerText.trim(),
               { bars: frame.bars.map(css), texts: frame.texts.map(css), tables }];
