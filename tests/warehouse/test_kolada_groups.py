@@ -1,0 +1,110 @@
+"""Kolada's municipality groups: loaded with their kommuner, and a kommun compared with a group as with
+its kommungrupp (issue 26, section 3), on SQLite and PostgreSQL, against a Kolada-shaped server.
+
+The groups are SYNTHETIC (tests/support/kolada_groups.py says why).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from click.testing import CliRunner
+from support import kolada_groups as fx
+from support.kolada_server import KoladaHttpServer
+from support.tables import read_table
+
+from jamfor.cli.main import main
+
+
+@pytest.fixture
+def kolada(tmp_path, monkeypatch) -> Iterator[KoladaHttpServer]:
+    server = KoladaHttpServer().start()
+    server.state.reset([], fx.rows(), per_page=2)
+    server.state.groups = list(fx.GROUPS)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("JAMFOR_KOLADA_URL", raising=False)
+    yield server
+    server.stop()
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def load_values(kolada: KoladaHttpServer, url: str) -> None:
+    result = run("load", "kolada", "--kpi", f"{fx.KPI}={fx.INDICATOR}", "--years", str(fx.YEAR),
+                 "--base-url", kolada.base_url, "--db", url, "--refresh")
+    assert result.exit_code == 0, result.output
+
+
+def load_groups(kolada: KoladaHttpServer, url: str, *extra: str):
+    return run("load", "kolada-groups", "--base-url", kolada.base_url, "--db", url, *extra)
+
+
+def compared(url: str) -> dict[str, dict]:
+    """Min kommun's rows of indicator_group_comparison by group id."""
+    view = read_table(url, "indicator_group_comparison")
+    mine = view[(view.area_code == fx.MIN_KOMMUN) & (view.indicator_id == fx.INDICATOR)]
+    return {row["kolada_group_id"]: row for row in mine.to_dict("records")}
+
+
+def test_groups_load_with_their_kommuner_and_the_members_jamfor_lacks_are_named(kolada, db_url):
+    result = load_groups(kolada, db_url)
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert "G900002: 0001, 1999" in output
+    groups = read_table(db_url, "kolada_group").set_index("group_id")
+    assert groups.loc["G900001", "title"] == fx.GROUPS[0]["title"]
+    members = read_table(db_url, "kolada_group_member")
+    assert sorted(members[members.group_id == "G900002"].area_code) == ["0114", "0123"]
+    assert load_groups(kolada, db_url).output.count("Unchanged") == 1
+
+
+def test_min_kommun_meets_each_group_beside_its_kommungrupp_with_value_difference_and_colour(kolada, db_url):
+    load_values(kolada, db_url)
+    assert load_groups(kolada, db_url).exit_code == 0
+    rows = compared(db_url)
+    assert set(rows) == set(fx.GROUP_MEANS)
+    for group_id, (mean, n) in fx.GROUP_MEANS.items():
+        row = rows[group_id]
+        assert (row["kolada_group_mean"], row["kolada_group_n"]) == pytest.approx((mean, n))
+        assert row["diff_kolada_group_pp"] == pytest.approx(fx.VALUES[fx.MIN_KOMMUN] - mean)
+        assert row["kommungrupp_mean"] == pytest.approx(fx.KOMMUNGRUPP_MEAN)
+        assert row["diff_kommungrupp_pp"] == pytest.approx(fx.VALUES[fx.MIN_KOMMUN] - fx.KOMMUNGRUPP_MEAN)
+        assert row["kon"] == "Totalt" and row["level"] == "kommun"
+    assert rows["G900001"]["kolada_group_colour"] == "rod"  # 60 against 80, higher is better
+    assert rows["G900002"]["kolada_group_colour"] == "gron"  # 60 against 55
+    assert not rows["G900001"]["kolada_group_synthetic"]
+
+
+def test_a_later_value_load_recomputes_the_means_of_the_groups_it_touches(kolada, db_url):
+    assert load_groups(kolada, db_url).exit_code == 0
+    load_values(kolada, db_url)
+    kolada.state.rows = fx.rows({**fx.VALUES, "0115": 100.0})
+    load_values(kolada, db_url)
+    assert compared(db_url)["G900001"]["kolada_group_mean"] == pytest.approx(90.0)
+
+
+@pytest.mark.parametrize(("group", "named"), [
+    ({"id": "G1", "title": "Utan medlemmar"}, "row 0, column members: a group whose members are not a list"),
+    ({"id": "G1", "title": "X", "members": [{"title": "Ale"}]},
+     "row 0, column members: a member without a text id"),
+    ({"id": 7, "title": "X", "members": []}, "row 0, column id: a group whose id is not a text"),
+    ("G1", "row 0: a group that is not a JSON object"),
+])
+def test_a_group_that_cannot_be_read_is_named_and_nothing_is_written(kolada, sqlite_url, group, named):
+    assert load_groups(kolada, sqlite_url).exit_code == 0
+    kolada.state.groups = [group, *fx.GROUPS]
+    result = load_groups(kolada, sqlite_url, "--refresh", "--replace")
+    assert result.exit_code == 1
+    assert named in " ".join(result.output.split())
+    assert sorted(read_table(sqlite_url, "kolada_group").group_id) == ["G900001", "G900002"]
+    assert len(read_table(sqlite_url, "kolada_group_member")) == 5
+
+
+def test_an_empty_listing_is_refused(kolada, sqlite_url):
+    result = load_groups(kolada, sqlite_url, "--title", "finns inte")
+    assert result.exit_code == 1
+    assert "Kolada lists no municipality group whose title contains 'finns inte'" in " ".join(
+        result.output.split())
