@@ -25,6 +25,7 @@ from sqlalchemy import (
     case,
     func,
     inspect,
+    or_,
     select,
 )
 from sqlalchemy.engine import Connection, Engine
@@ -683,13 +684,16 @@ def group_comparison_view() -> Select:
     """What the view indicator_group_comparison shows: a kommun's comparison row (every column of
     indicator_comparison) beside each Kolada group's value the same year, the difference to it and to
     the kommungrupp, and the comparison's colour. A kommun meets every group, member or not: Kolada's
-    "liknande kommuner" groups for a kommun list the others, not the kommun itself."""
+    "liknande kommuner" groups for a kommun list the others, not the kommun itself. Before any group
+    is loaded (or for a year no group has a value) the kommun's row stands with its kommungrupp alone,
+    its group columns empty, so a chart on the view still answers."""
     c = comparison_view().subquery("c")
     g, t = kolada_group_value.c, kolada_group.alias("t")
     diff_group = c.c.value - g.group_mean
     favourable = case((c.c.higher_is_better == True, diff_group),  # noqa: E712
                       (c.c.higher_is_better == False, -diff_group))  # noqa: E712
-    colour = case((c.c.higher_is_better.is_(None), None), (c.c.value.is_(None), "gra"),
+    colour = case((or_(c.c.higher_is_better.is_(None), g.group_mean.is_(None)), None),
+                  (c.c.value.is_(None), "gra"),
                   (favourable > 0, "gron"), (favourable < 0, "rod"), else_="gul")
     return (
         select(*c.c, g.group_id.label("kolada_group_id"), t.c.title.label("kolada_group_title"),
@@ -697,9 +701,9 @@ def group_comparison_view() -> Select:
                diff_group.label("diff_kolada_group_pp"), colour.label("kolada_group_colour"),
                (c.c.value - c.c.kommungrupp_mean).label("diff_kommungrupp_pp"),
                g.synthetic.label("kolada_group_synthetic"))
-        .select_from(c.join(kolada_group_value, and_(g.indicator_id == c.c.indicator_id,
-                                                     g.year == c.c.year))
-                     .join(t, t.c.group_id == g.group_id))
+        .select_from(c.outerjoin(kolada_group_value, and_(g.indicator_id == c.c.indicator_id,
+                                                          g.year == c.c.year))
+                     .outerjoin(t, t.c.group_id == g.group_id))
         .where(c.c.level == "kommun")
     )
 

@@ -78,6 +78,13 @@ def test_min_kommun_meets_each_group_beside_its_kommungrupp_with_value_differenc
     assert not rows["G900001"]["kolada_group_synthetic"]
 
 
+def test_before_any_group_is_loaded_min_kommun_stands_beside_its_kommungrupp_alone(kolada, sqlite_url):
+    load_values(kolada, sqlite_url)
+    [row] = compared(sqlite_url).values()
+    assert row["kommungrupp_mean"] == pytest.approx(fx.KOMMUNGRUPP_MEAN)
+    assert row["kolada_group_title"] is None and row["kolada_group_colour"] is None
+
+
 def test_a_later_value_load_recomputes_the_means_of_the_groups_it_touches(kolada, db_url):
     assert load_groups(kolada, db_url).exit_code == 0
     load_values(kolada, db_url)
@@ -108,3 +115,4 @@ def test_an_empty_listing_is_refused(kolada, sqlite_url):
     assert result.exit_code == 1
     assert "Kolada lists no municipality group whose title contains 'finns inte'" in " ".join(
         result.output.split())
+
