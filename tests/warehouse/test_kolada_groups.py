@@ -6,11 +6,15 @@ The groups are SYNTHETIC (tests/support/kolada_groups.py says why).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
+import yaml
 from click.testing import CliRunner
+from sqlalchemy import bindparam, create_engine, text
 from support import kolada_groups as fx
+from support.databases import REPO
 from support.kolada_server import KoladaHttpServer
 from support.tables import read_table
 
@@ -116,3 +120,46 @@ def test_an_empty_listing_is_refused(kolada, sqlite_url):
     assert "Kolada lists no municipality group whose title contains 'finns inte'" in " ".join(
         result.output.split())
 
+
+def chart_rows(url: str, chart: str, filters: dict[str, list]) -> list[dict]:
+    """What a shipped chart's saved query answers on the warehouse, compiled as Superset compiles it
+    (its dataset's column expressions and metrics, grouped by its columns), with ``filters`` for the
+    dashboard's native filters."""
+    chart_data = yaml.safe_load((REPO / chart).read_text())
+    dataset = next(d for d in (yaml.safe_load(p.read_text()) for p in (REPO / "datasets").glob("*.yaml"))
+                   if d["uuid"] == chart_data["dataset_uuid"])
+    columns = {c["column_name"]: c["expression"] or c["column_name"] for c in dataset["columns"]}
+    metrics = {m["metric_name"]: m["expression"] for m in dataset["metrics"]}
+    query = json.loads(chart_data["query_context"])["queries"][0]
+    where = " AND ".join(f"{columns[name]} IN :{name}" for name in filters) or "1 = 1"
+    statement = text(
+        f"SELECT {', '.join(f'{columns[c]} AS {c}' for c in query['columns'])}, "
+        f"{', '.join(f'{metrics[m]} AS {m}' for m in query['metrics'])} FROM {dataset['table_name']} "
+        f"WHERE {where} GROUP BY {', '.join(columns[c] for c in query['columns'])}"
+    ).bindparams(*(bindparam(name, expanding=True) for name in filters))
+    with create_engine(url).connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(statement, filters)]
+
+
+def test_the_dashboard_sets_min_kommun_beside_a_kolada_group_and_its_kommungrupp(demo_db_url):
+    """The demo's (SYNTHETIC) group of Malmö on "Jämför kommuner": the chart's own query gives Malmö's
+    value, the group's mean and the kommungrupp's, each as computed here from the base tables."""
+    title = "Liknande kommuner, Malmö (syntetisk demogrupp)"
+    filters = {"indicator_short_title": ["Handläggare med socionomexamen"], "year": [2021],
+               "area_name": ["Malmö"], "kolada_group_title": [title]}
+    [row] = chart_rows(demo_db_url, "dashboards/jamfor_kommuner/charts/kolada_grupp_tabell.yaml", filters)
+    values = read_table(demo_db_url, "indicator_value")
+    values = values[(values.indicator_id == "lss_handlaggare_socionomexamen") & (values.year == 2021)
+                    & (values.status == "ok")].set_index("area_code").value
+    members = read_table(demo_db_url, "kolada_group_member")
+    areas = read_table(demo_db_url, "area").set_index("area_code")
+    group = values.reindex(members[members.group_id == "DEMO1280"].area_code).dropna()
+    kommungrupp = values.reindex(areas.index[(areas.level == "kommun")
+                                             & (areas.kommungrupp == areas.kommungrupp["1280"])]).dropna()
+    assert (row["area_name"], row["kolada_group_title"]) == ("Malmö", title)
+    assert row["varde"] == pytest.approx(values["1280"])
+    assert row["kolada_gruppmedel"] == pytest.approx(group.mean())
+    assert row["avvikelse_kolada_grupp_pp"] == pytest.approx(values["1280"] - group.mean())
+    assert row["kommungruppsmedel"] == pytest.approx(kommungrupp.mean())
+    assert row["avvikelse_kommungrupp_pp"] == pytest.approx(values["1280"] - kommungrupp.mean())
+    assert row["kolada_group_colour_label"] == "Ingen riktning"  # a bakgrundsmått has no better side
