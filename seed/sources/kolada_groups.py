@@ -27,7 +27,7 @@ from jamfor.redact import redact_url
 from jamfor.seed.cells import AreaIndex
 from jamfor.seed.frames import SourceFrames, SourceRead
 from jamfor.seed.reference import area_frame, reference_frames
-from jamfor.seed.sources.kolada import ATTRIBUTION, SOURCE, resolve_base_url
+from jamfor.seed.sources.kolada import ATTRIBUTION, SOURCE, note_cached, resolve_base_url, shown_value
 from jamfor.seed.sources.kolada_http import KoladaHttp
 
 GROUP_COLUMNS = ["group_id", "title"]
@@ -55,23 +55,25 @@ class _Groups:
         before = len(self.findings.problems)
         for index, row in enumerate(page["values"]):
             self._add(url, index, row)
+        if cached:
+            note_cached(self.findings, before)
         return len(self.findings.problems) == before
 
     def _add(self, url: str, index: int, row: object) -> None:
         if not isinstance(row, dict):
             self.findings.add("bad-group", "a group that is not a JSON object", file=url, row=index,
-                              value=str(row)[:60])
+                              value=shown_value(row))
             return
         for name in ("id", "title"):
             problem = _text_problem(row, name)
             if problem:
                 self.findings.add("bad-group", problem, file=url, row=index, column=name,
-                                  value=str(row.get(name))[:60])
+                                  value=shown_value(row.get(name)))
                 return
         members = row.get("members")
         if not isinstance(members, list):
             self.findings.add("bad-group", "a group whose members are not a list", file=url, row=index,
-                              column="members", value=str(members)[:60])
+                              column="members", value=shown_value(members))
             return
         codes = self._member_codes(url, index, row["id"], members)
         if codes is None:
@@ -89,7 +91,7 @@ class _Groups:
             code = member.get("id") if isinstance(member, dict) else None
             if not isinstance(code, str) or not code.strip():
                 self.findings.add("bad-member", "a member without a text id (a kommunkod, e.g. \"0114\")",
-                                  file=url, row=index, column="members", value=str(member)[:60])
+                                  file=url, row=index, column="members", value=shown_value(member))
                 return None
             area_code = self.areas.from_code(code.strip())
             if area_code is None or self.areas.level[area_code] != "kommun":
