@@ -279,7 +279,9 @@ kolada_group_value = Table(
     Column("synthetic", Boolean, nullable=False,
            comment="true when a value in the mean comes from a synthetic (demo) batch"),
     comment=("The mean of each Kolada municipality group per indicator and year, derived after every load "
-             "for the indicators it touched (every indicator when groups were loaded)."),
+             "for the indicators it touched (every indicator when groups were loaded). The view "
+             "`indicator_group_comparison` sets each kommun's row of `indicator_comparison` beside every "
+             "group: its mean, the difference and colour, and the difference to the kommungrupp."),
 )
 
 # Rows per batch and base table, counted by jamfor.seed.derive after every load: the data-sources note
