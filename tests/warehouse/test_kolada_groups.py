@@ -97,6 +97,18 @@ def test_a_later_value_load_recomputes_the_means_of_the_groups_it_touches(kolada
     assert compared(db_url)["G900001"]["kolada_group_mean"] == pytest.approx(90.0)
 
 
+def test_a_reload_with_replace_drops_the_members_kolada_no_longer_lists_and_the_mean_follows(kolada, db_url):
+    load_values(kolada, db_url)
+    assert load_groups(kolada, db_url).exit_code == 0
+    smaller = {**fx.GROUPS[0], "members": fx.GROUPS[0]["members"][:2]}  # Värmdö (90) leaves
+    kolada.state.groups = [smaller, fx.GROUPS[1]]
+    assert load_groups(kolada, db_url, "--refresh", "--replace").exit_code == 0
+    members = read_table(db_url, "kolada_group_member")
+    assert sorted(members[members.group_id == "G900001"].area_code) == ["0115", "0117"]
+    row = compared(db_url)["G900001"]
+    assert (row["kolada_group_mean"], row["kolada_group_n"]) == pytest.approx((75.0, 2))
+
+
 @pytest.mark.parametrize(("group", "named"), [
     ({"id": "G1", "title": "Utan medlemmar"}, "row 0, column members: a group whose members are not a list"),
     ({"id": "G1", "title": "X", "members": [{"title": "Ale"}]},
