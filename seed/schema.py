@@ -25,6 +25,7 @@ from sqlalchemy import (
     case,
     func,
     inspect,
+    or_,
     select,
 )
 from sqlalchemy.engine import Connection, Engine
@@ -199,6 +200,28 @@ indicator_value = Table(
     comment="One value per indicator, area and year.",
 )
 
+# Kolada's municipality groups (its "liknande kommuner" groups among them): a kommun may belong to
+# many, so they are a table of their own and not a column of `area` as the one SKR kommungrupp is.
+kolada_group = Table(
+    "kolada_group",
+    metadata,
+    Column("group_id", String(16), primary_key=True, comment="Kolada's id of the group, e.g. `G124026`"),
+    Column("title", Text, nullable=False, comment="Kolada's Swedish title of the group"),
+    _batch_column(),
+    comment="Kolada's municipality groups (`jamfor load kolada-groups`).",
+)
+
+kolada_group_member = Table(
+    "kolada_group_member",
+    metadata,
+    Column("group_id", String(16), ForeignKey("kolada_group.group_id"), primary_key=True,
+           comment="the group (→ `kolada_group`)"),
+    Column("area_code", String(8), ForeignKey("area.area_code"), primary_key=True,
+           comment="a kommun in the group (4-digit kommunkod)"),
+    _batch_column(),
+    comment="The kommuner of each Kolada municipality group, as Kolada lists them when loaded.",
+)
+
 # The comparison numbers, one row per indicator × area × year: keys and what jamfor.seed.derive
 # computes, nothing that can be joined in. Titles and names come from the view indicator_comparison
 # (comparison_view below), so a renamed kommun or indicator needs no recomputation and a load writes
@@ -240,6 +263,25 @@ indicator_comparison_base = Table(
     comment=("The computed comparisons, one row per indicator × area × year, derived after every load "
              "for the indicators it touched. The view `indicator_comparison` adds titles, names, län and "
              "`period` (1 January of the year): it is what the ÖJ dashboards read."),
+)
+
+# A Kolada group's value per indicator and year, kept by jamfor.seed.derive with the comparison: the
+# same unweighted mean of its kommuner's values as `kommungrupp_mean` is of a kommungrupp's.
+kolada_group_value = Table(
+    "kolada_group_value",
+    metadata,
+    Column("indicator_id", String(80), primary_key=True, comment=COMMON["indicator_id"]),
+    Column("year", Integer, primary_key=True, comment=COMMON["year"]),
+    Column("group_id", String(16), primary_key=True, comment="the Kolada group (→ `kolada_group`)"),
+    Column("group_mean", Float, nullable=False,
+           comment="unweighted mean over the group's kommuner with a value (status `ok`)"),
+    Column("n_members", Integer, nullable=False, comment="the group's kommuner the mean is over"),
+    Column("synthetic", Boolean, nullable=False,
+           comment="true when a value in the mean comes from a synthetic (demo) batch"),
+    comment=("The mean of each Kolada municipality group per indicator and year, derived after every load "
+             "for the indicators it touched (every indicator when groups were loaded). The view "
+             "`indicator_group_comparison` sets each kommun's row of `indicator_comparison` beside every "
+             "group: its mean, the difference and colour, and the difference to the kommungrupp."),
 )
 
 # Rows per batch and base table, counted by jamfor.seed.derive after every load: the data-sources note
@@ -637,6 +679,41 @@ def comparison_view() -> Select:
     )
 
 
+GROUP_VIEW = "indicator_group_comparison"
+
+
+def group_comparison_view() -> Select:
+    """What the view indicator_group_comparison shows: a kommun's comparison row (every column of
+    indicator_comparison) beside each Kolada group's value the same year, the difference to it and to
+    the kommungrupp, and the comparison's colour. A kommun meets every group, member or not: Kolada's
+    "liknande kommuner" groups for a kommun list the others, not the kommun itself. Before any group
+    is loaded (or for a year no group has a value) the kommun's row stands with its kommungrupp alone,
+    its group columns empty, so a chart on the view still answers."""
+    c = comparison_view().subquery("c")
+    g, t = kolada_group_value.c, kolada_group.alias("t")
+    diff_group = c.c.value - g.group_mean
+    favourable = case((c.c.higher_is_better == True, diff_group),  # noqa: E712
+                      (c.c.higher_is_better == False, -diff_group))  # noqa: E712
+    colour = case((or_(c.c.higher_is_better.is_(None), g.group_mean.is_(None)), None),
+                  (c.c.value.is_(None), "gra"),
+                  (favourable > 0, "gron"), (favourable < 0, "rod"), else_="gul")
+    return (
+        select(*c.c, g.group_id.label("kolada_group_id"), t.c.title.label("kolada_group_title"),
+               g.group_mean.label("kolada_group_mean"), g.n_members.label("kolada_group_n"),
+               diff_group.label("diff_kolada_group_pp"), colour.label("kolada_group_colour"),
+               (c.c.value - c.c.kommungrupp_mean).label("diff_kommungrupp_pp"),
+               g.synthetic.label("kolada_group_synthetic"))
+        .select_from(c.outerjoin(kolada_group_value, and_(g.indicator_id == c.c.indicator_id,
+                                                          g.year == c.c.year))
+                     .outerjoin(t, t.c.group_id == g.group_id))
+        .where(c.c.level == "kommun")
+    )
+
+
+# The views and what they show, in the order they are made.
+VIEWS = {COMPARISON_VIEW: comparison_view, GROUP_VIEW: group_comparison_view}
+
+
 def create_all(bind: Engine | Connection) -> None:
     """Create every table and view that does not exist yet; safe to call before every load, with an
     engine or inside the caller's transaction.
@@ -650,9 +727,9 @@ def create_all(bind: Engine | Connection) -> None:
     new_summary = not inspect(bind).has_table(indicator_year.name)
     metadata.create_all(bind, checkfirst=True)
     found = inspect(bind)
-    view_current = COMPARISON_VIEW in found.get_view_names() and {
-        column["name"] for column in found.get_columns(COMPARISON_VIEW)
-    } >= set(comparison_view().selected_columns.keys())
+    held_views = set(found.get_view_names())
+    view_current = all(name in held_views and {column["name"] for column in found.get_columns(name)}
+                       >= set(view().selected_columns.keys()) for name, view in VIEWS.items())
     # Columns have been added to tables only together with the view's (kön): a current view means
     # none is missing, and a load need not ask the catalogue about every table.
     missing = [] if view_current else _missing_columns(found)
@@ -669,7 +746,7 @@ def create_all(bind: Engine | Connection) -> None:
             conn.execute(CreateIndex(index))
         analyze(conn, *sorted({index.table for index, _ in stale}, key=lambda table: table.name))
         if not view_current:
-            _create_view(conn, found)
+            _create_views(conn, found)
         if new_summary:
             conn.execute(indicator_year.insert().from_select(["indicator_id", "year", "n_rows"],
                                                              indicator_year_select()))
@@ -723,11 +800,16 @@ def _add_column(conn: Connection, table: Table, column: Column) -> None:
     conn.exec_driver_sql(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}{extra}')
 
 
-def _create_view(conn: Connection, found: Inspector) -> None:
+def _create_views(conn: Connection, found: Inspector) -> None:
+    """Make every view again (dependants dropped first); a table of the comparison view's name, from
+    before it was a view, is dropped with its builder's record so the next load recomputes it."""
+    held = set(found.get_view_names())
+    for name in reversed(VIEWS):
+        if name in held:
+            conn.exec_driver_sql(f"DROP VIEW {name}")
     if COMPARISON_VIEW in found.get_table_names():
         conn.execute(DropTable(Table(COMPARISON_VIEW, MetaData())))
         conn.execute(derived_source.delete())
-    elif COMPARISON_VIEW in found.get_view_names():
-        conn.exec_driver_sql(f"DROP VIEW {COMPARISON_VIEW}")
-    body = comparison_view().compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
-    conn.exec_driver_sql(f"CREATE VIEW {COMPARISON_VIEW} AS {body}")
+    for name, view in VIEWS.items():
+        body = view().compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+        conn.exec_driver_sql(f"CREATE VIEW {name} AS {body}")

@@ -17,6 +17,7 @@ from jamfor.seed.load import LoadResult, load, load_all
 from jamfor.seed.reference import reference_frames
 from jamfor.seed.sources.published import published_frames
 from jamfor.seed.sources.skr_inventory import catalog_frames as skr_catalog_frames
+from jamfor.seed.sources.synthetic_groups import demo_group_frames
 from jamfor.seed.sources.synthetic_oj import demo_frames
 from jamfor.seed.sources.synthetic_skr import skr_demo_frames
 
@@ -33,6 +34,7 @@ def seed_steps(*, demo: bool) -> list[Step]:
     if demo:
         steps.append(("synthetic ÖJ demo values", demo_frames))
         steps.append(("synthetic SKR inventory demo answers", skr_demo_frames))
+        steps.append(("synthetic Kolada comparison groups", demo_group_frames))
     return steps
 
 

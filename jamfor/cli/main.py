@@ -234,6 +234,29 @@ def load_kolada(kpis: tuple[str, ...], years: str | None, municipalities: str | 
         verksamhet=verksamhet, words=words, on_page=lambda url: step(f"Fetching {url}")), db_url, replace)
 
 
+@load.command("kolada-groups")
+@click.option("--title", metavar="TEXT", default="",
+              help="Only the groups whose title contains TEXT, e.g. \"Liknande kommuner\". Default: every "
+              "group Kolada lists.")
+@click.option("--base-url", metavar="URL", help=BASE_URL_HELP)
+@click.option("--refresh", is_flag=True, help="Ask Kolada again even where the response cache is fresh.")
+@replace_option
+@db_option
+@handles_errors
+def load_kolada_groups(title: str, base_url: str | None, refresh: bool, replace: bool,
+                       db_url: str | None) -> None:
+    """Load Kolada's municipality groups (its "liknande kommuner" among them) with their kommuner.
+
+    Each group's mean per indicator and year is then computed in the warehouse, as the kommungrupp
+    mean is, so a kommun compares with any group (the view indicator_group_comparison).
+    """
+    from jamfor.seed.sources.kolada_groups import read_kolada_groups
+
+    _read_and_load("Fetching Kolada's municipality groups", lambda step: read_kolada_groups(
+        kolada_http(refresh), title=title, base_url=base_url, on_page=lambda url: step(f"Fetching {url}")),
+        db_url, replace)
+
+
 @load.command("skr")
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, readable=True))

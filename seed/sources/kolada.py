@@ -200,13 +200,21 @@ def _status(text: object) -> str:
     return "bortfall"
 
 
-def _shown(value: object, limit: int = 60) -> str:
+def shown_value(value: object, limit: int = 60) -> str:
     """A value from Kolada as a message shows it: JSON, cut short (a 400-digit number stays readable)."""
     try:
         text = json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):
         text = repr(value)
     return text if len(text) <= limit else f"{text[:limit]}…"
+
+
+def note_cached(findings: Findings, since: int) -> None:
+    """Problems found (from index ``since`` on) on a page read from the response cache say so, and that
+    --refresh asks Kolada again: the cache, not Kolada's answer today, may be what is wrong."""
+    findings.problems[since:] = [
+        replace(p, message=f"{p.message} (page read from the response cache; --refresh asks Kolada again)")
+        for p in findings.problems[since:]]
 
 
 _JSON_KINDS = {bool: "boolean", int: "number", float: "number", str: "text", list: "list", dict: "object",
@@ -301,9 +309,7 @@ class _Rows:
         for index, row in enumerate(page["values"]):
             self._add_row(url, index, row)
         if cached:
-            self.findings.problems[before:] = [
-                replace(p, message=f"{p.message} (page read from the response cache; --refresh asks "
-                        "Kolada again)") for p in self.findings.problems[before:]]
+            note_cached(self.findings, before)
         return len(self.findings.problems) == before
 
     def _add_row(self, url: str, index: int, row: object) -> None:
@@ -314,7 +320,8 @@ class _Rows:
         if shape is not None:
             column, message = shape
             value = row.get(column) if column and isinstance(row, dict) else row
-            self.findings.add("bad-row", message, file=url, row=index, column=column, value=_shown(value))
+            self.findings.add("bad-row", message, file=url, row=index, column=column,
+                              value=shown_value(value))
             return
         assert isinstance(row, dict)
         year = self._asked(url, index, row)
@@ -330,7 +337,7 @@ class _Rows:
         for value in row["values"]:
             if not isinstance(value, dict):
                 self.findings.add("bad-row", f"a value that is a JSON {_kind(value)}, not an object",
-                                  file=url, row=index, column="values", value=_shown(value))
+                                  file=url, row=index, column="values", value=shown_value(value))
             elif value.get("gender") in series and value.get("isdeleted"):
                 self.deleted += 1
             elif value.get("gender") in series:
@@ -341,16 +348,16 @@ class _Rows:
         the problem recorded: Kolada answering something else is not to be loaded as if asked."""
         if row["kpi"] not in self.series_of:
             self.findings.add("not-asked", "a row of a KPI that was not asked", file=url, row=index,
-                              column="kpi", value=_shown(row["kpi"]))
+                              column="kpi", value=shown_value(row["kpi"]))
             return None
         year = _year(row["period"])
         if year is None:
             self.findings.add("bad-period", f"period is not a year from {FIRST_YEAR} to {last_year()}",
-                              file=url, row=index, column="period", value=_shown(row["period"]))
+                              file=url, row=index, column="period", value=shown_value(row["period"]))
             return None
         if self.years and year not in self.years:
             self.findings.add("not-asked", f"a row of the year {year}, which was not asked (--years)",
-                              file=url, row=index, column="period", value=_shown(row["period"]))
+                              file=url, row=index, column="period", value=shown_value(row["period"]))
             return None
         return year
 
@@ -364,14 +371,14 @@ class _Rows:
                 record = self._reading(indicator_id, year, number, status)
             except ValueError as exc:
                 self.findings.add("bad-value", str(exc), file=url, row=index, column="value",
-                                value=_shown(number))
+                                value=shown_value(number))
                 return
         key = (indicator_id, area_code, year)
         earlier = self.rows.get(key)
         same = earlier is None or (earlier["value"], earlier["status"]) == (record["value"], record["status"])
         if not same:
             self.findings.add("duplicate", f"{indicator_id} for area {area_code} in {year} came twice "
-                            "with different values", file=url, row=index, value=_shown(number))
+                            "with different values", file=url, row=index, value=shown_value(number))
         self.rows.setdefault(key, {"indicator_id": indicator_id, "area_code": area_code,
                                    "year": year, **record})
 

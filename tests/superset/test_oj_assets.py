@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from support.assets import register_and_fetch, rows_of, shipped_assets
 from support.factsheet import bortfall_lan_names, published_tables, text_figures
+from support.tables import read_table
 
 from jamfor.seed.catalog import indicator_frame
 
@@ -26,7 +27,7 @@ pytestmark = [pytest.mark.superset, pytest.mark.postgres]
 
 OJ_DASHBOARDS = ("oj_lss_utveckling", "jamfor_kommuner")
 OJ_DATASETS = ("indicator_comparison", "indicator_values", "area", "indicator", "data_sources",
-               "kommun_ranking", "indicator_years", "areas_with_values")
+               "kommun_ranking", "indicator_years", "areas_with_values", "indicator_group_comparison")
 # big-number chart -> the indicator it shows, and (for figures from the running text) the oracle's key
 BIG_NUMBERS = {
     "riket_ibic_utredningar": ("lss_ibic_alla_utredningar", None),
@@ -51,7 +52,7 @@ def test_both_oj_dashboards_register_with_every_chart_and_dataset(registered):
     assets = registered["assets"]
     assert {Path(a.source).parts[1] for a in assets.of("dashboard")} == set(OJ_DASHBOARDS)
     assert {Path(a.source).stem for a in assets.of("dataset")} == set(OJ_DATASETS)
-    assert len(assets.of("chart")) == 21
+    assert len(assets.of("chart")) == 22
     assert set(registered["result"].chart_rows) == {a.uuid for a in assets.of("chart")}
 
 
@@ -252,3 +253,20 @@ def test_a_charts_data_asked_for_again_comes_from_the_cache(registered):
     client.chart_data(ids[chart.uuid])
     again = client.chart_data(ids[chart.uuid])
     assert [result["is_cached"] for result in again["result"]] == [True]
+
+
+def test_min_kommun_stands_beside_its_kolada_group_and_its_kommungrupp_as_the_warehouse_has_them(
+        registered, demo_warehouse_pg):
+    """The demo's SYNTHETIC group of Malmö, on "Jämför kommuner" as Superset answers the chart."""
+    title = "Liknande kommuner, Malmö (syntetisk demogrupp)"
+    [row] = [r for r in rows_of(registered, "jamfor_kommuner", "kolada_grupp_tabell")
+             if r["kolada_group_title"] == title]
+    view = read_table(demo_warehouse_pg, "indicator_group_comparison")
+    [expected] = view[(view.area_name == "Malmö") & (view.kolada_group_title == title) & (view.year == 2021)
+                      & (view.indicator_short_title == "Handläggare med socionomexamen")].to_dict("records")
+    assert row["area_name"] == "Malmö"
+    for metric, column in (("varde", "value"), ("kolada_gruppmedel", "kolada_group_mean"),
+                           ("avvikelse_kolada_grupp_pp", "diff_kolada_group_pp"),
+                           ("kommungruppsmedel", "kommungrupp_mean"),
+                           ("avvikelse_kommungrupp_pp", "diff_kommungrupp_pp")):
+        assert row[metric] == pytest.approx(expected[column]), metric

@@ -1,6 +1,6 @@
 """A Kolada-shaped HTTP server on 127.0.0.1 for the tests: real sockets, real paging, misbehaviour on cue.
 
-It serves the documented v3 shapes: ``/kpi/{ids}``, ``/kpi?title=``, and
+It serves the documented v3 shapes: ``/kpi/{ids}``, ``/kpi?title=``, ``/municipality_group?title=``, and
 ``/data/kpi/{ids}[/municipality/{ids}][/year/{years}]`` as ``{"count", "values", "next_url",
 "previous_url"}`` pages of ``per_page`` rows. ``fail_next`` queues error answers for paths containing a
 text; ``fail_always`` answers every such request with an error; ``custom`` hands a request whose path
@@ -30,6 +30,7 @@ class Answer:
 class KoladaState:
     kpis: list[dict] = field(default_factory=list)
     rows: list[dict] = field(default_factory=list)
+    groups: list[dict] = field(default_factory=list)
     per_page: int = 2
     fail_next: list[tuple[str, Answer]] = field(default_factory=list)
     fail_always: list[tuple[str, Answer]] = field(default_factory=list)
@@ -111,6 +112,10 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/kpi":
             title = query.get("title", [""])[0].casefold()
             rows = [k for k in state.kpis if title in k["title"].casefold()]
+        elif path == "/municipality_group":
+            title = query.get("title", [""])[0].casefold()
+            rows = [g for g in state.groups
+                    if not isinstance(g, dict) or title in str(g.get("title")).casefold()]
         elif path.startswith("/kpi/"):
             ids = unquote(path.removeprefix("/kpi/")).split(",")
             rows = [k for k in state.kpis if k["id"] in ids]
