@@ -12,6 +12,7 @@ their identity, and a second promotion is a no-op.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -21,7 +22,7 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
-from support.assets import FIXTURE_ASSETS, FIXTURE_UUIDS, changed_lines
+from support.assets import FIXTURE_ASSETS, FIXTURE_UUIDS, changed_lines, superset_jamfor
 from support.browser import admin_page, overwrite_chart_title, widen_dashboard_chart
 from support.superset_env import home_from_template, operator_environment
 
@@ -233,3 +234,29 @@ def test_the_folder_can_be_copied_elsewhere_and_still_names_itself(org, tmp_path
     shutil.copytree(org, copy)
     code, output = jamfor("validate", "--assets", str(copy), "--no-superset-schemas")
     assert code == 0 and output.splitlines()[0] == f"assets: {copy} (organisation folder)", output
+
+
+def test_status_compares_with_the_environments_mode_or_the_one_given(org, demo_warehouse_pg):
+    code, output = jamfor("status", "--db", demo_warehouse_pg, "--env", "prod")
+    assert code == 0, output
+    assert "environment: prod (locked)" in output and "No drift." in output
+    assert " update" not in output, output  # promoted above: prod holds the folder, locked
+    code, output = jamfor("status", "--db", demo_warehouse_pg, "--env", "prod", "--mode", "editable")
+    assert code == 0, output
+    assert "environment: prod (locked)" in output and " update" in output, output  # the marks would change
+
+
+def test_superset_jamfor_register_and_status_in_process_take_env_and_mode(org, superset, test_client):
+    state = Path(os.environ["XDG_STATE_HOME"])
+    done = superset_jamfor(superset, "register", "--env", "test", "--mode", "locked", state=state)
+    assert done.returncode == 0, done.stderr
+    assert "environment: test (editable)" in done.stderr and "(locked)" in done.stdout, done.stdout
+    locked = chart(test_client)
+    assert locked["is_managed_externally"] is True
+    assert external_url(superset, locked["id"]) == REPO_URL.replace("{path}", CHART_FILE)
+    status = superset_jamfor(superset, "status", "--env", "test", state=state)
+    assert status.returncode == 0, status.stderr
+    assert "No drift." in status.stdout and " update" in status.stdout, status.stdout  # test is editable
+    code, output = jamfor("register", "--env", "test")
+    assert code == 0, output
+    assert chart(test_client)["is_managed_externally"] is False
