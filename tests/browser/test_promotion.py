@@ -257,6 +257,12 @@ def test_superset_jamfor_register_and_status_in_process_take_env_and_mode(org, s
     status = superset_jamfor(superset, "status", "--env", "test", state=state)
     assert status.returncode == 0, status.stderr
     assert "No drift." in status.stdout and " update" in status.stdout, status.stdout  # test is editable
+    code, output = jamfor("plan", "--env", "test", "--json")
+    plan = json.loads(output[output.index("{"):])
+    dataset = next(c for c in plan["changes"] if c["uuid"] == DATASET_UUID)
+    assert (code, dataset["action"], dataset["reason"]) == (2, "update", "new version or editable"), output
     code, output = jamfor("register", "--env", "test")
     assert code == 0, output
     assert chart(test_client)["is_managed_externally"] is False
+    dataset_id = test_client.find("dataset", [DATASET_UUID])[DATASET_UUID]["id"]
+    assert test_client.get("dataset", dataset_id)["is_managed_externally"] is False
