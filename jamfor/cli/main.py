@@ -276,9 +276,10 @@ def load_skr(files: tuple[str, ...], replace: bool, db_url: str | None) -> None:
               "already Superset's (e.g. postgresql://superset@127.0.0.1/superset_meta), instead of "
               "superset.db in the home; the home keeps it for later runs. Default: "
               "$JAMFOR_SUPERSET_METADATA_URI, else the one the home has.")
+@MODE_OPTION
 @handles_errors
 def demo(port: int, home: Path | None, db_url: str | None, with_reports: bool,
-         metadata_uri: str | None) -> None:
+         metadata_uri: str | None, mode: str | None) -> None:
     """Seed a demo warehouse, start a local Superset with every jamfor dashboard; Ctrl-C stops it.
 
     A second run re-uses the seeded warehouse, the initialised Superset and the registered assets,
@@ -291,7 +292,7 @@ def demo(port: int, home: Path | None, db_url: str | None, with_reports: bool,
     task = bar.add_task("Preparing", total=None)
     bar.start()
     try:
-        with run_demo(DemoSettings(port, home, db_url, with_reports, metadata_uri),
+        with run_demo(DemoSettings(port, home, db_url, with_reports, metadata_uri, mode or "locked"),
                       on_step=lambda name: bar.update(task, description=name)) as ready:
             bar.update(task, description="Done")
             bar.stop()
