@@ -62,6 +62,7 @@ def _merge(remote: Any, local: Any, key: str | None = None) -> Any:
     """``remote`` with defaults and instance ids dropped, and ``local``'s value kept where equal."""
     if isinstance(remote, dict):
         base = local if isinstance(local, dict) else {}
+        file_has_it = isinstance(local, dict)  # the file's own version of this mapping: no derived keys
         merged = {}
         for name, value in remote.items():
             mine = base.get(name, _MISSING)
@@ -69,7 +70,7 @@ def _merge(remote: Any, local: Any, key: str | None = None) -> Any:
                 if mine is not _MISSING:
                     merged[name] = copy.deepcopy(mine)
                 continue
-            if mine is _MISSING and (_is_default(name, value) or (name in _DERIVED_KEYS and base is local)):
+            if mine is _MISSING and (_is_default(name, value) or (name in _DERIVED_KEYS and file_has_it)):
                 continue
             if name == "query_context" and isinstance(value, str):
                 merged[name] = _merge_query_context(value, mine if isinstance(mine, str) else None)
@@ -158,8 +159,9 @@ def merge_export(data: dict[str, Any], local: dict[str, Any] | None = None) -> d
                                                            (local or {}).get("metadata"))
         clean["position"] = _position(clean["position"], (local or {}).get("position"))
     merged = _merge(clean, local)
-    if local is not None and "query_context" in merged and merged.get("params") == local.get("params"):
-        merged["query_context"] = local.get("query_context")  # derived from params, which mean the same
+    mine = local or {}
+    if "query_context" in mine and "query_context" in merged and merged.get("params") == mine.get("params"):
+        merged["query_context"] = mine["query_context"]  # derived from params, which mean the same
     return merged
 
 
@@ -182,9 +184,11 @@ def _without_default_cross_filters(metadata: Any, local: Any) -> Any:
 
 
 def _whole_dashboard(settings: Any) -> bool:
+    """Whether a cross-filter scope is the whole dashboard: Superset's default, which a save spells out."""
     scope = settings.get("scope") if isinstance(settings, dict) else None
-    return isinstance(scope, dict) and not scope.get("excluded") and scope.get("rootPath", ["ROOT_ID"]) == [
-        "ROOT_ID"]
+    if not isinstance(scope, dict):
+        return False
+    return not scope.get("excluded") and scope.get("rootPath", ["ROOT_ID"]) == ["ROOT_ID"]
 
 
 def _global_cross_filter(entry: Any) -> bool:

@@ -100,6 +100,12 @@ def test_a_chart_whose_params_changed_gets_supersets_query_context():
     assert fingerprint(saved) != fingerprint(local)
 
 
+def test_a_file_without_a_query_context_is_not_given_an_empty_one():
+    local = {k: v for k, v in _fixture("charts/ibic_riket.yaml").items() if k != "query_context"}
+    saved = _saved_in_explore({**local, "query_context": None}, local["slice_name"])
+    assert json.loads(merge_export(saved, local)["query_context"])["queries"] == [{"post_processing": []}]
+
+
 def test_a_time_range_someone_chose_in_explore_is_kept():
     local = _fixture("charts/ibic_riket.yaml")
     saved = _saved_in_explore(local, local["slice_name"])
