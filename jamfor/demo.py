@@ -55,6 +55,7 @@ from jamfor.superset.runtime.worker import celery_running, check_prerequisites, 
 from jamfor.superset.schedules.definitions import ScheduleSettings, recipients_variable
 from jamfor.superset.sync.assets import AssetSet, load_assets
 from jamfor.superset.sync.normalize import fingerprint
+from jamfor.superset.sync.stamp import Stamp
 
 DEFAULT_PORT = 8088
 # The demo's people besides the admin: username, the role file's ``verify`` mark, who they are.
@@ -78,6 +79,7 @@ class DemoSettings:
     db_url: str | None = None
     with_reports: bool = False
     metadata_uri: str | None = None  # Superset's metadata database; None: the home's (superset.db at first)
+    mode: str = "locked"  # "editable": Explore's Save and Edit dashboard work, as in a test environment
 
     @property
     def resolved_home(self) -> Path:
@@ -143,9 +145,9 @@ def warehouse_uri_for_superset(db_url: str) -> str:
 
 
 def asset_fingerprint(assets: AssetSet, database_uri: str, with_reports: bool = False,
-                      metadata_uri: str = "") -> str:
+                      metadata_uri: str = "", mode: str = "locked") -> str:
     """A digest of every asset's content, the jamfor version, the warehouse URI and the metadata
-    database's (both without password).
+    database's (both without password), and the mode they are registered in.
 
     Kept in the Superset home beside the metadata DB it describes: a fresh home, or the home moved to
     another metadata database, registers again.
@@ -157,6 +159,7 @@ def asset_fingerprint(assets: AssetSet, database_uri: str, with_reports: bool = 
     for asset in sorted([*assets, *assets.reports, *assets.roles], key=lambda a: a.source):
         digest.update(f"{asset.source}\0{fingerprint(asset.data)}\0".encode())
     digest.update(b"with-reports" if with_reports else b"")
+    digest.update(b"" if mode == "locked" else mode.encode())  # a locked home's digest as before modes
     return digest.hexdigest()
 
 
@@ -171,7 +174,7 @@ def demo_schedule_settings(assets: AssetSet) -> ScheduleSettings:
 
 
 def register_assets(instance: SupersetInstance, assets: AssetSet, database_uri: str, on_step: Step,
-                    settings: ScheduleSettings | None = None) -> None:
+                    stamp: Stamp | None = None, settings: ScheduleSettings | None = None) -> None:
     """Register every dataset, chart and dashboard into ``instance`` by the one registration rule
     (``registry.register``: validate, with the SQL checks against the demo warehouse, import what
     changed, verify that every chart answers with rows, record the state)."""
@@ -182,7 +185,7 @@ def register_assets(instance: SupersetInstance, assets: AssetSet, database_uri: 
     engine = engine_for(database_uri)  # the demo warehouse: jamfor reaches it as Superset does
     try:
         register(client, assets, database_uri, instance.url, engine=engine, on_step=on_step,
-                 settings=settings)
+                 settings=settings, stamp=stamp)
     finally:
         engine.dispose()
     on_step("Creating the reader and the analyst")
@@ -205,7 +208,7 @@ def create_people(client: Any, home: Path, assets: AssetSet) -> None:
 
 @contextmanager
 def demo(settings: DemoSettings, on_step: Step | None = None,
-         register: Callable[[SupersetInstance, AssetSet, str, Step], None] = register_assets
+         register: Callable[[SupersetInstance, AssetSet, str, Step, Stamp], None] = register_assets
          ) -> Iterator[DemoReady]:
     """Seed, start and register; yield while Superset runs; stop it when the block ends.
 
@@ -235,12 +238,13 @@ def demo(settings: DemoSettings, on_step: Step | None = None,
                                                       metadata_uri=settings.metadata_uri))
             try:
                 marker = home / _REGISTERED_MARKER
-                digest = asset_fingerprint(assets, database_uri, settings.with_reports, metadata_uri_of(home))
+                digest = asset_fingerprint(assets, database_uri, settings.with_reports, metadata_uri_of(home),
+                                           settings.mode)
                 registered = not (marker.exists() and marker.read_text() == digest)
                 if registered:
                     step("Registering datasets, charts and dashboards")
                     marker.unlink(missing_ok=True)
-                    register(instance, assets, database_uri, step)
+                    register(instance, assets, database_uri, step, Stamp(locked=settings.mode == "locked"))
                     marker.write_text(digest)
                 if settings.with_reports:
                     step("Starting the Celery worker and beat")

@@ -20,6 +20,7 @@ from typing import Any
 import click
 from sqlalchemy.engine import make_url
 
+from jamfor.cli.superset import ENV_OPTION, MODE_OPTION
 from jamfor.errors import printable
 from jamfor.redact import redact_url
 
@@ -40,8 +41,9 @@ def _state_url(url: str | None) -> str:
 
 
 @jamfor_group.command("register")
-@click.option("--database-uri", envvar="JAMFOR_SUPERSET_DB_URI", required=True, metavar="URI",
-              help="How Superset reaches the warehouse. Default: $JAMFOR_SUPERSET_DB_URI.")
+@click.option("--database-uri", envvar="JAMFOR_SUPERSET_DB_URI", metavar="URI",
+              help="How Superset reaches the warehouse. Default: $JAMFOR_SUPERSET_DB_URI, else the --env "
+              "environment's.")
 @click.option("--assets", "assets_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
               help="Folder holding datasets/ and dashboards/. Default: $JAMFOR_ASSETS_DIR, else the folder "
               "of the nearest jamfor.yaml from here upward, else the ones shipped with jamfor (refused once "
@@ -52,35 +54,42 @@ def _state_url(url: str | None) -> str:
               "SQL check.")
 @click.option("--url", envvar="SUPERSET_URL", metavar="URL",
               help="The address people use for this Superset: the registration state is kept under it, "
-              "so `jamfor plan --url` sees this registration. Default: $SUPERSET_URL, else this "
-              "Superset's metadata database.")
+              "so `jamfor plan --url` sees this registration. Default: $SUPERSET_URL, else the --env "
+              "environment's, else this Superset's metadata database.")
+@ENV_OPTION
+@MODE_OPTION
 @click.option("--username", default="admin", show_default=True,
               help="The Superset user the import acts as (owner of new objects).")
-def register_command(database_uri: str, assets_dir: Path | None, db_url: str | None, url: str | None,
-                     username: str) -> None:
-    """Validate, import, verify every chart's data and record the state: as `jamfor register` does."""
+def register_command(database_uri: str | None, assets_dir: Path | None, db_url: str | None, url: str | None,
+                     env_name: str | None, mode: str | None, username: str) -> None:
+    """Validate, import, verify every chart's data and record the state: as `jamfor register` does, with
+    the same --env and --mode."""
+    from jamfor.cli.superset import resolve_target
     from jamfor.errors import JamforError
     from jamfor.seed.db import engine_for, resolve_url
     from jamfor.superset.inside.in_process import InProcessSuperset
     from jamfor.superset.sync.assets import load_assets
-    from jamfor.superset.sync.folder import locate, refuse_bundled
+    from jamfor.superset.sync.folder import refuse_bundled
     from jamfor.superset.sync.register import register
 
     try:
-        folder = locate(assets_dir)
-        click.echo(printable(folder.describe()), err=True)
-        refuse_bundled(folder)
-        assets = load_assets(folder.root)
+        chosen = resolve_target(assets_dir, env_name, url, database_uri, mode=mode)
+        if not chosen.database_uri:
+            raise click.UsageError("say how Superset reaches the warehouse: --database-uri, "
+                                   "$JAMFOR_SUPERSET_DB_URI or an --env that names it")
+        refuse_bundled(chosen.folder)
+        assets = load_assets(chosen.folder.root)
         client = InProcessSuperset.for_user(username)
         warehouse = resolve_url(db_url, only_existing=True)
         engine = engine_for(warehouse) if warehouse else None
-        result = register(client, assets, database_uri, _state_url(url), engine=engine,
-                          on_step=lambda step: click.echo(f"{step} …", err=True))
+        result = register(client, assets, chosen.database_uri, _state_url(chosen.url), engine=engine,
+                          on_step=lambda step: click.echo(f"{step} …", err=True), settings=chosen.settings,
+                          stamp=chosen.stamp)
     except JamforError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(exc.exit_code)
-    click.echo(f"Registered {len(assets.assets)} assets in Superset {client.version} against "
-               f"{redact_url(database_uri)}; "
+    click.echo(f"Registered {len(assets.assets)} assets ({chosen.stamp.mode}) in Superset {client.version} "
+               f"against {redact_url(chosen.database_uri)}; "
                f"{len(result.chart_data)} charts answer with data ({sum(result.chart_rows.values())} rows). "
                f"State: {result.state_file}")
     for check in result.access_checks:
@@ -130,10 +139,14 @@ def add_shared_commands() -> None:
     @click.option("--username", default="admin", show_default=True, help="The Superset user to act as.")
     @click.option("--assets", "assets_dir", type=click.Path(file_okay=False, path_type=Path),
                   metavar="DIR", help="Folder holding datasets/ and dashboards/.")
+    @ENV_OPTION
+    @MODE_OPTION
     @handles_errors
-    def status_command(url: str | None, username: str, assets_dir: Path | None) -> None:
+    def status_command(url: str | None, username: str, assets_dir: Path | None, env_name: str | None,
+                       mode: str | None) -> None:
         """Registered version and drift, as `jamfor status --url` shows them."""
-        print_superset_status(url, assets_dir, connector=_in_process, username=username)
+        print_superset_status(url, assets_dir, connector=_in_process, username=username, env_name=env_name,
+                              mode=mode)
 
 
 @jamfor_group.command("token")

@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from jamfor.cli.kolada import BASE_URL_HELP, add_kolada_commands, kolada_http
 from jamfor.cli.output import err, fail, out, shown
+from jamfor.cli.superset import ENV_OPTION, MODE_OPTION
 from jamfor.errors import JamforError
 from jamfor.seed.db import describe_db_error, engine_for, warehouse_name
 
@@ -94,19 +95,21 @@ def say_waiting() -> None:
 
 @main.command()
 @db_option
-@click.option("--url", "superset_url", metavar="URL",
+@click.option("--url", metavar="URL",
               help="Also show the Superset side: registered version and drift (needs credentials).")
+@ENV_OPTION
+@MODE_OPTION
 @handles_errors
-def status(db_url: str | None, superset_url: str | None) -> None:
-    """Show what is loaded: batches, sources, rows held, synthetic or not."""
+def status(db_url: str | None, url: str | None, env_name: str | None, mode: str | None) -> None:
+    """Show what is loaded: batches, sources, rows held, synthetic or not; with --url or --env, also
+    the Superset side, compared as `plan` with the same --env/--mode compares."""
     from jamfor.seed.status import batch_status, published_differences
 
     engine = engine_for(db_url)
     rows = batch_status(engine)
     if not rows:
         out.print("Nothing is loaded. Run `jamfor seed`.")
-        if superset_url:
-            print_superset_status(superset_url)
+        _superset_status(url, env_name, mode)
         return
     table = Table("batch", "source", "finished", "rows", "synthetic", "version", "reference")
     for r in rows:
@@ -115,8 +118,12 @@ def status(db_url: str | None, superset_url: str | None) -> None:
                       "yes" if r.synthetic else "no", shown(r.jamfor_version), shown(r.source_ref))
     out.print(table)
     _print_published_differences(published_differences(engine))
-    if superset_url:
-        print_superset_status(superset_url)
+    _superset_status(url, env_name, mode)
+
+
+def _superset_status(url: str | None, env_name: str | None, mode: str | None) -> None:
+    if url or env_name:
+        print_superset_status(url, env_name=env_name, mode=mode)
 
 
 def _print_published_differences(differences: list[Any]) -> None:
@@ -292,9 +299,10 @@ def load_skr(files: tuple[str, ...], replace: bool, db_url: str | None) -> None:
               "already Superset's (e.g. postgresql://superset@127.0.0.1/superset_meta), instead of "
               "superset.db in the home; the home keeps it for later runs. Default: "
               "$JAMFOR_SUPERSET_METADATA_URI, else the one the home has.")
+@MODE_OPTION
 @handles_errors
 def demo(port: int, home: Path | None, db_url: str | None, with_reports: bool,
-         metadata_uri: str | None) -> None:
+         metadata_uri: str | None, mode: str | None) -> None:
     """Seed a demo warehouse, start a local Superset with every jamfor dashboard; Ctrl-C stops it.
 
     A second run re-uses the seeded warehouse, the initialised Superset and the registered assets,
@@ -307,7 +315,7 @@ def demo(port: int, home: Path | None, db_url: str | None, with_reports: bool,
     task = bar.add_task("Preparing", total=None)
     bar.start()
     try:
-        with run_demo(DemoSettings(port, home, db_url, with_reports, metadata_uri),
+        with run_demo(DemoSettings(port, home, db_url, with_reports, metadata_uri, mode or "locked"),
                       on_step=lambda name: bar.update(task, description=name)) as ready:
             bar.update(task, description="Done")
             bar.stop()

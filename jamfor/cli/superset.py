@@ -53,7 +53,7 @@ ENV_OPTION = click.option("--env", "env_name", metavar="NAME",
                           help="An environment of the folder's jamfor.yaml: its Superset URL, warehouse URI, "
                           "recipients and mode (editable or locked). --url and --database-uri given on the "
                           "command line win.")
-_MODE = click.option("--mode", type=click.Choice(MODES),
+MODE_OPTION = click.option("--mode", type=click.Choice(MODES),
                      help="Register assets editable (Superset's Save and Edit dashboard work; pull brings "
                      "edits back) or locked (managed externally, linking to the file). Default: the "
                      "environment's mode, else locked.")
@@ -253,8 +253,8 @@ def add_superset_commands(main: click.Group, handles_errors: Decorator,
 
     Each takes only the options it uses: plan the ones that decide what register would do, register
     those and the warehouse for its SQL checks, pull only where Superset and the checkout are."""
-    superset_options = _stack(URL_OPTION, USERNAME_OPTION, ASSETS_OPTION, ENV_OPTION, _MODE, _DATABASE_URI,
-                              _REPORT_VAR)
+    superset_options = _stack(URL_OPTION, USERNAME_OPTION, ASSETS_OPTION, ENV_OPTION, MODE_OPTION,
+                              _DATABASE_URI, _REPORT_VAR)
 
     @main.command()
     @ASSETS_OPTION
@@ -399,14 +399,17 @@ def add_superset_commands(main: click.Group, handles_errors: Decorator,
 
 
 def print_superset_status(url: str | None, assets_dir: Path | None = None, connector: Connector = connect,
-                          username: str | None = None) -> None:
-    """The Superset part of `jamfor status` (and `superset jamfor status`)."""
+                          username: str | None = None, env_name: str | None = None,
+                          mode: str | None = None) -> None:
+    """The Superset part of `jamfor status` (and `superset jamfor status`): ``env_name`` and ``mode`` as
+    for plan, so a status of production compares with production's marks, not the default's."""
     from jamfor.superset.sync.assets import load_assets
     from jamfor.superset.sync.register import superset_status
 
-    folder = announce(assets_dir)
-    client, target = connector(url, username or os.environ.get("SUPERSET_USERNAME"))
-    state = superset_status(client, load_assets(folder.root), target)
+    chosen = resolve_target(assets_dir, env_name, url, None, mode=mode)
+    client, target = connector(chosen.url, username or os.environ.get("SUPERSET_USERNAME"))
+    state = superset_status(client, load_assets(chosen.folder.root), target, settings=chosen.settings,
+                            stamp=chosen.stamp)
     out.print(f"\nSuperset {shown(target)}: registered version {state.registered_version or '–'} "
               f"({state.registered_at or 'never registered from here'})", highlight=False)
     out.print(", ".join(f"{n} {ACTIONS.get(a, a)}" for a, n in sorted(state.counts.items())), highlight=False)

@@ -5,6 +5,11 @@ An export differs from our files in ways that mean nothing: export defaults (``e
 datasource id), the marks ``stamp.Stamp`` adds (managed externally, certification), key and list
 order. ``merge_export`` removes all of that. Given the repository's version of the file (``local``) it
 keeps the local value wherever the meaning is the same, so unchanged parts stay byte-identical.
+
+A save in Superset's UI adds more that means nothing: Explore's Save stores every control's default in
+a chart's params (and a new query context derived from them), and a dashboard's Save writes the default
+cross-filter settings. Those are dropped where the file has no such key, so a UI edit is exactly its
+own lines.
 """
 
 from __future__ import annotations
@@ -19,14 +24,37 @@ STAMP_KEYS = ("is_managed_externally", "external_url", "certified_by", "certific
 _INSTANCE_KEYS = {"datasource", "dashboards", "slice_id", "datasetId", "tabsInScope", "type_generic"}
 _IDENTITY = {"columns": "column_name", "metrics": "metric_name",
              "native_filter_configuration": "id"}
+# What Superset derives and stores alongside: a chart's temporal columns (from its dataset), a filter's or
+# cross-filter's charts in scope (from its scope and the layout). Dropped where the file's own version
+# of the same mapping has none (an adopted asset, without a file yet, keeps them).
+_DERIVED_KEYS = {"temporal_columns_lookup", "chartsInScope"}
 # Export defaults that are not falsy (falsy ones are dropped anyway when the repository omits them).
 _TRUE_DEFAULTS = {"is_active", "filterable", "groupby", "filter_select_enabled", "expose_in_sqllab"}
+# Values Superset 6.1 saves for an untouched control or setting: Explore's control defaults (the table
+# chart's and the matrixify controls every chart has) and a dashboard's cross filters (on unless off).
+_UI_DEFAULTS: dict[str, Any] = {
+    "allow_render_html": True, "color_pn": True, "comparison_color_scheme": "Green",
+    "comparison_type": "values", "order_desc": True, "percent_metric_calculation": "row_limit",
+    "server_page_length": 10, "show_cell_bars": True, "table_timestamp_format": "smart_date",
+    "matrixify_all_sort_by_columns": "a_to_z", "matrixify_all_sort_by_rows": "a_to_z",
+    "matrixify_charts_per_row": 3, "matrixify_dimension_selection_mode_columns": "members",
+    "matrixify_dimension_selection_mode_rows": "members", "matrixify_fit_columns_dynamically": True,
+    "matrixify_mode_columns": "disabled", "matrixify_mode_rows": "disabled", "matrixify_row_height": 300,
+    "matrixify_show_column_headers": True, "matrixify_show_row_labels": True,
+    "matrixify_topn_order_columns": True, "matrixify_topn_order_rows": True,
+    "matrixify_topn_value_columns": 10, "matrixify_topn_value_rows": 10,
+    "cross_filters_enabled": True,
+}
+# Explore's time filter on a dataset's main temporal column when nobody chose a range: no filter at all.
+_NO_TIME_FILTER = {"operator": "TEMPORAL_RANGE", "comparator": "No filter"}
 _MISSING = object()
 
 
 def _is_default(name: str, value: Any) -> bool:
     if name in _TRUE_DEFAULTS:
         return value is True
+    if name in _UI_DEFAULTS:  # false is no default there: cross_filters_enabled false switches them off
+        return bool(value == _UI_DEFAULTS[name])
     return value is None or value is False or value == 0 or value in ("", "{}", [], {})
 
 
@@ -34,6 +62,7 @@ def _merge(remote: Any, local: Any, key: str | None = None) -> Any:
     """``remote`` with defaults and instance ids dropped, and ``local``'s value kept where equal."""
     if isinstance(remote, dict):
         base = local if isinstance(local, dict) else {}
+        file_has_it = isinstance(local, dict)  # the file's own version of this mapping: no derived keys
         merged = {}
         for name, value in remote.items():
             mine = base.get(name, _MISSING)
@@ -41,7 +70,7 @@ def _merge(remote: Any, local: Any, key: str | None = None) -> Any:
                 if mine is not _MISSING:
                     merged[name] = copy.deepcopy(mine)
                 continue
-            if mine is _MISSING and _is_default(name, value):
+            if mine is _MISSING and (_is_default(name, value) or (name in _DERIVED_KEYS and file_has_it)):
                 continue
             if name == "query_context" and isinstance(value, str):
                 merged[name] = _merge_query_context(value, mine if isinstance(mine, str) else None)
@@ -58,6 +87,8 @@ def _merge(remote: Any, local: Any, key: str | None = None) -> Any:
     if isinstance(remote, list) and key in _IDENTITY and all(
             isinstance(i, dict) and _IDENTITY[key] in i for i in remote):
         return _merge_by_identity(remote, local if isinstance(local, list) else [], _IDENTITY[key])
+    if isinstance(remote, list) and key == "adhoc_filters" and not any(map(_no_time_filter, local or [])):
+        remote = [f for f in remote if not _no_time_filter(f)]
     if isinstance(remote, list):
         mine = local if isinstance(local, list) and len(local) == len(remote) else [None] * len(remote)
         return [_merge(r, m) for r, m in zip(remote, mine)]
@@ -69,6 +100,10 @@ def _merge(remote: Any, local: Any, key: str | None = None) -> Any:
     if local is not None and remote == local:
         return local
     return remote
+
+
+def _no_time_filter(adhoc: Any) -> bool:
+    return isinstance(adhoc, dict) and all(adhoc.get(k) == v for k, v in _NO_TIME_FILTER.items())
 
 
 def _merge_by_identity(remote: list[dict[str, Any]], local: list[Any], identity: str) -> list[Any]:
@@ -120,9 +155,44 @@ def merge_export(data: dict[str, Any], local: dict[str, Any] | None = None) -> d
         if local is not None and key in local:
             clean[key] = local[key]
     if isinstance(clean.get("position"), dict):
-        clean["metadata"] = _filter_scopes(clean, local)
+        clean["metadata"] = _without_default_cross_filters(_filter_scopes(clean, local),
+                                                           (local or {}).get("metadata"))
         clean["position"] = _position(clean["position"], (local or {}).get("position"))
-    return _merge(clean, local)
+    merged = _merge(clean, local)
+    mine = local or {}
+    if "query_context" in mine and "query_context" in merged and merged.get("params") == mine.get("params"):
+        merged["query_context"] = mine["query_context"]  # derived from params, which mean the same
+    return merged
+
+
+def _without_default_cross_filters(metadata: Any, local: Any) -> Any:
+    """A dashboard's metadata without the cross-filter settings a UI save writes when nobody set them
+    (a chart cross-filtering the whole dashboard, the global scope being the whole dashboard), unless
+    the file has them."""
+    if not isinstance(metadata, dict):
+        return metadata
+    mine = local if isinstance(local, dict) else {}
+    out = dict(metadata)
+    if "global_chart_configuration" not in mine and _whole_dashboard(out.get("global_chart_configuration")):
+        del out["global_chart_configuration"]
+    configurations = out.get("chart_configuration")
+    if isinstance(configurations, dict):
+        kept = mine.get("chart_configuration") or {}
+        out["chart_configuration"] = {key: entry for key, entry in configurations.items()
+                                      if key in kept or not _global_cross_filter(entry)}
+    return out
+
+
+def _whole_dashboard(settings: Any) -> bool:
+    """Whether a cross-filter scope is the whole dashboard: Superset's default, which a save spells out."""
+    scope = settings.get("scope") if isinstance(settings, dict) else None
+    if not isinstance(scope, dict):
+        return False
+    return not scope.get("excluded") and scope.get("rootPath", ["ROOT_ID"]) == ["ROOT_ID"]
+
+
+def _global_cross_filter(entry: Any) -> bool:
+    return isinstance(entry, dict) and (entry.get("crossFilters") or {}).get("scope") == "global"
 
 
 def _chart_ids(position: Any) -> dict[Any, str]:
@@ -226,7 +296,22 @@ def _position(position: dict[str, Any], local: Any) -> dict[str, Any]:
     return out
 
 
+def _without_derived(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_derived(v) for k, v in value.items() if k not in _DERIVED_KEYS}
+    if isinstance(value, list):
+        return [_without_derived(v) for v in value]
+    return value
+
+
 def fingerprint(data: dict[str, Any]) -> str:
-    """A short digest of an asset's meaning: equal for an import and its unchanged re-export."""
-    text = json.dumps(merge_export(data), sort_keys=True, ensure_ascii=False, default=str)
+    """A short digest of an asset's meaning: equal for an import and its unchanged re-export.
+
+    A chart's query context counts only as present or not: Superset derives it from the params (which
+    count), and Explore's Save rewrites it with every default spelled out. What Superset derives by
+    itself (``_DERIVED_KEYS``) does not count either."""
+    meaning = _without_derived(merge_export(data))
+    if "query_context" in meaning:
+        meaning["query_context"] = bool(meaning["query_context"])
+    text = json.dumps(meaning, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -118,7 +118,21 @@ def fetch_remote(client: SupersetClient, uuids_by_kind: dict[str, set[str]]) -> 
                 data = read_export(parse(text), target)
                 if isinstance(data, dict) and data.get("uuid"):
                     remote.exported[str(data["uuid"])] = data
+    _read_dataset_marks(client, remote)
     return remote
+
+
+def _read_dataset_marks(client: SupersetClient, remote: Remote) -> None:
+    """Add each exported dataset's managed-externally flag: Superset's export leaves it out (its charts
+    and dashboards show their mark in the certification they export), so without it a plan could not see
+    a dataset switched between locked and editable. One GET per dataset; a Superset that does not show
+    the flag leaves the export as it was."""
+    for uuid, dataset_id in remote.ids.get("dataset", {}).items():
+        if uuid not in remote.exported:
+            continue
+        flag = client.get("dataset", dataset_id).get("is_managed_externally")
+        if flag is not None:
+            remote.exported[uuid]["is_managed_externally"] = bool(flag)
 
 
 # --- plan --------------------------------------------------------------------------------------

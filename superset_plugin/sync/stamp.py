@@ -6,7 +6,7 @@ file in the organisation's repository. Editable leaves the flag off, so analysts
 normal Save and ``jamfor pull`` brings the edit back as a YAML diff. Either way charts and dashboards carry
 a certification naming the jamfor version; its text says which of the two the asset is, and it is the
 part of the mark Superset exports, so ``plan`` sees a mode or link change as an update (never as drift:
-fingerprints leave every mark out).
+fingerprints leave every mark out); a dataset's mode change it sees by the dataset's flag.
 """
 
 from __future__ import annotations
@@ -69,7 +69,11 @@ class Stamp:
         return data
 
     def current(self, asset: Markable, exported: dict[str, Any], version: str = __version__) -> bool:
-        """Whether Superset's export carries this mark (datasets carry none Superset exports)."""
+        """Whether Superset holds this mark: a chart's or dashboard's certification, a dataset's
+        managed-externally flag (which ``register.fetch_remote`` reads in, Superset's export lacking it;
+        a link change of a dataset is not seen, Superset shows no dataset's link)."""
+        if asset.kind == "dataset":
+            return exported.get("is_managed_externally", self.locked) == self.locked
         if asset.kind not in ("chart", "dashboard"):
             return True
         return exported.get("certification_details") == self.details(asset, version)

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from support.assets import access_check_lines, area_codes, pull_into_a_copy, superset_jamfor_register
-from support.browser import RENDER_TIMEOUT_MS, chromium, log_in
+from support.browser import RENDER_TIMEOUT_MS, admin_page
 from support.databases import REPO, unavailable
 
 from jamfor.cli.main import main
@@ -215,12 +215,8 @@ _SETTLED_JS = """([expected, errorTexts]) => {
 @pytest.fixture(scope="module")
 def browser(operator, registered) -> Iterator[Any]:
     superset = operator["superset"]
-    with chromium() as launched:
-        context = launched.new_context(viewport=VIEWPORT)
-        page = context.new_page()
-        log_in(page, superset.url, superset.username, superset.password)
+    with admin_page(superset, VIEWPORT) as page:
         yield page
-        context.close()
 
 
 @pytest.mark.parametrize("dashboard", DASHBOARDS, ids=[d.slug or d.uuid for d in DASHBOARDS])

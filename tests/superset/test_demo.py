@@ -80,13 +80,14 @@ def test_a_second_demo_run_skips_seeding_and_registering_and_ctrl_c_stops_supers
     for folder in ("datasets", "dashboards"):
         shutil.copytree(assets_root() / folder, assets / folder)
     monkeypatch.setenv(ENV_ASSETS, str(assets))
-    registered: list[str] = []
+    registered: list[tuple[str, str]] = []
 
-    with demo(DemoSettings(port, home, db_url),
-              register=lambda instance, assets, uri, on_step: registered.append(uri)) as first:
+    with demo(DemoSettings(port, home, db_url, mode="editable"),
+              register=lambda instance, assets, uri, on_step, stamp: registered.append((uri, stamp.mode))
+              ) as first:
         assert first.registered and len(first.seeded) >= 4
         assert first.instance.url == f"http://127.0.0.1:{port}"
-    assert registered == [f"sqlite:///{(tmp_path / 'demo.db').resolve()}"]
+    assert registered == [(f"sqlite:///{(tmp_path / 'demo.db').resolve()}", "editable")]
     check_port_free(port)  # stopped: the port is free again
     batches = batch_status(engine_for(db_url))
     assert any(b.synthetic for b in batches) and any(not b.synthetic for b in batches)
@@ -94,7 +95,7 @@ def test_a_second_demo_run_skips_seeding_and_registering_and_ctrl_c_stops_supers
     started = time.monotonic()
     child = subprocess.Popen(
         [str(Path(sys.executable).with_name("jamfor")), "demo", "--port", str(port), "--home", str(home),
-         "--db", db_url], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+         "--db", db_url, "--mode", "editable"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         env={**os.environ, "COLUMNS": "200"})
     try:
         output = _read_until(child, "Ctrl-C", timeout=300)
@@ -106,6 +107,7 @@ def test_a_second_demo_run_skips_seeding_and_registering_and_ctrl_c_stops_supers
             child.kill()
     print(f"second run ready after {ready_after:.1f} s")
     assert f"http://127.0.0.1:{port}" in output
+    # registered editable by the first run: the same mode again needs no registration
     assert "(unchanged)" in output and "unchanged since the last run" in output
     assert (home / "admin_password").read_text().strip() in output
     assert child.returncode == 0, rest

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import shutil
 import subprocess
@@ -98,3 +99,9 @@ def access_check_lines(reader: str, analyst: str, dashboards: int, charts: int) 
             f"{as_reader}: cannot open SQL Lab", f"{as_reader}: sees no dataset outside jamfor's",
             f"{as_analyst}: queries the warehouse in SQL Lab",
             f"{as_analyst}: cannot write to the warehouse in SQL Lab"]
+
+
+def changed_lines(before: str, after: str) -> list[str]:
+    """The removed (``-``) and added (``+``) lines of a file's diff, as a reviewer reads them."""
+    return [line for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+            if line[:1] in "+-" and not line.startswith(("+++", "---"))]

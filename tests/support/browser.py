@@ -77,6 +77,75 @@ def log_in(page: Any, url: str, username: str, password: str) -> None:
     page.wait_for_url("**/superset/welcome/**", wait_until="load", timeout=RENDER_TIMEOUT_MS)
 
 
+def explore_save_dialog(page: Any, url: str, chart_id: int) -> Any:
+    """Open the chart in Explore and its Save dialog; returns the "Save (overwrite)" radio button, which
+    Superset disables for a chart managed externally."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page.goto(f"{url}/explore/?slice_id={chart_id}", timeout=RENDER_TIMEOUT_MS)
+    page.wait_for_load_state("networkidle", timeout=RENDER_TIMEOUT_MS)
+    for _ in range(3):  # on a busy machine a click while Explore is still loading opens nothing
+        page.click('[data-test="query-save-button"]', timeout=RENDER_TIMEOUT_MS)
+        try:
+            page.wait_for_selector('[data-test="save-modal-body"]', timeout=40_000)
+            break
+        except PlaywrightTimeout:
+            continue
+    return page.locator('[data-test="save-overwrite-radio"] input, input#overwrite-radio').first
+
+
+def overwrite_chart_title(page: Any, url: str, chart_id: int, title: str) -> Any:
+    """An analyst's rename in Explore with the normal Save (overwrite); returns Superset's answer to the
+    PUT that Save sends (Explore's whole form data goes with it)."""
+    overwrite = explore_save_dialog(page, url, chart_id)
+    assert overwrite.is_enabled(), "Save (overwrite) is disabled: the chart is managed externally"
+    overwrite.check()
+    page.fill('[data-test="new-chart-name"]', title)
+    with page.expect_response(lambda r: f"/api/v1/chart/{chart_id}" in r.url and r.request.method == "PUT",
+                              timeout=RENDER_TIMEOUT_MS) as saved:
+        page.click('[data-test="btn-modal-save"]')
+    return saved.value
+
+
+def widen_dashboard_chart(page: Any, url: str, slug: str, title: str, columns: int) -> Any:
+    """With "Edit dashboard", drag the right edge of chart ``title`` ``columns`` grid columns wider, then
+    Save; returns Superset's answer to the dashboard PUT that Save sends."""
+    goto_dashboard(page, url, slug)
+    page.click('[data-test="edit-dashboard-button"]', timeout=RENDER_TIMEOUT_MS)
+    holder = chart(page, title)
+    holder.wait_for(timeout=RENDER_TIMEOUT_MS)
+    box = holder.locator("xpath=ancestor::div[contains(@class, 'resizable-container')][1]")
+    holder.hover()
+    handle = box.locator(".resizable-container-handle--right").first.bounding_box()
+    column = _grid_column_width(page)
+    x, y = handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + columns * column, y, steps=20)  # re-resizable snaps to whole columns
+    page.mouse.up()
+    with page.expect_response(lambda r: "/api/v1/dashboard/" in r.url and r.request.method == "PUT",
+                              timeout=RENDER_TIMEOUT_MS) as saved:
+        page.click('[data-test="header-save-button"]')
+    return saved.value
+
+
+def _grid_column_width(page: Any) -> float:
+    """One of the dashboard grid's 12 columns, in pixels (the grid's width over 12)."""
+    return float(page.locator(".grid-content").first.bounding_box()["width"]) / 12
+
+
+@contextmanager
+def admin_page(instance: Any, viewport: dict[str, int] = VIEWPORT) -> Iterator[Any]:
+    """A page in a fresh Chromium logged in to ``instance`` as its admin (who may edit what is not
+    locked), until the block ends."""
+    with chromium() as browser:
+        context = browser.new_context(viewport=viewport)
+        page = context.new_page()
+        log_in(page, instance.url, instance.username, instance.password)
+        yield page
+        context.close()
+
+
 def goto_dashboard(page: Any, url: str, slug: str) -> None:
     """Open a dashboard and wait for its layout (not for its charts)."""
     page.goto(f"{url}/superset/dashboard/{slug}/", timeout=RENDER_TIMEOUT_MS)

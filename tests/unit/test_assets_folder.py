@@ -116,6 +116,13 @@ def test_locked_assets_link_to_their_file_and_editable_ones_are_not_managed_exte
     assert Stamp(False).current(Asset("chart", "x", {}), editable)
 
 
+def test_a_datasets_mode_is_current_only_when_superset_holds_the_same_flag():
+    dataset = Asset("dataset", "datasets/a.yaml", {"table_name": "a", "uuid": "1"})
+    assert Stamp(True).current(dataset, Stamp(True).apply(dataset))
+    assert not Stamp(False).current(dataset, Stamp(True).apply(dataset))  # locked in Superset: an update
+    assert Stamp(False).current(dataset, {"table_name": "a"})  # a Superset that does not show the flag
+
+
 def test_plan_exit_codes_tell_no_change_changes_and_drift_apart():
     def plan(*changes: Change) -> Plan:
         return Plan(list(changes), Remote(), None)

@@ -1,26 +1,29 @@
 """The organisation's folder between two real Superset 6.1 instances: test (editable) and prod (locked).
 
 One story, in file order: the folder is made and registered in both; in test (editable, so Superset's
-own Save works) an analyst edits a chart title, a dashboard's layout and a native filter; `pull --env
-test` writes exactly those lines; a plain `register` from the folder keeps them; `plan --env prod`
-lists them apart from drift; `register --env prod` applies them, locked, linking to the file; a chart
-and a dashboard built by hand in test are adopted and promoted with their identity, and a second
-promotion is a no-op. The edits go through the REST API (what the UI's Save sends);
-tests/browser/test_ui_edit.py makes the title edit with Explore's Save in Chromium.
+own Save works) an analyst, in Chromium, renames a chart with Explore's Save (overwrite) and widens it
+on its dashboard with "Edit dashboard" and Save, and a native filter is renamed (over REST: its config
+modal is not driven here); `pull --env test` writes exactly those lines; a plain `register` from the
+folder keeps them; `plan --env prod` lists them apart from drift; `register --env prod` applies them,
+locked, linking to the file; a chart and a dashboard built by hand in test are adopted and promoted with
+their identity, and a second promotion is a no-op.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
+import os
 import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from click.testing import CliRunner
+from support.assets import FIXTURE_ASSETS, FIXTURE_UUIDS, changed_lines, superset_jamfor
+from support.browser import admin_page, overwrite_chart_title, widen_dashboard_chart
 from support.superset_env import home_from_template, operator_environment
 
 from jamfor.cli.main import main
@@ -28,15 +31,14 @@ from jamfor.superset.runtime.local_superset import SupersetInstance, running
 from jamfor.superset.sync.client import SupersetClient
 from jamfor.superset.sync.folder import init_folder
 
-pytestmark = [pytest.mark.superset, pytest.mark.postgres]
+pytestmark = [pytest.mark.browser, pytest.mark.superset, pytest.mark.postgres]
 
-FIXTURE_ASSETS = Path(__file__).resolve().parent.parent / "fixtures" / "superset_assets"
-CHART_UUID = "bf5ea7e5-8aa1-4353-839e-caf3dd59aba4"
-DATASET_UUID = "1c0ba165-6e44-41f1-a62a-f7f024bde1cb"
+CHART_UUID, DATASET_UUID = FIXTURE_UUIDS["chart"], FIXTURE_UUIDS["dataset"]
 DATABASE_UUID = "50d120d6-74b4-4333-93ab-fdbbba8868b0"
 CHART_FILE = "dashboards/test_oj/charts/ibic_riket.yaml"
 DASHBOARD_FILE = "dashboards/test_oj/dashboard.yaml"
-DASHBOARD_UUID = "d6dd9e2f-e30d-48d7-9e44-2de9e36207c4"
+DASHBOARD_UUID = FIXTURE_UUIDS["dashboard"]
+DASHBOARD_SLUG = "jamfor-test-oj"
 REPO_URL = "https://git.example.org/kommunen/bi-assets/blob/main/{path}"
 EDITED = "IBIC vid alla utredningar (riket), ändrad i test"
 
@@ -78,6 +80,13 @@ def prod_client(prod, org) -> SupersetClient:
     return SupersetClient.login(prod.url, prod.username, prod.password)
 
 
+@pytest.fixture(scope="module")
+def page(superset, org) -> Iterator[Any]:
+    """The analyst's browser, logged in to the test Superset."""
+    with admin_page(superset) as tab:
+        yield tab
+
+
 def jamfor(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(main, list(args), catch_exceptions=False)
     return result.exit_code, result.output
@@ -111,20 +120,19 @@ def test_register_in_test_is_editable_and_in_prod_locked_with_a_link_to_the_file
         assert jamfor("plan", "--env", env)[0] == 0
 
 
-def _changed_lines(before: str, after: str) -> list[str]:
-    return [line for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
-            if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+def _rename_native_filter(client: SupersetClient, name: str) -> None:
+    board_id = client.find("dashboard", [DASHBOARD_UUID])[DASHBOARD_UUID]["id"]
+    metadata = json.loads(client.get("dashboard", board_id)["json_metadata"])
+    metadata["native_filter_configuration"][0]["name"] = name
+    client.put("dashboard", board_id, {"json_metadata": json.dumps(metadata)})
 
 
-def test_pull_from_test_writes_exactly_the_edited_title_layout_and_filter(org, test_client):
-    test_client.put("chart", chart(test_client)["id"], {"slice_name": EDITED})
-    board_id = test_client.find("dashboard", [DASHBOARD_UUID])[DASHBOARD_UUID]["id"]
-    board = test_client.get("dashboard", board_id)
-    position, metadata = json.loads(board["position_json"]), json.loads(board["json_metadata"])
-    position["CHART-ibic"]["meta"]["width"] = 8  # what Edit dashboard saves after a resize
-    metadata["native_filter_configuration"][0]["name"] = "Kommun eller län"  # a renamed native filter
-    test_client.put("dashboard", board_id, {"position_json": json.dumps(position),
-                                            "json_metadata": json.dumps(metadata)})
+def test_pull_from_test_writes_exactly_the_title_layout_and_filter_edits(org, superset, page, test_client):
+    saved = overwrite_chart_title(page, superset.url, chart(test_client)["id"], EDITED)
+    assert saved.ok, saved.text()
+    saved = widen_dashboard_chart(page, superset.url, DASHBOARD_SLUG, EDITED, columns=2)
+    assert saved.ok, saved.text()
+    _rename_native_filter(test_client, "Kommun eller län")
     before = {p: p.read_text() for p in org.rglob("*.yaml")}
     code, output = jamfor("plan", "--env", "test")
     assert code == 3, output  # drift: edits in Superset the folder does not have
@@ -132,12 +140,13 @@ def test_pull_from_test_writes_exactly_the_edited_title_layout_and_filter(org, t
     assert code == 0, output
     changed = {p.relative_to(org).as_posix() for p, text in before.items() if p.read_text() != text}
     assert changed == {CHART_FILE, DASHBOARD_FILE}
-    assert _changed_lines(before[org / CHART_FILE], (org / CHART_FILE).read_text()) == [
+    assert changed_lines(before[org / CHART_FILE], (org / CHART_FILE).read_text()) == [
         "-slice_name: IBIC vid alla utredningar, riket", f"+slice_name: {EDITED}"]
-    dashboard_lines = _changed_lines(before[org / DASHBOARD_FILE], (org / DASHBOARD_FILE).read_text())
-    # Superset's dashboard save (the UI's too) writes cross_filters_enabled, which the file left out.
+    dashboard_lines = changed_lines(before[org / DASHBOARD_FILE], (org / DASHBOARD_FILE).read_text())
+    # The layout names each chart as well: the new title reaches it with the dashboard's Save.
     assert set(dashboard_lines) == {"-    name: Område", "+    name: Kommun eller län", "-      width: 6",
-                                    "+      width: 8", "+  cross_filters_enabled: true"}, dashboard_lines
+                                    "+      width: 8", "-      sliceName: IBIC vid alla utredningar, riket",
+                                    f"+      sliceName: {EDITED}"}, dashboard_lines
     assert jamfor("plan", "--env", "test")[0] == 0  # pulled: no longer drift
 
 
@@ -225,3 +234,35 @@ def test_the_folder_can_be_copied_elsewhere_and_still_names_itself(org, tmp_path
     shutil.copytree(org, copy)
     code, output = jamfor("validate", "--assets", str(copy), "--no-superset-schemas")
     assert code == 0 and output.splitlines()[0] == f"assets: {copy} (organisation folder)", output
+
+
+def test_status_compares_with_the_environments_mode_or_the_one_given(org, demo_warehouse_pg):
+    code, output = jamfor("status", "--db", demo_warehouse_pg, "--env", "prod")
+    assert code == 0, output
+    assert "environment: prod (locked)" in output and "No drift." in output
+    assert " update" not in output, output  # promoted above: prod holds the folder, locked
+    code, output = jamfor("status", "--db", demo_warehouse_pg, "--env", "prod", "--mode", "editable")
+    assert code == 0, output
+    assert "environment: prod (locked)" in output and " update" in output, output  # the marks would change
+
+
+def test_superset_jamfor_register_and_status_in_process_take_env_and_mode(org, superset, test_client):
+    state = Path(os.environ["XDG_STATE_HOME"])
+    done = superset_jamfor(superset, "register", "--env", "test", "--mode", "locked", state=state)
+    assert done.returncode == 0, done.stderr
+    assert "environment: test (editable)" in done.stderr and "(locked)" in done.stdout, done.stdout
+    locked = chart(test_client)
+    assert locked["is_managed_externally"] is True
+    assert external_url(superset, locked["id"]) == REPO_URL.replace("{path}", CHART_FILE)
+    status = superset_jamfor(superset, "status", "--env", "test", state=state)
+    assert status.returncode == 0, status.stderr
+    assert "No drift." in status.stdout and " update" in status.stdout, status.stdout  # test is editable
+    code, output = jamfor("plan", "--env", "test", "--json")
+    plan = json.loads(output[output.index("{"):])
+    dataset = next(c for c in plan["changes"] if c["uuid"] == DATASET_UUID)
+    assert (code, dataset["action"], dataset["reason"]) == (2, "update", "new version or editable"), output
+    code, output = jamfor("register", "--env", "test")
+    assert code == 0, output
+    assert chart(test_client)["is_managed_externally"] is False
+    dataset_id = test_client.find("dataset", [DATASET_UUID])[DATASET_UUID]["id"]
+    assert test_client.get("dataset", dataset_id)["is_managed_externally"] is False
