@@ -11,9 +11,11 @@ from collections.abc import Iterator
 
 import pandas as pd
 import pytest
+import yaml
 from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 from support import kolada_any_kpi as fx
+from support.databases import REPO
 from support.kolada_server import KoladaHttpServer
 from support.tables import read_table
 
@@ -116,6 +118,34 @@ def test_the_comparison_ranks_and_compares_each_kon_against_riket_of_the_same_ko
         rows = view[view.kon == kon]
         assert set(rows.riket_value) == {riket}
         assert sorted(rows.n_ranked) == [5] * 5
+
+
+def test_the_kon_filter_lists_each_kon_by_the_name_the_comparison_gives_it(loaded):
+    """The dashboards' Kön filter (default Totalt) and the Indikator filter it narrows read the dataset
+    indicator_years: its SQL, run here, names each kön as the comparison view does, and under Totalt
+    lists the total alone."""
+    url, _ = loaded
+    dataset = yaml.safe_load((REPO / "datasets" / "indicator_years.yaml").read_text(encoding="utf-8"))
+    with create_engine(url).connect() as conn:
+        years = pd.DataFrame(conn.execute(text(dataset["sql"])).mappings().all())
+    view = read_table(url, "indicator_comparison")
+    named = dict(view[["indicator_id", "kon"]].drop_duplicates().itertuples(index=False, name=None))
+    assert dict(years[["indicator_id", "kon"]].drop_duplicates().itertuples(index=False, name=None)) == named
+    total = f"kolada_{fx.BY_KON}"
+    by_kon = years[years.indicator_id.str.startswith(total)]
+    assert {k: set(g.indicator_id) for k, g in by_kon.groupby("kon")} == {
+        "Totalt": {total}, "Kvinnor": {f"{total}_kvinnor"}, "Män": {f"{total}_man"}}
+
+
+@pytest.mark.parametrize("dashboard", ["jamfor_kommuner", "oj_lss_utveckling"])
+def test_the_indikator_filter_narrows_to_the_kon_chosen_which_defaults_to_totalt(dashboard):
+    meta = yaml.safe_load((REPO / "dashboards" / dashboard / "dashboard.yaml").read_text(encoding="utf-8"))
+    filters = {f["name"]: f for f in meta["metadata"]["native_filter_configuration"]}
+    kon = filters["Kön"]
+    assert kon["targets"][0]["column"]["name"] == "kon"
+    assert kon["defaultDataMask"]["filterState"]["value"] == ["Totalt"]
+    assert kon["id"] in filters["Indikator"]["cascadeParentIds"]
+    assert kon["targets"][0]["datasetUuid"] == filters["Indikator"]["targets"][0]["datasetUuid"]
 
 
 def test_what_the_metadata_does_not_say_is_stored_as_unknown_and_warned_about(loaded):
