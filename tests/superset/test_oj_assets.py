@@ -261,9 +261,9 @@ def test_min_kommun_stands_beside_its_kolada_group_and_its_kommungrupp_as_the_wa
     title = "Liknande kommuner, Malmö (syntetisk demogrupp)"
     [row] = [r for r in rows_of(registered, "jamfor_kommuner", "kolada_grupp_tabell")
              if r["kolada_group_title"] == title]
-    view = read_table(demo_warehouse_pg, "indicator_group_comparison")
-    [expected] = view[(view.area_name == "Malmö") & (view.kolada_group_title == title) & (view.year == 2021)
-                      & (view.indicator_short_title == "Handläggare med socionomexamen")].to_dict("records")
+    [expected] = read_table(demo_warehouse_pg, "indicator_group_comparison", {
+        "area_name": "Malmö", "kolada_group_title": title, "year": 2021,
+        "indicator_short_title": "Handläggare med socionomexamen"}).to_dict("records")
     assert row["area_name"] == "Malmö"
     for metric, column in (("varde", "value"), ("kolada_gruppmedel", "kolada_group_mean"),
                            ("avvikelse_kolada_grupp_pp", "diff_kolada_group_pp"),

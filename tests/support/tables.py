@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pandas as pd
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from jamfor.seed.db import engine_for
 
 
-def read_table(url: str, name: str) -> pd.DataFrame:
+def read_table(url: str, name: str, where: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """A table's or view's rows; ``where`` (column -> value) filters in SQL, so a test reads a few rows
+    of a large view (indicator_group_comparison: every kommun beside every group) instead of all."""
+    conditions = " AND ".join(f'"{column}" = :{column}' for column in where or {}) or "1 = 1"
     engine = engine_for(url)
     with engine.connect() as conn:
-        result = conn.exec_driver_sql(f'SELECT * FROM "{name}"')
+        result = conn.execute(text(f'SELECT * FROM "{name}" WHERE {conditions}'), dict(where or {}))
         frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
     engine.dispose()
     return frame
