@@ -27,7 +27,8 @@ pytestmark = [pytest.mark.superset, pytest.mark.postgres]
 
 OJ_DASHBOARDS = ("oj_lss_utveckling", "jamfor_kommuner")
 OJ_DATASETS = ("indicator_comparison", "indicator_values", "area", "indicator", "data_sources",
-               "kommun_ranking", "indicator_years", "areas_with_values", "indicator_group_comparison")
+               "kommun_ranking", "indicator_years", "areas_with_values", "indicator_group_comparison",
+               "kolada_groups")
 # big-number chart -> the indicator it shows, and (for figures from the running text) the oracle's key
 BIG_NUMBERS = {
     "riket_ibic_utredningar": ("lss_ibic_alla_utredningar", None),
