@@ -219,6 +219,9 @@ kolada_group_member = Table(
     Column("area_code", String(8), ForeignKey("area.area_code"), primary_key=True,
            comment="a kommun in the group (4-digit kommunkod)"),
     _batch_column(),
+    # A group mean reads a kommun's value and then its groups: without this, a scan of every membership
+    # per value (1.63 s against 0.11 s for the demo's 290 groups when every indicator is touched).
+    Index("ix_kolada_group_member_area", "area_code"),
     comment="The kommuner of each Kolada municipality group, as Kolada lists them when loaded.",
 )
 
