@@ -58,13 +58,17 @@ def _hidden_character(url: str) -> str | None:
 
 
 def _sqlite_problem(url: str) -> str | None:
-    """Why a SQLite URL does not name exactly one file, or None. SQLAlchemy reads what follows '?'
+    """Why a SQLite URL does not name exactly one file, or None. A bare path is the likeliest slip
+    (sqlite-utils takes one), so it gets the URL it should have been. SQLAlchemy reads what follows '?'
     as driver options (``sqlite:////tmp/a?b.db`` opens /tmp/a), and decodes '%3F' in the path in 2.x
     but not in 1.4; an empty path is a database that vanishes when jamfor exits. A '#' is kept as
     part of the path by both, so it needs no rule."""
     try:
         parsed = make_url(url)
     except ArgumentError:
+        if "://" not in url:
+            return (f"is not a database URL; for a SQLite file give sqlite:///{os.path.abspath(url)}, "
+                    "for PostgreSQL postgresql://host:5432/database")
         return None  # create_engine says so
     if parsed.get_backend_name() != "sqlite":
         return None

@@ -41,6 +41,8 @@ REFUSED = [
      "give a path, e.g. sqlite:///jamfor.db; nothing was written"),
     ("sqlite:///:memory:", "--db sqlite:///:memory:: names no file: a SQLite database in memory vanishes "
      "when jamfor exits; give a path, e.g. sqlite:///jamfor.db; nothing was written"),
+    ("{d}/x.db", "--db {d}/x.db: is not a database URL; for a SQLite file give sqlite:///{d}/x.db, for "
+     "PostgreSQL postgresql://host:5432/database; nothing was written"),
     ("postgresql://u:" + SECRET + "@127.0.0.1:5432/test\n", "--db postgresql://u:***@127.0.0.1:5432/test\\n: "
      "holds the character \\n at position {n}, which would become part of the file or database name; "
      "nothing was written"),
@@ -49,7 +51,7 @@ REFUSED = [
 
 @pytest.mark.parametrize("url, message", REFUSED, ids=["newline", "right-to-left override", "edge space",
                                                        "question mark", "percent escape", "no file",
-                                                       "memory", "postgresql newline"])
+                                                       "memory", "bare path", "postgresql newline"])
 def test_a_warehouse_url_that_does_not_mean_what_it_looks_like_is_refused_before_anything_is_made(
         tmp_path, url, message):
     given = url.format(d=tmp_path)
