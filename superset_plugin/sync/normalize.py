@@ -8,7 +8,8 @@ keeps the local value wherever the meaning is the same, so unchanged parts stay 
 
 A save in Superset's UI adds more that means nothing: Explore's Save stores every control's default in
 a chart's params (each viz type has its own controls and defaults; and a new query context derived from
-them), and a dashboard's Save writes the default cross-filter settings. Those are dropped where the file
+them), a dashboard's Save writes the default cross-filter settings, and the native filter dialog's Save
+each filter's default controls. Those are dropped where the file
 has no such key. Explore's Save also leaves out params of the file that it keeps for no chart of that
 type; the file keeps those. So a UI edit is exactly its own lines.
 """
@@ -31,8 +32,10 @@ _IDENTITY = {"columns": "column_name", "metrics": "metric_name",
 _DERIVED_KEYS = {"temporal_columns_lookup", "chartsInScope"}
 # Export defaults that are not falsy (falsy ones are dropped anyway when the repository omits them).
 _TRUE_DEFAULTS = {"is_active", "filterable", "groupby", "filter_select_enabled", "expose_in_sqllab"}
-# Values Superset 6.1 saves for an untouched control or setting: the matrixify controls every chart has
-# and a dashboard's cross filters (on unless off).
+# Values Superset 6.1 saves for an untouched control or setting: the matrixify controls every chart has,
+# a dashboard's cross filters (on unless off) and a select filter's "Allow creation of new values" (the
+# filter merges its controlValues over defaults with it on), which the "Add or edit filters" dialog's Save
+# writes.
 _UI_DEFAULTS: dict[str, Any] = {
     "matrixify_all_sort_by_columns": "a_to_z", "matrixify_all_sort_by_rows": "a_to_z",
     "matrixify_dimension_selection_mode_columns": "members",
@@ -41,7 +44,7 @@ _UI_DEFAULTS: dict[str, Any] = {
     "matrixify_show_column_headers": True, "matrixify_show_row_labels": True,
     "matrixify_topn_order_columns": True, "matrixify_topn_order_rows": True,
     "matrixify_topn_value_columns": 10, "matrixify_topn_value_rows": 10,
-    "cross_filters_enabled": True,
+    "cross_filters_enabled": True, "creatable": True,
 }
 # Per viz type, the non-falsy control defaults 6.1's Explore saves besides those, recorded by renaming one
 # shipped chart of each type with Save (overwrite) (tests/unit/test_merge.py replays the saves). They

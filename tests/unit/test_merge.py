@@ -132,6 +132,24 @@ def test_a_dashboard_saved_after_a_resize_pulls_as_the_width_alone():
     assert fingerprint(saved) == fingerprint(expected)
 
 
+def test_a_native_filter_renamed_in_the_filter_dialog_pulls_as_the_name_alone():
+    """What Superset 6.1's "Add or edit filters and controls" dialog saved for the renamed filter."""
+    local = _fixture("dashboard.yaml")
+    saved = copy.deepcopy(local)
+    native = saved["metadata"]["native_filter_configuration"][0]
+    native["name"] = "Kommun eller län"
+    native["controlValues"] = {"enableEmptyFilter": False, "defaultToFirstItem": False, "creatable": True,
+                               "multiSelect": False, "searchAllOptions": False, "inverseSelection": False}
+    native.update({"description": "", "cascadeParentIds": [], "sortMetric": None, "defaultDataMask": {
+        "extraFormData": {}, "filterState": {}, "ownState": {}}})
+    expected = copy.deepcopy(local)
+    expected["metadata"]["native_filter_configuration"][0]["name"] = "Kommun eller län"
+    assert merge_export(saved, local) == expected
+    native["controlValues"]["creatable"] = False  # "Allow creation of new values" switched off: kept
+    assert merge_export(saved, local)["metadata"]["native_filter_configuration"][0]["controlValues"][
+        "creatable"] is False
+
+
 def test_cross_filters_switched_off_or_scoped_in_the_ui_are_kept():
     local = _fixture("dashboard.yaml")
     saved = copy.deepcopy(local)
