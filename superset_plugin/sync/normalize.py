@@ -69,7 +69,9 @@ _VIZ_DEFAULTS: dict[str, dict[str, Any]] = {
 # Per viz type, params our files set that 6.1's Explore does not keep for such a chart (no control of
 # that type, or a control it hides for the chart's settings: the sort order and a sort by x axis beside
 # a series, a categorical switch on a text axis). Every Save leaves them out, so their absence is no
-# edit: the file's value stays, and they do not count in a fingerprint.
+# edit: the file's value stays, and they do not count in a fingerprint. The cost: on a chart whose
+# settings show such a control (a line chart on a numeric axis) pull writes a change of it, but plan
+# does not count that change alone.
 _NOT_KEPT_BY_EXPLORE: dict[str, frozenset[str]] = {
     "big_number": frozenset({"row_limit"}),
     "big_number_total": frozenset({"row_limit", "subheader_font_size"}),
