@@ -7,9 +7,11 @@ order. ``merge_export`` removes all of that. Given the repository's version of t
 keeps the local value wherever the meaning is the same, so unchanged parts stay byte-identical.
 
 A save in Superset's UI adds more that means nothing: Explore's Save stores every control's default in
-a chart's params (and a new query context derived from them), and a dashboard's Save writes the default
-cross-filter settings. Those are dropped where the file has no such key, so a UI edit is exactly its
-own lines.
+a chart's params (each viz type has its own controls and defaults; and a new query context derived from
+them), a dashboard's Save writes the default cross-filter settings, and the native filter dialog's Save
+each filter's default controls. Those are dropped where the file
+has no such key. Explore's Save also leaves out params of the file that it keeps for no chart of that
+type; the file keeps those. So a UI edit is exactly its own lines.
 """
 
 from __future__ import annotations
@@ -30,36 +32,80 @@ _IDENTITY = {"columns": "column_name", "metrics": "metric_name",
 _DERIVED_KEYS = {"temporal_columns_lookup", "chartsInScope"}
 # Export defaults that are not falsy (falsy ones are dropped anyway when the repository omits them).
 _TRUE_DEFAULTS = {"is_active", "filterable", "groupby", "filter_select_enabled", "expose_in_sqllab"}
-# Values Superset 6.1 saves for an untouched control or setting: Explore's control defaults (the table
-# chart's and the matrixify controls every chart has) and a dashboard's cross filters (on unless off).
+# Values Superset 6.1 saves for an untouched control or setting: the matrixify controls every chart has,
+# a dashboard's cross filters (on unless off) and a select filter's "Allow creation of new values" (the
+# filter merges its controlValues over defaults with it on), which the "Add or edit filters" dialog's Save
+# writes.
 _UI_DEFAULTS: dict[str, Any] = {
-    "allow_render_html": True, "color_pn": True, "comparison_color_scheme": "Green",
-    "comparison_type": "values", "order_desc": True, "percent_metric_calculation": "row_limit",
-    "server_page_length": 10, "show_cell_bars": True, "table_timestamp_format": "smart_date",
     "matrixify_all_sort_by_columns": "a_to_z", "matrixify_all_sort_by_rows": "a_to_z",
-    "matrixify_charts_per_row": 3, "matrixify_dimension_selection_mode_columns": "members",
+    "matrixify_dimension_selection_mode_columns": "members",
     "matrixify_dimension_selection_mode_rows": "members", "matrixify_fit_columns_dynamically": True,
     "matrixify_mode_columns": "disabled", "matrixify_mode_rows": "disabled", "matrixify_row_height": 300,
     "matrixify_show_column_headers": True, "matrixify_show_row_labels": True,
     "matrixify_topn_order_columns": True, "matrixify_topn_order_rows": True,
     "matrixify_topn_value_columns": 10, "matrixify_topn_value_rows": 10,
-    "cross_filters_enabled": True,
+    "cross_filters_enabled": True, "creatable": True,
+}
+# Per viz type, the non-falsy control defaults 6.1's Explore saves besides those, recorded by renaming one
+# shipped chart of each type with Save (overwrite) (tests/unit/test_merge.py replays the saves). They
+# differ between types: "Charts per row" is 3 on a table and 4 elsewhere.
+_ECHARTS_TIMESERIES = {"forecastInterval": 0.8, "forecastPeriods": 10, "showTooltipTotal": True,
+                       "sort_series_type": "sum", "time_shift_color": True, "truncateXAxis": True,
+                       "x_axis_number_format": "~g", "x_axis_time_format": "smart_date"}
+_VIZ_DEFAULTS: dict[str, dict[str, Any]] = {
+    "table": {"allow_render_html": True, "color_pn": True, "comparison_color_scheme": "Green",
+              "comparison_type": "values", "order_desc": True, "percent_metric_calculation": "row_limit",
+              "server_page_length": 10, "show_cell_bars": True, "table_timestamp_format": "smart_date",
+              "matrixify_charts_per_row": 3},
+    "big_number": {"aggregation": "LAST_VALUE", "metric_name_font_size": 0.15, "subtitle_font_size": 0.15,
+                   "matrixify_charts_per_row": 4},
+    "big_number_total": {"metric_name_font_size": 0.15, "matrixify_charts_per_row": 4},
+    "country_map": {"matrixify_charts_per_row": 4},
+    "echarts_timeseries_bar": {**_ECHARTS_TIMESERIES, "tooltipTimeFormat": "smart_date",
+                               "xAxisLabelInterval": "auto", "matrixify_charts_per_row": 4},
+    "echarts_timeseries_line": {**_ECHARTS_TIMESERIES, "opacity": 0.2, "x_axis_sort_asc": True,
+                                "matrixify_charts_per_row": 4},
+}
+# Per viz type, params our files set that 6.1's Explore does not keep for such a chart (no control of
+# that type, or a control it hides for the chart's settings: the sort order and a sort by x axis beside
+# a series, a categorical switch on a text axis). Every Save leaves them out, so their absence is no
+# edit: the file's value stays, and they do not count in a fingerprint. The cost: on a chart whose
+# settings show such a control (a line chart on a numeric axis) pull writes a change of it, but plan
+# does not count that change alone.
+_NOT_KEPT_BY_EXPLORE: dict[str, frozenset[str]] = {
+    "big_number": frozenset({"row_limit"}),
+    "big_number_total": frozenset({"row_limit", "subheader_font_size"}),
+    "country_map": frozenset({"row_limit"}),
+    "echarts_timeseries_bar": frozenset({"order_desc", "x_axis_sort", "x_axis_sort_asc",
+                                         "x_axis_sort_series_type"}),
+    "echarts_timeseries_line": frozenset({"order_desc", "seriesType", "xAxisForceCategorical"}),
 }
 # Explore's time filter on a dataset's main temporal column when nobody chose a range: no filter at all.
 _NO_TIME_FILTER = {"operator": "TEMPORAL_RANGE", "comparator": "No filter"}
 _MISSING = object()
 
 
-def _is_default(name: str, value: Any) -> bool:
+def _viz_type(data: dict[str, Any]) -> str | None:
+    """A chart's viz type (its params repeat it); None for other assets."""
+    params = data.get("params")
+    viz = data.get("viz_type") or (params.get("viz_type") if isinstance(params, dict) else None)
+    return viz if isinstance(viz, str) else None
+
+
+def _is_default(name: str, value: Any, viz: str | None = None) -> bool:
     if name in _TRUE_DEFAULTS:
         return value is True
+    defaults = _VIZ_DEFAULTS.get(viz or "", {})
+    if name in defaults:
+        return bool(value == defaults[name])
     if name in _UI_DEFAULTS:  # false is no default there: cross_filters_enabled false switches them off
         return bool(value == _UI_DEFAULTS[name])
     return value is None or value is False or value == 0 or value in ("", "{}", [], {})
 
 
-def _merge(remote: Any, local: Any, key: str | None = None) -> Any:
-    """``remote`` with defaults and instance ids dropped, and ``local``'s value kept where equal."""
+def _merge(remote: Any, local: Any, key: str | None = None, viz: str | None = None) -> Any:
+    """``remote`` with defaults and instance ids dropped, and ``local``'s value kept where equal;
+    ``viz`` is the chart's viz type (its Explore's defaults, what its Explore does not keep)."""
     if isinstance(remote, dict):
         base = local if isinstance(local, dict) else {}
         file_has_it = isinstance(local, dict)  # the file's own version of this mapping: no derived keys
@@ -70,31 +116,34 @@ def _merge(remote: Any, local: Any, key: str | None = None) -> Any:
                 if mine is not _MISSING:
                     merged[name] = copy.deepcopy(mine)
                 continue
-            if mine is _MISSING and (_is_default(name, value) or (name in _DERIVED_KEYS and file_has_it)):
+            if mine is _MISSING and (_is_default(name, value, viz)
+                                     or (name in _DERIVED_KEYS and file_has_it)):
                 continue
             if name == "query_context" and isinstance(value, str):
                 merged[name] = _merge_query_context(value, mine if isinstance(mine, str) else None)
                 continue
-            value = _merge(value, None if mine is _MISSING else mine, name)
-            if mine is _MISSING and _is_default(name, value):  # emptied by the merge: the same default
+            value = _merge(value, None if mine is _MISSING else mine, name, viz)
+            if mine is _MISSING and _is_default(name, value, viz):  # emptied by the merge: the same default
                 continue
             merged[name] = value
+        not_kept = _NOT_KEPT_BY_EXPLORE.get(viz or "", frozenset())
         for name, value in base.items():  # defaults the repository spells out and the export omits
-            if name not in remote and name not in _INSTANCE_KEYS and _is_default(name, value):
+            if name not in remote and name not in _INSTANCE_KEYS and (
+                    _is_default(name, value, viz) or name in not_kept):
                 merged[name] = copy.deepcopy(value)
         return merged
     # A chart's params also have "metrics": ad-hoc metrics without a metric_name; they stay in order.
     if isinstance(remote, list) and key in _IDENTITY and all(
             isinstance(i, dict) and _IDENTITY[key] in i for i in remote):
-        return _merge_by_identity(remote, local if isinstance(local, list) else [], _IDENTITY[key])
+        return _merge_by_identity(remote, local if isinstance(local, list) else [], _IDENTITY[key], viz)
     if isinstance(remote, list) and key == "adhoc_filters" and not any(map(_no_time_filter, local or [])):
         remote = [f for f in remote if not _no_time_filter(f)]
     if isinstance(remote, list):
         mine = local if isinstance(local, list) and len(local) == len(remote) else [None] * len(remote)
-        return [_merge(r, m) for r, m in zip(remote, mine)]
+        return [_merge(r, m, viz=viz) for r, m in zip(remote, mine)]
     if isinstance(remote, str) and isinstance(local, (dict, list)):
         try:  # Superset exports some mappings (a column's ``extra``) as JSON text
-            return _merge(json.loads(remote), local, key)
+            return _merge(json.loads(remote), local, key, viz)
         except ValueError:
             return remote
     if local is not None and remote == local:
@@ -106,13 +155,14 @@ def _no_time_filter(adhoc: Any) -> bool:
     return isinstance(adhoc, dict) and all(adhoc.get(k) == v for k, v in _NO_TIME_FILTER.items())
 
 
-def _merge_by_identity(remote: list[dict[str, Any]], local: list[Any], identity: str) -> list[Any]:
+def _merge_by_identity(remote: list[dict[str, Any]], local: list[Any], identity: str,
+                       viz: str | None) -> list[Any]:
     """Items matched by name; local order first, items new in Superset after them, sorted by name."""
     mine = {i.get(identity): i for i in local if isinstance(i, dict)}
     theirs = {i.get(identity): i for i in remote}
     order = [name for name in mine if name in theirs]
     order += sorted((name for name in theirs if name not in mine), key=str)
-    return [_merge(theirs[name], mine.get(name)) for name in order]
+    return [_merge(theirs[name], mine.get(name), viz=viz) for name in order]
 
 
 def _merge_query_context(remote: str, local: str | None) -> str:
@@ -158,7 +208,7 @@ def merge_export(data: dict[str, Any], local: dict[str, Any] | None = None) -> d
         clean["metadata"] = _without_default_cross_filters(_filter_scopes(clean, local),
                                                            (local or {}).get("metadata"))
         clean["position"] = _position(clean["position"], (local or {}).get("position"))
-    merged = _merge(clean, local)
+    merged = _merge(clean, local, viz=_viz_type(data))
     mine = local or {}
     if "query_context" in mine and "query_context" in merged and merged.get("params") == mine.get("params"):
         merged["query_context"] = mine["query_context"]  # derived from params, which mean the same
@@ -309,8 +359,12 @@ def fingerprint(data: dict[str, Any]) -> str:
 
     A chart's query context counts only as present or not: Superset derives it from the params (which
     count), and Explore's Save rewrites it with every default spelled out. What Superset derives by
-    itself (``_DERIVED_KEYS``) does not count either."""
+    itself (``_DERIVED_KEYS``) does not count either, nor do params Explore never keeps for the chart's
+    viz type (``_NOT_KEPT_BY_EXPLORE``): a Save leaves them out, and the file keeps them."""
     meaning = _without_derived(merge_export(data))
+    not_kept = _NOT_KEPT_BY_EXPLORE.get(_viz_type(data) or "", frozenset())
+    if isinstance(meaning.get("params"), dict):
+        meaning["params"] = {k: v for k, v in meaning["params"].items() if k not in not_kept}
     if "query_context" in meaning:
         meaning["query_context"] = bool(meaning["query_context"])
     text = json.dumps(meaning, sort_keys=True, ensure_ascii=False, default=str)

@@ -1,9 +1,9 @@
 """The organisation's folder between two real Superset 6.1 instances: test (editable) and prod (locked).
 
 One story, in file order: the folder is made and registered in both; in test (editable, so Superset's
-own Save works) an analyst, in Chromium, renames a chart with Explore's Save (overwrite) and widens it
-on its dashboard with "Edit dashboard" and Save, and a native filter is renamed (over REST: its config
-modal is not driven here); `pull --env test` writes exactly those lines; a plain `register` from the
+own Save works) an analyst, in Chromium, renames a chart with Explore's Save (overwrite), widens it on
+its dashboard with "Edit dashboard" and Save, and renames a native filter in the filter bar's "Add or
+edit filters and controls" dialog; `pull --env test` writes exactly those lines; a plain `register` from the
 folder keeps them; `plan --env prod` lists them apart from drift; `register --env prod` applies them,
 locked, linking to the file; a chart and a dashboard built by hand in test are adopted and promoted with
 their identity, and a second promotion is a no-op.
@@ -23,7 +23,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from support.assets import FIXTURE_ASSETS, FIXTURE_UUIDS, changed_lines, superset_jamfor
-from support.browser import admin_page, overwrite_chart_title, widen_dashboard_chart
+from support.browser import admin_page, overwrite_chart_title, rename_native_filter, widen_dashboard_chart
 from support.superset_env import home_from_template, operator_environment
 
 from jamfor.cli.main import main
@@ -120,19 +120,13 @@ def test_register_in_test_is_editable_and_in_prod_locked_with_a_link_to_the_file
         assert jamfor("plan", "--env", env)[0] == 0
 
 
-def _rename_native_filter(client: SupersetClient, name: str) -> None:
-    board_id = client.find("dashboard", [DASHBOARD_UUID])[DASHBOARD_UUID]["id"]
-    metadata = json.loads(client.get("dashboard", board_id)["json_metadata"])
-    metadata["native_filter_configuration"][0]["name"] = name
-    client.put("dashboard", board_id, {"json_metadata": json.dumps(metadata)})
-
-
 def test_pull_from_test_writes_exactly_the_title_layout_and_filter_edits(org, superset, page, test_client):
     saved = overwrite_chart_title(page, superset.url, chart(test_client)["id"], EDITED)
     assert saved.ok, saved.text()
     saved = widen_dashboard_chart(page, superset.url, DASHBOARD_SLUG, EDITED, columns=2)
     assert saved.ok, saved.text()
-    _rename_native_filter(test_client, "Kommun eller län")
+    saved = rename_native_filter(page, superset.url, DASHBOARD_SLUG, "Kommun eller län")
+    assert saved.ok, saved.text()
     before = {p: p.read_text() for p in org.rglob("*.yaml")}
     code, output = jamfor("plan", "--env", "test")
     assert code == 3, output  # drift: edits in Superset the folder does not have

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from support.superset_env import operator_environment
 
 from jamfor.cli.main import main
 from jamfor.superset.sync.assets import read_assets
-from jamfor.superset.sync.client import SupersetClient
+from jamfor.superset.sync.client import SupersetClient, rison_str
 from jamfor.superset.sync.register import load_state, state_path
 
 pytestmark = [pytest.mark.superset, pytest.mark.postgres]
@@ -113,6 +114,26 @@ def test_registered_charts_and_dashboards_carry_the_version_and_are_managed_exte
     dashboard = client.get("dashboard", client.find("dashboard", [DASHBOARD_UUID])[DASHBOARD_UUID]["id"])
     assert __version__ in dashboard["certification_details"]
     assert dashboard["is_managed_externally"] is True
+
+
+def test_supersets_api_shows_a_datasets_link_nowhere_so_plan_cannot_compare_it(operator, client, superset):
+    """Superset 6.1 stores a registered dataset's external_url but returns it from no endpoint: the
+    dataset's GET drops it even when asked for by columns (not in show_columns), the list likewise (not
+    in list_columns), the export leaves it out (not in SqlaTable.export_fields). So plan sees a dataset's
+    link change only with another change (docs/operating.md); should a Superset return it, compare it."""
+    dataset_id = client.find("dataset", [DATASET_UUID])[DATASET_UUID]["id"]
+    with sqlite3.connect(superset.home / "superset.db") as metadata:
+        stored = metadata.execute("SELECT external_url FROM tables WHERE id = ?", (dataset_id,)).fetchone()[0]
+    assert stored  # registered locked: the link is there
+    shown = client.request("GET", f"/api/v1/dataset/{dataset_id}", "dataset",
+                           params={"q": "(columns:!(external_url,is_managed_externally))"}).json()["result"]
+    assert shown == {"is_managed_externally": True}
+    listed = client.request("GET", "/api/v1/dataset/", "datasets", params={
+        "q": f"(columns:!(id,external_url),filters:!((col:uuid,opr:eq,value:{rison_str(DATASET_UUID)})))"
+    }).json()["result"]
+    assert listed == [{"id": dataset_id}]
+    exported = "\n".join(client.export("dataset", [dataset_id]).values())
+    assert "external_url" not in exported and stored not in exported
 
 
 def test_the_chart_data_endpoint_reproduces_ibic_2021_riket_41(operator, client):

@@ -129,6 +129,22 @@ def widen_dashboard_chart(page: Any, url: str, slug: str, title: str, columns: i
     return saved.value
 
 
+def rename_native_filter(page: Any, url: str, slug: str, name: str) -> Any:
+    """Rename the dashboard's first native filter as a person does: the filter bar's settings (gear) →
+    "Add or edit filters and controls" → the selected filter's name → Save; returns Superset's answer to
+    the dashboard PUT that Save sends."""
+    goto_dashboard(page, url, slug)
+    page.click('[data-test="filterbar-orientation-icon"]', timeout=RENDER_TIMEOUT_MS)
+    page.click('[data-menu-id$="add-edit-filters-menu-key"]', timeout=RENDER_TIMEOUT_MS)
+    field = page.locator('[data-test="filter-modal"] [data-test="filters-config-modal__name-input"]')
+    field.wait_for(timeout=RENDER_TIMEOUT_MS)
+    field.fill(name)
+    with page.expect_response(lambda r: "/api/v1/dashboard/" in r.url and r.request.method == "PUT",
+                              timeout=RENDER_TIMEOUT_MS) as saved:
+        page.click('[data-test="native-filter-modal-save-button"]')
+    return saved.value
+
+
 def _grid_column_width(page: Any) -> float:
     """One of the dashboard grid's 12 columns, in pixels (the grid's width over 12)."""
     return float(page.locator(".grid-content").first.bounding_box()["width"]) / 12

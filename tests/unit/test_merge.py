@@ -5,8 +5,10 @@ from __future__ import annotations
 import copy
 import json
 
+import pytest
 import yaml
 from support.assets import FIXTURE_ASSETS
+from support.databases import REPO
 
 from jamfor.superset.sync.normalize import fingerprint, merge_export
 
@@ -130,6 +132,24 @@ def test_a_dashboard_saved_after_a_resize_pulls_as_the_width_alone():
     assert fingerprint(saved) == fingerprint(expected)
 
 
+def test_a_native_filter_renamed_in_the_filter_dialog_pulls_as_the_name_alone():
+    """What Superset 6.1's "Add or edit filters and controls" dialog saved for the renamed filter."""
+    local = _fixture("dashboard.yaml")
+    saved = copy.deepcopy(local)
+    native = saved["metadata"]["native_filter_configuration"][0]
+    native["name"] = "Kommun eller län"
+    native["controlValues"] = {"enableEmptyFilter": False, "defaultToFirstItem": False, "creatable": True,
+                               "multiSelect": False, "searchAllOptions": False, "inverseSelection": False}
+    native.update({"description": "", "cascadeParentIds": [], "sortMetric": None, "defaultDataMask": {
+        "extraFormData": {}, "filterState": {}, "ownState": {}}})
+    expected = copy.deepcopy(local)
+    expected["metadata"]["native_filter_configuration"][0]["name"] = "Kommun eller län"
+    assert merge_export(saved, local) == expected
+    native["controlValues"]["creatable"] = False  # "Allow creation of new values" switched off: kept
+    assert merge_export(saved, local)["metadata"]["native_filter_configuration"][0]["controlValues"][
+        "creatable"] is False
+
+
 def test_cross_filters_switched_off_or_scoped_in_the_ui_are_kept():
     local = _fixture("dashboard.yaml")
     saved = copy.deepcopy(local)
@@ -139,3 +159,95 @@ def test_cross_filters_switched_off_or_scoped_in_the_ui_are_kept():
     pulled = merge_export(saved, local)["metadata"]
     assert pulled["cross_filters_enabled"] is False
     assert pulled["global_chart_configuration"]["scope"]["excluded"] == [1]
+
+
+# What Superset 6.1's Explore saved when one shipped chart of each viz type was only renamed with Save
+# (overwrite), read back from its export: besides the matrixify controls every chart gets
+# (_MATRIXIFY_SAVED), each type's own controls, and the params of the file it left out.
+_MATRIXIFY_SAVED = {
+    "matrixify_enable": False, "matrixify_mode_columns": "disabled", "matrixify_mode_rows": "disabled",
+    "matrixify_dimension_selection_mode_columns": "members",
+    "matrixify_dimension_selection_mode_rows": "members",
+    "matrixify_dimension_columns": {"dimension": "", "values": []},
+    "matrixify_dimension_rows": {"dimension": "", "values": []},
+    "matrixify_topn_value_columns": 10, "matrixify_topn_value_rows": 10,
+    "matrixify_all_sort_by_columns": "a_to_z", "matrixify_all_sort_by_rows": "a_to_z",
+    "matrixify_topn_order_columns": True, "matrixify_topn_order_rows": True,
+    "matrixify_show_column_headers": True, "matrixify_show_row_labels": True,
+    "matrixify_fit_columns_dynamically": True, "matrixify_row_height": 300, "matrixify_charts_per_row": 4,
+    "matrixify_cell_title_template": "", "dashboards": [], "slice_id": 3,
+}
+_TIMESERIES_SAVED = {
+    "group_others_when_limit_reached": False, "forecastEnabled": False, "forecastPeriods": 10,
+    "forecastInterval": 0.8, "x_axis_title": "", "sort_series_type": "sum", "sort_series_ascending": False,
+    "time_shift_color": True, "minorTicks": False, "x_axis_time_format": "smart_date",
+    "x_axis_number_format": "~g", "logAxis": False, "minorSplitLine": False, "truncateXAxis": True,
+    "force_max_interval": False, "showTooltipTotal": True, "showTooltipPercentage": False,
+    "tooltipSortByMetric": False, "echart_options": "{}",
+}
+_SAVED_PER_VIZ_TYPE = {
+    "big_number": ("oj_lss_utveckling/charts/riket_enskildas_uppfattning_utforare.yaml", {
+        "aggregation": "LAST_VALUE", "subtitle_font_size": 0.15, "show_metric_name": False,
+        "metric_name_font_size": 0.15, "show_x_axis": False, "show_x_axis_min_max_labels": False,
+        "show_y_axis": False, "show_y_axis_min_max_labels": False, "force_timestamp_formatting": False},
+        ["row_limit"]),
+    "big_number_total": ("skr_nationell_oversikt/charts/slutfort_alla.yaml", {"metric_name_font_size": 0.15},
+                         ["row_limit", "subheader_font_size"]),
+    "country_map": ("jamfor_kommuner/charts/karta_lan.yaml", {}, ["row_limit"]),
+    "echarts_timeseries_bar": ("skr_nationell_oversikt/charts/bistandsbeslut_per_omrade.yaml", {
+        **_TIMESERIES_SAVED, "xAxisForceCategorical": False, "color_by_primary_axis": False,
+        "xAxisLabelInterval": "auto", "tooltipTimeFormat": "smart_date"},
+        ["order_desc", "x_axis_sort", "x_axis_sort_asc", "x_axis_sort_series_type"]),
+    "echarts_timeseries_line": ("oj_lss_utveckling/charts/kommun_jamfort_over_tid.yaml", {
+        **_TIMESERIES_SAVED, "x_axis_sort_asc": True, "percentage_threshold": 0, "area": False,
+        "opacity": 0.2, "xAxisLabelRotation": 0},
+        ["order_desc", "seriesType", "xAxisForceCategorical"]),
+}
+
+
+def _shipped(viz_type: str) -> dict:
+    return yaml.safe_load((REPO / "dashboards" / _SAVED_PER_VIZ_TYPE[viz_type][0]).read_text())
+
+
+def _saved_by_explore(viz_type: str, chart: dict, title: str, **edited: object) -> dict:
+    """``chart`` as 6.1's Explore saved a shipped chart of ``viz_type`` renamed to ``title``."""
+    _, added, left_out = _SAVED_PER_VIZ_TYPE[viz_type]
+    saved = copy.deepcopy(chart)
+    saved["slice_name"] = title
+    params = {k: v for k, v in saved["params"].items() if k not in left_out}
+    saved["params"] = {**params, **_MATRIXIFY_SAVED, **added, **edited, "datasource": "4__table"}
+    if viz_type == "country_map":  # the only one with a temporal column and no time filter of its own
+        saved["params"]["adhoc_filters"].append({"clause": "WHERE", "subject": "period", "comparator":
+                                                 "No filter", "operator": "TEMPORAL_RANGE",
+                                                 "expressionType": "SIMPLE"})
+    saved["query_context"] = json.dumps({"form_data": saved["params"], "queries": [{"post_processing": []}]})
+    return saved
+
+
+@pytest.mark.parametrize("viz_type", sorted(_SAVED_PER_VIZ_TYPE))
+def test_explores_save_of_a_renamed_chart_of_each_shipped_viz_type_pulls_as_the_title_alone(viz_type):
+    local = _shipped(viz_type)
+    saved = _saved_by_explore(viz_type, local, "Nytt namn")
+    assert merge_export(saved, local) == {**local, "slice_name": "Nytt namn"}
+    assert fingerprint(saved) == fingerprint({**local, "slice_name": "Nytt namn"})
+
+
+def test_a_default_value_someone_chose_in_explore_is_kept():
+    """Equal to a default of another viz type is no default: a bar's "charts per row" of 3 (a table's)."""
+    local = _shipped("echarts_timeseries_bar")
+    saved = _saved_by_explore("echarts_timeseries_bar", local, local["slice_name"], forecastPeriods=12,
+                              matrixify_charts_per_row=3)
+    pulled = merge_export(saved, local)["params"]
+    assert (pulled["forecastPeriods"], pulled["matrixify_charts_per_row"]) == (12, 3)
+    assert fingerprint(saved) != fingerprint(local)
+
+
+def test_a_param_explore_keeps_is_not_kept_from_the_file_when_the_save_drops_it():
+    """Only what Explore never keeps for the viz type stays: a line chart's own setting removed is an edit."""
+    local = _shipped("echarts_timeseries_line")
+    saved = _saved_by_explore("echarts_timeseries_line", local, local["slice_name"])
+    del saved["params"]["xAxisLabelInterval"]
+    pulled = merge_export(saved, local)["params"]
+    assert "xAxisLabelInterval" not in pulled
+    assert pulled["xAxisForceCategorical"] is True  # left out by every Save of such a chart: kept
+    assert fingerprint(saved) != fingerprint(local)
