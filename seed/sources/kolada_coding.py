@@ -146,7 +146,8 @@ def coded_shares(values: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
     out = []
     for (indicator_id, year), group in rows.groupby(["indicator_id", "year"]):
         out.append(_share_row(indicator_id, RIKET, year, group, None))
-        out += [_share_row(indicator_id, lan, year, group[group.lan_code == lan], int(size))
+        scopes = dict(tuple(group.groupby("lan_code")))
+        out += [_share_row(indicator_id, lan, year, scopes.get(lan, group.iloc[:0]), int(size))
                 for lan, size in members.items()]
     frame = pd.DataFrame(out, columns=SHARE_COLUMNS)
     frame["value"] = frame["value"].astype(float)
