@@ -9,7 +9,11 @@ SQLite and PostgreSQL, with baselines measured in the same run:
 - jamfor: ``jamfor.seed.load.load`` of the same values in loads of ``--per-load`` indicators (as a
   Kolada run of that many KPIs comes), each one transaction with provenance, replacement rules and
   the derived tables; then one more indicator (3,120 values) into the full warehouse; then every
-  query the shipped ÖJ charts and native filters issue (``chart_queries``), ``--repeat`` times each.
+  query the shipped ÖJ charts and native filters issue (``chart_queries``), ``--repeat`` times each;
+- kolada: the same numbers as N KPIs from a Kolada-shaped server on 127.0.0.1 (``kolada_national``,
+  in a process of its own), loaded by jamfor's Kolada loader as `jamfor load kolada --kpi …` does,
+  ``--per-load`` KPIs a load: their metadata read into indicators, their values paged, cached and
+  loaded (issue 26: 1,000 KPIs of metadata and values).
 
 The data are synthetic (bench/national.py) and only ever go into the scratch databases.
 Run: ``.venv/bin/python bench/bench_national.py --indicators 1000`` (3.1 M, minutes), or
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -27,19 +32,24 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 from chart_queries import chart_queries, uses_index
-from national import all_values, national_frames, new_indicator_rows, one_more_indicator
+from kolada_national import batches
+from national import YEARS, all_values, national_frames, new_indicator_rows, one_more_indicator
 from sqlalchemy import create_engine, text
 
+from jamfor.cli.kolada import kolada_http
 from jamfor.seed.bulk import copy_csv, insert_rows
 from jamfor.seed.db import engine_for
 from jamfor.seed.load import load
 from jamfor.seed.reference import reference_frames
 from jamfor.seed.schema import create_all, indicator, load_batch
+from jamfor.seed.seeding import load_source
+from jamfor.seed.sources.kolada import read_kolada
 
 HERE = Path(__file__).parent
 
@@ -159,7 +169,44 @@ def case_jamfor(url: str, n: int, per_load: int, repeat: int = 20) -> dict:
             "queries": queries, "dead_rows": _dead_rows(engine)}
 
 
-CASES: dict[str, Callable[..., dict]] = {"raw": case_raw, "to_sql": case_to_sql, "jamfor": case_jamfor}
+@contextmanager
+def kolada_server(n: int) -> Iterator[str]:
+    """The Kolada-shaped server of ``n`` KPIs in a process of its own; yields its base URL once every
+    answer is ready."""
+    server = subprocess.Popen([sys.executable, str(HERE / "kolada_national.py"), str(n)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        port = server.stdout.readline().strip() if server.stdout else ""
+        if not port.isdigit():
+            raise SystemExit(f"the benchmark's Kolada server did not start (exit {server.poll()})")
+        yield f"http://127.0.0.1:{port}/v3"
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def case_kolada(url: str, n: int, per_load: int) -> dict:
+    """Each load: ``read_kolada`` (KPI records, indicators, every data page through the response cache)
+    then ``load_source``, as `jamfor load kolada` does. The batches are marked synthetic."""
+    engine = _prepared(url)
+    rows, reading = 0, 0.0
+    with tempfile.TemporaryDirectory() as cache, kolada_server(n) as base_url:
+        os.environ["XDG_CACHE_HOME"] = cache
+        start = time.perf_counter()
+        for kpis in batches(n, per_load):
+            begun = time.perf_counter()
+            source = read_kolada(kolada_http(refresh=False), kpis=kpis, years=f"{YEARS[0]}-{YEARS[-1]}",
+                                 base_url=base_url)
+            reading += time.perf_counter() - begun
+            source.frames.synthetic = True
+            rows += len(source.frames.tables["indicator_value"])
+            load_source(engine, source)
+        seconds = time.perf_counter() - start
+    return {"seconds": seconds, "rows": rows, "peak_mb": _peak_mb(), "read_seconds": reading}
+
+
+CASES: dict[str, Callable[..., dict]] = {"raw": case_raw, "to_sql": case_to_sql, "jamfor": case_jamfor,
+                                         "kolada": case_kolada}
 
 
 def _scratch(kind: str, pg_admin: str, folder: str) -> tuple[str, Callable[[], None]]:
@@ -192,13 +239,18 @@ def run_case(case: str, kind: str, n: int, per_load: int, pg_admin: str) -> dict
 
 
 def report(kind: str, results: dict) -> None:
-    raw, to_sql, jam = results["raw"], results["to_sql"], results["jamfor"]
+    raw, to_sql, jam, kolada = (results.get(c) for c in ("raw", "to_sql", "jamfor", "kolada"))
     print(f"\n{kind}: {jam['rows']:,} values")
     print("| path | seconds | × raw | to_sql ÷ path | peak RSS MB |")
     print("|---|---|---|---|---|")
-    for name, r in (("raw driver", raw), ("pandas to_sql", to_sql), ("jamfor load", jam)):
+    paths = [("raw driver", raw), ("pandas to_sql", to_sql), ("jamfor load", jam),
+             *([("jamfor load kolada", kolada)] if kolada else [])]
+    for name, r in paths:
         print(f"| {name} | {r['seconds']:.1f} | {r['seconds'] / raw['seconds']:.2f} | "
               f"{to_sql['seconds'] / r['seconds']:.2f} | {r['peak_mb']:.0f} |")
+    if kolada:
+        print(f"\nkolada: {kolada['rows']:,} values; reading from the server {kolada['read_seconds']:.1f} s "
+              f"of {kolada['seconds']:.1f} s")
     print(f"\nsmall load (one more indicator, 3,120 values): {jam['small_load_seconds']:.2f} s")
     print("\n| query | p95 ms | index |")
     print("|---|---|---|")
@@ -221,12 +273,15 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/test",
                         help="admin URL of a PostgreSQL server to create scratch databases on")
+    parser.add_argument("--without-kolada", action="store_true",
+                        help="leave the Kolada path out (CI's PostgreSQL smoke run: it is the same loader)")
     args = parser.parse_args()
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    cases = [c for c in CASES if not (args.without_kolada and c == "kolada")]
     print(f"{args.indicators} indicators × 312 areas × 10 years; jamfor in loads of {args.per_load}")
     for kind in kinds:
         results = {}
-        for case in CASES:
+        for case in cases:
             results[case] = run_case(case, kind, args.indicators, args.per_load, args.pg)
             print(f"{kind} {case}: {json.dumps(results[case])}", flush=True)  # kept if a later case fails
         report(kind, results)

@@ -21,7 +21,8 @@ YEARS = tuple(range(2012, 2022))
 AREAS_PER_YEAR = 312
 
 
-def _areas() -> pd.Series:
+def national_areas() -> pd.Series:
+    """Riket, the 21 län and the 290 kommuner: the 312 area codes every indicator has values for."""
     areas = reference_frames().tables["area"]
     return areas.loc[areas.level.isin(["riket", "lan", "kommun"]), "area_code"].reset_index(drop=True)
 
@@ -38,8 +39,9 @@ def _indicator_rows(ids: list[str]) -> pd.DataFrame:
         "source": "jamfor benchmark (syntetiska värden)", "description": "Syntetiskt benchmarkvärde."})
 
 
-def _values(ids: list[str], areas: pd.Series, first: int) -> pd.DataFrame:
-    """Values of ``ids``, the k-th indicator of the national set drawn from seed k."""
+def indicator_values(ids: list[str], areas: pd.Series, first: int) -> pd.DataFrame:
+    """Values of ``ids`` for ``areas``, the k-th indicator of the national set drawn from seed k (so
+    the Kolada path, bench/kolada_national.py, serves the same numbers under Kolada's codes)."""
     per_indicator = len(areas) * len(YEARS)
     # Strings are shared objects (repeats of a few), so 3 M rows cost pointers, not copies.
     area_col = np.repeat(areas.to_numpy(dtype=object), len(YEARS))
@@ -66,11 +68,11 @@ def indicator_ids(n_indicators: int) -> list[str]:
 def national_frames(n_indicators: int, per_load: int) -> Iterator[SourceFrames]:
     """The national data set as loads of ``per_load`` indicators each (as a Kolada run of that many
     KPIs would come), each defining its new indicators and holding their values."""
-    areas, catalogue = _areas(), set(_catalogue_ids())
+    areas, catalogue = national_areas(), set(_catalogue_ids())
     ids = indicator_ids(n_indicators)
     for start in range(0, len(ids), per_load):
         chunk = ids[start:start + per_load]
-        tables = {"indicator_value": _values(chunk, areas, first=start)}
+        tables = {"indicator_value": indicator_values(chunk, areas, first=start)}
         new = [i for i in chunk if i not in catalogue]
         if new:
             tables = {"indicator": _indicator_rows(new), **tables}
@@ -82,14 +84,14 @@ def one_more_indicator(n_indicators: int) -> SourceFrames:
     """The small load: one indicator not in the national set, 3,120 values."""
     new_id = f"bench_extra_{n_indicators:05d}"
     tables = {"indicator": _indicator_rows([new_id]),
-              "indicator_value": _values([new_id], _areas(), first=n_indicators)}
+              "indicator_value": indicator_values([new_id], national_areas(), first=n_indicators)}
     return SourceFrames.synthetic_batch("benchmark", "benchmark: one more indicator", tables,
                                         "Syntetiska benchmarkvärden")
 
 
 def all_values(n_indicators: int) -> pd.DataFrame:
     """Every value of the national set in one frame, for the baselines."""
-    return _values(indicator_ids(n_indicators), _areas(), first=0)
+    return indicator_values(indicator_ids(n_indicators), national_areas(), first=0)
 
 
 def new_indicator_rows(n_indicators: int) -> pd.DataFrame:

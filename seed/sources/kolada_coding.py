@@ -135,8 +135,9 @@ def coded_shares(values: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
     or 0): the share of answering kommuner with ja, with the counts as numerator and denominator.
 
     A län where more than 20 % of its kommuner gave no answer is ``bortfall``, as Socialstyrelsen
-    publishes it; riket is given whenever a kommun answered. Groups are the (indicator, year) pairs in
-    ``values``; a kommun without a row has not answered."""
+    publishes it, and so is a län none of whose kommuner has a row; riket is given whenever a kommun
+    answered. Groups are the (indicator, year) pairs in ``values``; a kommun without a row has not
+    answered."""
     kommuner = areas[areas.level == "kommun"][["area_code", "lan_code"]]
     rows = values.merge(kommuner, on="area_code")
     answered = rows.status.eq("ok") & rows.value.notna()
@@ -145,8 +146,9 @@ def coded_shares(values: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
     out = []
     for (indicator_id, year), group in rows.groupby(["indicator_id", "year"]):
         out.append(_share_row(indicator_id, RIKET, year, group, None))
-        out += [_share_row(indicator_id, lan, year, scope, int(members[lan]))
-                for lan, scope in group.groupby("lan_code")]
+        scopes = dict(tuple(group.groupby("lan_code")))
+        out += [_share_row(indicator_id, lan, year, scopes.get(lan, group.iloc[:0]), int(size))
+                for lan, size in members.items()]
     frame = pd.DataFrame(out, columns=SHARE_COLUMNS)
     frame["value"] = frame["value"].astype(float)
     return frame

@@ -4,9 +4,10 @@ Kolada's KPI record (``/v3/kpi/{id}``) says what a KPI is: ``title``, ``descript
 ``operating_area`` (a comma list of Kolada's areas), ``auspices`` (huvudmannaskap), and
 ``is_divided_by_gender``. jamfor reads from it:
 
-- the unit, from the definition first and then the unit Kolada writes at the end of the title
-  ("…, andel (%)", "…, antal", "…, kr/inv"); a word such as "andel" anywhere in the title is not
-  a unit. A KPI whose unit neither says is stored with unit ``okänd`` and the note says so;
+- the unit: a share or kronor the definition names, else the unit Kolada writes at the end of the
+  title ("…, andel (%)", "…, antal", "…, kr/inv"), else the definition's shape (a division: kvot, a
+  count: antal); a word such as "andel" anywhere in the title is not a unit. A KPI whose unit neither
+  says is stored with unit ``okänd`` and the note says so;
 - a yes/no question: a title or definition that lists its codes ("(Ja=1, Nej=0)", "(Ja, för alla=2,
   Ja, men inte för alla=1, Nej=0)") is coded, and read like the catalogue's coded indicators (100/0
   per kommun, the code kept, län and riket computed by jamfor with the 20 % bortfall rule);
@@ -55,9 +56,14 @@ _TITLE_UNITS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r",\s*antal\s*$"), "antal"),
     (re.compile(r",\s*(kr|kronor|tkr)(/|\s|$)"), "kronor"),
 )
+# A definition that names a share or an amount of money says the unit outright; one that only divides
+# (or counts) does not: Kolada's definitions of shares often stop at "dividerat med" and leave the × 100
+# out (U21477, "…, andel (%)"), so there the unit the title ends with counts first.
 _DEFINITION_UNITS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bandel\b|\bprocent\b|%|multiplicerat med 100"), "procent"),
     (re.compile(r"\bkronor\b|\bkr\b|\btkr\b"), "kronor"),
+)
+_DEFINITION_SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bdividerat med\b|\bper\s+\d[\d ]*\s+invånare\b"), "kvot"),
     (re.compile(r"^\s*antal\b"), "antal"),
 )
@@ -104,15 +110,14 @@ def read_coding(text: str) -> Coding | None:
 
 
 def read_unit(title: str, description: str) -> str:
-    """The unit the definition says, else the one the title ends with, else ``okänd``."""
-    definition = description.casefold()
-    for pattern, unit in _DEFINITION_UNITS:
-        if pattern.search(definition):
-            return unit
-    ending = title.casefold()
-    for pattern, unit in _TITLE_UNITS:
-        if pattern.search(ending):
-            return unit
+    """The unit the definition names (a share, kronor), else the one the title ends with, else the
+    definition's shape (a division: kvot; a count: antal), else ``okänd``."""
+    definition, ending = description.casefold(), title.casefold()
+    for patterns, text in ((_DEFINITION_UNITS, definition), (_TITLE_UNITS, ending),
+                           (_DEFINITION_SHAPES, definition)):
+        for pattern, unit in patterns:
+            if pattern.search(text):
+                return unit
     return UNKNOWN_UNIT
 
 

@@ -1,9 +1,12 @@
 """Kolada KPI records and data rows for the issue-26 tests (any KPI understood, kön).
 
-SYNTHETIC. The real values the issue speaks of (a public repository's saved Kolada answers for U07525,
-U28122, U21477 and two more KPIs, 2010–2022) were not found in the sources reachable here, so this
-fixture follows the shapes Kolada's v3 API documents (``/kpi/{id}`` records, ``/data/kpi/…`` rows
-with ``values`` per gender) and takes from the issue only what it states:
+SYNTHETIC, for cases the real values cannot show (a record with nothing to read, a län and riket
+average of codes that jamfor must not load); the real saved values of U07525, U28122 and U21477 are
+tests/fixtures/kolada_saved (tests/warehouse/test_kolada_saved.py). This fixture follows the shapes
+Kolada's v3 API documents (``/kpi/{id}`` records, ``/data/kpi/…`` rows with ``values`` per gender)
+and takes from the issue only what it states (the real records differ: U07525 is Boverket's
+kulturmiljöprogram, operating area "Miljö, hälsa och hållbar utveckling mm"; the issue's operating
+area is U21477's):
 
 - U07525's title ends "(Ja=1, Nej=0)" and its operating area is "Kommunen, övergripande,Ordinärt
   boende,Äldre och funktionshindrade";

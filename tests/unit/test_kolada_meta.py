@@ -32,9 +32,13 @@ def test_a_title_without_a_ja_nej_list_has_no_coding(title):
     ("Kostnad äldreomsorg, kr/inv", "", "kronor"),
     ("Invånare totalt, antal", "", "antal"),
     ("Hemtjänsttimmar per brukare", "Antal timmar dividerat med antal brukare.", "kvot"),
+    # U21477 as Kolada defines it: a division without "× 100", a title that says "andel (%)"
+    ("Brukarbedömning hemtjänst äldreomsorg - förtroende för personalen, andel (%)",
+     "Antal personer som uppgett Ja dividerat med samtliga personer som besvarat undersökningen.",
+     "procent"),
     ("Något", "Något annat.", "okänd"),
 ])
-def test_the_unit_comes_from_the_definition_then_the_titles_ending(title, description, unit):
+def test_the_definitions_unit_words_then_the_titles_ending_then_a_division_or_count(title, description, unit):
     assert read_unit(title, description) == unit
 
 

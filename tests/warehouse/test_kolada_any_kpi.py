@@ -1,7 +1,7 @@
 """Any Kolada KPI understood from its metadata, and kön (issue 26), against a Kolada-shaped server.
 
-The fixture is synthetic (tests/support/kolada_any_kpi.py says what comes from the issue): the real
-saved values the issue names were not reachable here.
+The fixture is synthetic (tests/support/kolada_any_kpi.py says what comes from the issue); the real
+saved values the issue names are loaded in test_kolada_saved.py.
 """
 
 from __future__ import annotations
