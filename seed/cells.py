@@ -55,8 +55,10 @@ def last_year() -> int:
     return date.today().year + 1
 
 
-def year_in_range(year: int) -> bool:
-    return FIRST_YEAR <= year <= last_year()
+def year_in_range(year: int, last: int | None = None) -> bool:
+    """``year`` within what a source can hold; ``last`` is ``last_year()`` asked once by a caller that
+    checks millions of rows."""
+    return FIRST_YEAR <= year <= (last_year() if last is None else last)
 
 
 def value_problem(value: float, unit: str | None) -> str | None:

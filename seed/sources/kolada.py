@@ -247,7 +247,7 @@ def _year(period: object, last: int) -> int | None:
     """Kolada's period as a year: a whole number (or digits) from ``FIRST_YEAR`` to ``last``."""
     if isinstance(period, str) and period.isascii() and period.isdigit() and len(period) == 4:
         period = int(period)
-    if type(period) is not int or not FIRST_YEAR <= period <= last:
+    if type(period) is not int or not year_in_range(period, last):
         return None
     return period
 
@@ -336,7 +336,7 @@ class _Rows:
             self.area_of[municipality] = self.areas.from_code(municipality)
         area_code = self.area_of[municipality]
         if area_code is None:
-            self.unknown.add(row["municipality"])
+            self.unknown.add(municipality)
             return
         series = self.series_of[row["kpi"]]
         if series[TOTAL] in self.coded and self.areas.level[area_code] != "kommun":
