@@ -207,6 +207,13 @@ kolada_group = Table(
     metadata,
     Column("group_id", String(16), primary_key=True, comment="Kolada's id of the group, e.g. `G124026`"),
     Column("title", Text, nullable=False, comment="Kolada's Swedish title of the group"),
+    Column("year", Integer,
+           comment="the year the group was made for, from its title (\"Liknande kommuner IFO, Arboga, "
+           "2024\"); empty when the title names none"),
+    Column("area_code", String(8), ForeignKey("area.area_code"),
+           comment="the kommun a \"liknande kommuner\" group was made for, from its title; empty for a "
+           "group made for no one kommun. Such a group is compared with that kommun alone, any other "
+           "group with every kommun"),
     _batch_column(),
     comment="Kolada's municipality groups (`jamfor load kolada-groups`).",
 )
@@ -283,8 +290,9 @@ kolada_group_value = Table(
            comment="true when a value in the mean comes from a synthetic (demo) batch"),
     comment=("The mean of each Kolada municipality group per indicator and year, derived after every load "
              "for the indicators it touched (every indicator when groups were loaded). The view "
-             "`indicator_group_comparison` sets each kommun's row of `indicator_comparison` beside every "
-             "group: its mean, the difference and colour, and the difference to the kommungrupp."),
+             "`indicator_group_comparison` sets each kommun's row of `indicator_comparison` beside the "
+             "groups made for it and those made for no one kommun: their mean, the difference and colour, "
+             "and the difference to the kommungrupp."),
 )
 
 # Rows per batch and base table, counted by jamfor.seed.derive after every load: the data-sources note
@@ -687,28 +695,34 @@ GROUP_VIEW = "indicator_group_comparison"
 
 def group_comparison_view() -> Select:
     """What the view indicator_group_comparison shows: a kommun's comparison row (every column of
-    indicator_comparison) beside each Kolada group's value the same year, the difference to it and to
-    the kommungrupp, and the comparison's colour. A kommun meets every group, member or not: Kolada's
-    "liknande kommuner" groups for a kommun list the others, not the kommun itself. Before any group
-    is loaded (or for a year no group has a value) the kommun's row stands with its kommungrupp alone,
-    its group columns empty, so a chart on the view still answers."""
+    indicator_comparison) beside each Kolada group it is compared with, the group's value the same
+    year, the difference to it and to the kommungrupp, and the comparison's colour. A group made for a
+    kommun (Kolada's "liknande kommuner" groups, which list the others, not the kommun itself) meets
+    that kommun alone; a group made for no one kommun meets every kommun. So the view holds a kommun's
+    own groups, not every kommun beside every group. Before any group is loaded (or for a year no
+    group has a value) the kommun's row stands with its kommungrupp alone, its group columns empty, so
+    a chart on the view still answers."""
     c = comparison_view().subquery("c")
-    g, t = kolada_group_value.c, kolada_group.alias("t")
-    diff_group = c.c.value - g.group_mean
+    g, t = kolada_group_value.c, kolada_group.c
+    groups = (select(g.indicator_id, g.year, g.group_id, g.group_mean, g.n_members, g.synthetic,
+                     t.title, t.year.label("group_year"), t.area_code.label("made_for"))
+              .join_from(kolada_group_value, kolada_group, t.group_id == g.group_id).subquery("g"))
+    diff_group = c.c.value - groups.c.group_mean
     favourable = case((c.c.higher_is_better == True, diff_group),  # noqa: E712
                       (c.c.higher_is_better == False, -diff_group))  # noqa: E712
-    colour = case((or_(c.c.higher_is_better.is_(None), g.group_mean.is_(None)), None),
+    colour = case((or_(c.c.higher_is_better.is_(None), groups.c.group_mean.is_(None)), None),
                   (c.c.value.is_(None), "gra"),
                   (favourable > 0, "gron"), (favourable < 0, "rod"), else_="gul")
+    meets = and_(groups.c.indicator_id == c.c.indicator_id, groups.c.year == c.c.year,
+                 or_(groups.c.made_for.is_(None), groups.c.made_for == c.c.area_code))
     return (
-        select(*c.c, g.group_id.label("kolada_group_id"), t.c.title.label("kolada_group_title"),
-               g.group_mean.label("kolada_group_mean"), g.n_members.label("kolada_group_n"),
+        select(*c.c, groups.c.group_id.label("kolada_group_id"), groups.c.title.label("kolada_group_title"),
+               groups.c.group_year.label("kolada_group_year"),
+               groups.c.group_mean.label("kolada_group_mean"), groups.c.n_members.label("kolada_group_n"),
                diff_group.label("diff_kolada_group_pp"), colour.label("kolada_group_colour"),
                (c.c.value - c.c.kommungrupp_mean).label("diff_kommungrupp_pp"),
-               g.synthetic.label("kolada_group_synthetic"))
-        .select_from(c.outerjoin(kolada_group_value, and_(g.indicator_id == c.c.indicator_id,
-                                                          g.year == c.c.year))
-                     .outerjoin(t, t.c.group_id == g.group_id))
+               groups.c.synthetic.label("kolada_group_synthetic"))
+        .select_from(c.outerjoin(groups, meets))
         .where(c.c.level == "kommun")
     )
 

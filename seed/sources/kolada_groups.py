@@ -1,10 +1,16 @@
 """Kolada's municipality groups -> ``kolada_group`` and ``kolada_group_member`` rows.
 
-Kolada publishes groups of kommuner to compare with (``/municipality_group``, filtered by title with
+Kolada publishes groups of kommuner to compare with (``/v3/municipality_groups``, filtered by title with
 ``?title=``): its "liknande kommuner" groups for each kommun, by verksamhet, among them. A group is
-``{"id", "title", "members": [{"id", "title"}]}``. Kolada gives no validity of its own for a group:
-what a group held when is the load batch's time, and a reload with ``--replace`` drops the members
-Kolada no longer lists.
+``{"id", "title", "members": [{"member_id", "member_title"}]}``.
+
+Kolada's record has no field for whom or when a group was made; its titles say both: "Liknande
+kommuner IFO, Arboga, 2024" is made for Arboga (which is not among its members: the group lists the
+others) from 2024's figures. So the year is read from a title's last part and the kommun from the part
+before it, only for a title that starts "Liknande kommuner" and only when that part is exactly a
+kommun's name; otherwise each stays empty, never guessed. A group made for a kommun is compared with
+that kommun alone; a group made for no one kommun with every kommun. A reload with ``--replace`` drops
+the members Kolada no longer lists.
 
 A row that cannot be read (not an object, an id or title missing or not a text, members not a list, a
 member without a text id, the same group twice with different contents) is an error naming the page,
@@ -17,7 +23,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from urllib.parse import quote
 
 import pandas as pd
@@ -30,7 +37,8 @@ from jamfor.seed.reference import area_frame, reference_frames
 from jamfor.seed.sources.kolada import ATTRIBUTION, SOURCE, note_cached, resolve_base_url, shown_value
 from jamfor.seed.sources.kolada_http import KoladaHttp
 
-GROUP_COLUMNS = ["group_id", "title"]
+GROUP_COLUMNS = ["group_id", "title", "year", "area_code"]
+LIKE_PREFIX = "liknande kommuner"
 MEMBER_COLUMNS = ["group_id", "area_code"]
 
 
@@ -45,8 +53,10 @@ def _text_problem(record: dict, name: str) -> str | None:
 class _Groups:
     """Collects groups and their members from listing pages, checking each row's shape."""
 
-    def __init__(self, areas: AreaIndex, findings: Findings) -> None:
-        self.areas, self.findings = areas, findings
+    def __init__(self, areas: pd.DataFrame, findings: Findings) -> None:
+        self.areas, self.findings = AreaIndex(areas), findings
+        kommuner = areas[areas.level == "kommun"]
+        self.kommuner = dict(zip(kommuner.name, kommuner.area_code))
         self.groups: dict[str, tuple[str, tuple[str, ...]]] = {}
         self.unknown: dict[str, set[str]] = {}
 
@@ -88,9 +98,10 @@ class _Groups:
         cannot be read."""
         codes = set()
         for member in members:
-            code = member.get("id") if isinstance(member, dict) else None
+            code = member.get("member_id") if isinstance(member, dict) else None
             if not isinstance(code, str) or not code.strip():
-                self.findings.add("bad-member", "a member without a text id (a kommunkod, e.g. \"0114\")",
+                self.findings.add("bad-member",
+                                  "a member without a text member_id (a kommunkod, e.g. \"0114\")",
                                   file=url, row=index, column="members", value=shown_value(member))
                 return None
             area_code = self.areas.from_code(code.strip())
@@ -101,8 +112,9 @@ class _Groups:
         return tuple(sorted(codes))
 
     def frames(self) -> dict[str, pd.DataFrame]:
-        groups = pd.DataFrame([(g, title) for g, (title, _) in sorted(self.groups.items())],
-                              columns=GROUP_COLUMNS)
+        groups = pd.DataFrame([(g, title, *made_for(title, self.kommuner))
+                               for g, (title, _) in sorted(self.groups.items())], columns=GROUP_COLUMNS)
+        groups["year"] = groups["year"].astype("Int64")
         members = pd.DataFrame([(g, code) for g, (_, codes) in sorted(self.groups.items()) for code in codes],
                                columns=MEMBER_COLUMNS)
         return {"kolada_group": groups, "kolada_group_member": members}
@@ -117,9 +129,20 @@ class _Groups:
                         f"{'; '.join(named[:10])}{more}")]
 
 
+def made_for(title: str, kommuner: Mapping[str, str]) -> tuple[int | None, str | None]:
+    """The year and the kommun (kommunkod, from ``kommuner``: name -> code) a "liknande kommuner" group's
+    title names, each None when the title does not name it plainly:
+    "Liknande kommuner, övergripande, Höör, 2025" -> (2025, "1267")."""
+    parts = [part.strip() for part in title.split(",")]
+    year = int(parts[-1]) if re.fullmatch(r"(19|20)\d\d", parts[-1]) else None
+    if not title.casefold().startswith(LIKE_PREFIX) or len(parts) < (3 if year else 2):
+        return year, None
+    return year, kommuner.get(parts[-2] if year else parts[-1])
+
+
 def groups_url(base_url: str, title: str = "") -> str:
     """Kolada's listing of municipality groups, only those whose title contains ``title`` if given."""
-    url = f"{base_url}/municipality_group"
+    url = f"{base_url}/municipality_groups"
     return f"{url}?title={quote(title)}" if title else url
 
 
@@ -130,7 +153,7 @@ def read_kolada_groups(http: KoladaHttp, *, title: str = "", base_url: str | Non
     ``KoladaError`` when Kolada keeps failing; either way nothing has been written."""
     url = groups_url(resolve_base_url(base_url), title)
     findings = Findings()
-    groups = _Groups(AreaIndex(area_frame()), findings)
+    groups = _Groups(area_frame(), findings)
     digest = hashlib.sha256()
     for page_url, page in http.pages(url, on_page, read=groups.add_page):
         digest.update(page_url.encode())

@@ -20,20 +20,22 @@ PEERS = 7
 
 
 def demo_group_tables() -> dict[str, pd.DataFrame]:
-    """One group per kommun: its id DEMO+kommunkod, its PEERS nearest kommuner of the same kommungrupp."""
+    """One group per kommun, made for it as Kolada's are: its id DEMO+kommunkod, its PEERS nearest
+    kommuner of the same kommungrupp (not the kommun itself)."""
     kommuner = area_frame()
     kommuner = kommuner[kommuner.level == "kommun"].sort_values("area_code")
     groups, members = [], []
     for kommun in kommuner.itertuples():
         group_id = f"DEMO{kommun.area_code}"
-        groups.append({"group_id": group_id,
+        groups.append({"group_id": group_id, "year": None, "area_code": kommun.area_code,
                        "title": f"Liknande kommuner, {kommun.name} (syntetisk demogrupp)"})
         others = kommuner[(kommuner.kommungrupp == kommun.kommungrupp)
                           & (kommuner.area_code != kommun.area_code)]
         distance = (others.area_code.astype(int) - int(kommun.area_code)).abs()
         nearest = others.assign(distance=distance).sort_values(["distance", "area_code"]).head(PEERS)
         members += [{"group_id": group_id, "area_code": code} for code in nearest.area_code]
-    return {"kolada_group": pd.DataFrame(groups), "kolada_group_member": pd.DataFrame(members)}
+    frame = pd.DataFrame(groups).astype({"year": "Int64"})
+    return {"kolada_group": frame, "kolada_group_member": pd.DataFrame(members)}
 
 
 def demo_group_frames() -> SourceFrames:

@@ -1,6 +1,6 @@
 """A Kolada-shaped HTTP server on 127.0.0.1 for the tests: real sockets, real paging, misbehaviour on cue.
 
-It serves the documented v3 shapes: ``/kpi/{ids}``, ``/kpi?title=``, ``/municipality_group?title=``, and
+It serves the documented v3 shapes: ``/kpi/{ids}``, ``/kpi?title=``, ``/municipality_groups?title=``, and
 ``/data/kpi/{ids}[/municipality/{ids}][/year/{years}]`` as ``{"count", "values", "next_url",
 "previous_url"}`` pages of ``per_page`` rows. ``fail_next`` queues error answers for paths containing a
 text; ``fail_always`` answers every such request with an error; ``custom`` hands a request whose path
@@ -112,7 +112,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/kpi":
             title = query.get("title", [""])[0].casefold()
             rows = [k for k in state.kpis if title in k["title"].casefold()]
-        elif path == "/municipality_group":
+        elif path == "/municipality_groups":
             title = query.get("title", [""])[0].casefold()
             rows = [g for g in state.groups
                     if not isinstance(g, dict) or title in str(g.get("title")).casefold()]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+import pandas as pd
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -19,6 +20,7 @@ from support.kolada_server import KoladaHttpServer
 from support.tables import read_table
 
 from jamfor.cli.main import main
+from jamfor.seed.schema import create_all
 
 
 @pytest.fixture
@@ -46,10 +48,10 @@ def load_groups(kolada: KoladaHttpServer, url: str, *extra: str):
     return run("load", "kolada-groups", "--base-url", kolada.base_url, "--db", url, *extra)
 
 
-def compared(url: str) -> dict[str, dict]:
-    """Min kommun's rows of indicator_group_comparison by group id."""
+def compared(url: str, kommun: str = fx.MIN_KOMMUN) -> dict[str, dict]:
+    """A kommun's rows of indicator_group_comparison by group id."""
     view = read_table(url, "indicator_group_comparison")
-    mine = view[(view.area_code == fx.MIN_KOMMUN) & (view.indicator_id == fx.INDICATOR)]
+    mine = view[(view.area_code == kommun) & (view.indicator_id == fx.INDICATOR)]
     return {row["kolada_group_id"]: row for row in mine.to_dict("records")}
 
 
@@ -60,6 +62,8 @@ def test_groups_load_with_their_kommuner_and_the_members_jamfor_lacks_are_named(
     assert "G900002: 0001, 1999" in output
     groups = read_table(db_url, "kolada_group").set_index("group_id")
     assert groups.loc["G900001", "title"] == fx.GROUPS[0]["title"]
+    assert (groups.loc["G900001", "year"], groups.loc["G900001", "area_code"]) == (2024, fx.MIN_KOMMUN)
+    assert groups.loc["G900002", ["year", "area_code"]].isna().all()  # "Norra Storstockholm (syntetisk)"
     members = read_table(db_url, "kolada_group_member")
     assert sorted(members[members.group_id == "G900002"].area_code) == ["0114", "0123"]
     assert load_groups(kolada, db_url).output.count("Unchanged") == 1
@@ -80,6 +84,41 @@ def test_min_kommun_meets_each_group_beside_its_kommungrupp_with_value_differenc
     assert rows["G900001"]["kolada_group_colour"] == "rod"  # 60 against 80, higher is better
     assert rows["G900002"]["kolada_group_colour"] == "gron"  # 60 against 55
     assert not rows["G900001"]["kolada_group_synthetic"]
+
+
+def test_a_group_made_for_a_kommun_meets_that_kommun_alone_and_any_other_group_every_kommun(kolada, db_url):
+    """Vallentuna is in Upplands Väsby's "liknande kommuner" group, but the group is not Vallentuna's to
+    compare with; the group made for no one kommun is."""
+    load_values(kolada, db_url)
+    assert load_groups(kolada, db_url).exit_code == 0
+    assert set(compared(db_url, "0115")) == {"G900002"}
+    assert set(compared(db_url, fx.MIN_KOMMUN)) == {"G900001", "G900002"}
+
+
+def test_kolada_s_real_group_loads_with_its_kommuner_its_year_and_the_kommun_it_was_made_for(kolada, db_url):
+    kolada.state.groups = [fx.REAL_GROUP]
+    assert load_groups(kolada, db_url).exit_code == 0
+    [group] = read_table(db_url, "kolada_group").to_dict("records")
+    assert (group["group_id"], group["year"], group["area_code"]) == ("G35951", 2024, "1267")  # Höör
+    members = read_table(db_url, "kolada_group_member")
+    assert sorted(members.area_code) == sorted(m["member_id"] for m in fx.REAL_GROUP["members"])
+
+
+def test_groups_loaded_before_the_year_and_kommun_columns_get_them_empty_and_meet_every_kommun(tmp_path):
+    """A warehouse an older jamfor made: its groups stay, as made for no one kommun, until reloaded."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = create_engine(url)
+    create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DROP VIEW indicator_group_comparison"))
+        conn.execute(text("DROP TABLE kolada_group"))
+        conn.execute(text("CREATE TABLE kolada_group (group_id VARCHAR(16) PRIMARY KEY, title TEXT NOT NULL, "
+                          "batch_id INTEGER NOT NULL)"))
+        conn.execute(text("INSERT INTO kolada_group VALUES ('G1', 'Liknande kommuner IFO, Arboga, 2024', 1)"))
+    create_all(engine)
+    [group] = read_table(url, "kolada_group").to_dict("records")
+    assert group["group_id"] == "G1" and pd.isna(group["year"]) and pd.isna(group["area_code"])
+    assert "kolada_group_year" in read_table(url, "indicator_group_comparison").columns
 
 
 def test_before_any_group_is_loaded_min_kommun_stands_beside_its_kommungrupp_alone(kolada, sqlite_url):
@@ -111,8 +150,10 @@ def test_a_reload_with_replace_drops_the_members_kolada_no_longer_lists_and_the_
 
 @pytest.mark.parametrize(("group", "named"), [
     ({"id": "G1", "title": "Utan medlemmar"}, "row 0, column members: a group whose members are not a list"),
-    ({"id": "G1", "title": "X", "members": [{"title": "Ale"}]},
-     "row 0, column members: a member without a text id"),
+    ({"id": "G1", "title": "X", "members": [{"member_title": "Ale"}]},
+     "row 0, column members: a member without a text member_id"),
+    ({"id": "G1", "title": "X", "members": [{"id": "1440", "title": "Ale"}]},
+     "row 0, column members: a member without a text member_id"),
     ({"id": 7, "title": "X", "members": []}, "row 0, column id: a group whose id is not a text"),
     ("G1", "row 0: a group that is not a JSON object"),
 ])
