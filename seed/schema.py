@@ -7,6 +7,8 @@ write SQL and Superset datasets against them.
 
 from __future__ import annotations
 
+from functools import partial
+
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -215,6 +217,8 @@ kolada_group = Table(
            "group made for no one kommun. Such a group is compared with that kommun alone, any other "
            "group with every kommun"),
     _batch_column(),
+    # The comparison view pairs a kommun with its groups: without this, a scan of every group per kommun.
+    Index("ix_kolada_group_area", "area_code"),
     comment="Kolada's municipality groups (`jamfor load kolada-groups`).",
 )
 
@@ -226,9 +230,6 @@ kolada_group_member = Table(
     Column("area_code", String(8), ForeignKey("area.area_code"), primary_key=True,
            comment="a kommun in the group (4-digit kommunkod)"),
     _batch_column(),
-    # A group mean reads a kommun's value and then its groups: without this, a scan of every membership
-    # per value (1.63 s against 0.11 s for the demo's 290 groups when every indicator is touched).
-    Index("ix_kolada_group_member_area", "area_code"),
     comment="The kommuner of each Kolada municipality group, as Kolada lists them when loaded.",
 )
 
@@ -273,26 +274,6 @@ indicator_comparison_base = Table(
     comment=("The computed comparisons, one row per indicator × area × year, derived after every load "
              "for the indicators it touched. The view `indicator_comparison` adds titles, names, län and "
              "`period` (1 January of the year): it is what the ÖJ dashboards read."),
-)
-
-# A Kolada group's value per indicator and year, kept by jamfor.seed.derive with the comparison: the
-# same unweighted mean of its kommuner's values as `kommungrupp_mean` is of a kommungrupp's.
-kolada_group_value = Table(
-    "kolada_group_value",
-    metadata,
-    Column("indicator_id", String(80), primary_key=True, comment=COMMON["indicator_id"]),
-    Column("year", Integer, primary_key=True, comment=COMMON["year"]),
-    Column("group_id", String(16), primary_key=True, comment="the Kolada group (→ `kolada_group`)"),
-    Column("group_mean", Float, nullable=False,
-           comment="unweighted mean over the group's kommuner with a value (status `ok`)"),
-    Column("n_members", Integer, nullable=False, comment="the group's kommuner the mean is over"),
-    Column("synthetic", Boolean, nullable=False,
-           comment="true when a value in the mean comes from a synthetic (demo) batch"),
-    comment=("The mean of each Kolada municipality group per indicator and year, derived after every load "
-             "for the indicators it touched (every indicator when groups were loaded). The view "
-             "`indicator_group_comparison` sets each kommun's row of `indicator_comparison` beside the "
-             "groups made for it and those made for no one kommun: their mean, the difference and colour, "
-             "and the difference to the kommungrupp."),
 )
 
 # Rows per batch and base table, counted by jamfor.seed.derive after every load: the data-sources note
@@ -693,39 +674,65 @@ def comparison_view() -> Select:
 GROUP_VIEW = "indicator_group_comparison"
 
 
+def counts_in_a_mean(level, value: Table = indicator_value):
+    """Which member values a group mean is over: a kommun's, with a value (status ``ok``). One rule for
+    the kommungrupp mean (derived) and a Kolada group's (in the view), so the two compare like with like."""
+    return and_(level == "kommun", value.c.status == "ok", value.c.value.isnot(None))
+
+
+def _member_measure(measure, group_id, indicator_id, year):
+    """``measure`` over one Kolada group's member values of an indicator and year, as a correlated
+    subquery: a chart asks for one kommun's groups, so a mean is a handful of index lookups at query
+    time, where keeping every group's mean per indicator and year would be groups × indicators × years
+    rows to write on every load (35 M for Kolada's 3,500 "liknande kommuner" groups and 1,000 KPIs)."""
+    m, kommun, v = kolada_group_member.c, area.alias("k"), indicator_value.c
+    return (select(measure)
+            .select_from(kolada_group_member.join(kommun, kommun.c.area_code == m.area_code)
+                         .join(indicator_value, and_(v.area_code == m.area_code,
+                                                     v.indicator_id == indicator_id, v.year == year))
+                         .join(load_batch, load_batch.c.batch_id == v.batch_id))
+            .where(m.group_id == group_id, counts_in_a_mean(kommun.c.level))
+            .scalar_subquery())
+
+
 def group_comparison_view() -> Select:
     """What the view indicator_group_comparison shows: a kommun's comparison row (every column of
-    indicator_comparison) beside each Kolada group it is compared with, the group's value the same
+    indicator_comparison) beside each Kolada group it is compared with, the group's mean the same
     year, the difference to it and to the kommungrupp, and the comparison's colour. A group made for a
     kommun (Kolada's "liknande kommuner" groups, which list the others, not the kommun itself) meets
-    that kommun alone; a group made for no one kommun meets every kommun. So the view holds a kommun's
-    own groups, not every kommun beside every group. Before any group is loaded (or for a year no
-    group has a value) the kommun's row stands with its kommungrupp alone, its group columns empty, so
-    a chart on the view still answers."""
+    that kommun alone; a group made for no one kommun meets every kommun. Before any group is loaded
+    the kommun's row stands with its kommungrupp alone, its group columns empty, so a chart on the view
+    still answers; a group none of whose members has a value that year shows without a mean."""
     c = comparison_view().subquery("c")
-    g, t = kolada_group_value.c, kolada_group.c
-    groups = (select(g.indicator_id, g.year, g.group_id, g.group_mean, g.n_members, g.synthetic,
-                     t.title, t.year.label("group_year"), t.area_code.label("made_for"))
-              .join_from(kolada_group_value, kolada_group, t.group_id == g.group_id).subquery("g"))
-    diff_group = c.c.value - groups.c.group_mean
-    favourable = case((c.c.higher_is_better == True, diff_group),  # noqa: E712
-                      (c.c.higher_is_better == False, -diff_group))  # noqa: E712
-    colour = case((or_(c.c.higher_is_better.is_(None), groups.c.group_mean.is_(None)), None),
-                  (c.c.value.is_(None), "gra"),
-                  (favourable > 0, "gron"), (favourable < 0, "rod"), else_="gul")
-    meets = and_(groups.c.indicator_id == c.c.indicator_id, groups.c.year == c.c.year,
-                 or_(groups.c.made_for.is_(None), groups.c.made_for == c.c.area_code))
-    return (
-        select(*c.c, groups.c.group_id.label("kolada_group_id"), groups.c.title.label("kolada_group_title"),
-               groups.c.group_year.label("kolada_group_year"),
-               groups.c.group_mean.label("kolada_group_mean"), groups.c.n_members.label("kolada_group_n"),
-               diff_group.label("diff_kolada_group_pp"), colour.label("kolada_group_colour"),
-               (c.c.value - c.c.kommungrupp_mean).label("diff_kommungrupp_pp"),
-               groups.c.synthetic.label("kolada_group_synthetic"))
-        .select_from(c.outerjoin(groups, meets))
+    t = kolada_group.alias("t")
+    measure = partial(_member_measure, group_id=t.c.group_id, indicator_id=c.c.indicator_id, year=c.c.year)
+    no_group = t.c.group_id.is_(None)
+    paired = (
+        select(*c.c, t.c.group_id.label("kolada_group_id"), t.c.title.label("kolada_group_title"),
+               t.c.year.label("kolada_group_year"),
+               measure(func.avg(indicator_value.c.value)).label("kolada_group_mean"),
+               case((no_group, None), else_=measure(func.count(indicator_value.c.value)))
+               .label("kolada_group_n"),
+               (measure(func.max(case((load_batch.c.synthetic, 1), else_=0))) == 1)
+               .label("kolada_group_synthetic"))
+        .select_from(c.outerjoin(t, or_(t.c.area_code.is_(None), t.c.area_code == c.c.area_code)))
         .where(c.c.level == "kommun")
+        .subquery("p")
     )
+    p = paired.c
+    diff_group = p.value - p.kolada_group_mean
+    favourable = case((p.higher_is_better == True, diff_group),  # noqa: E712
+                      (p.higher_is_better == False, -diff_group))  # noqa: E712
+    colour = case((or_(p.higher_is_better.is_(None), p.kolada_group_mean.is_(None)), None),
+                  (p.value.is_(None), "gra"),
+                  (favourable > 0, "gron"), (favourable < 0, "rod"), else_="gul")
+    return select(*paired.c, diff_group.label("diff_kolada_group_pp"), colour.label("kolada_group_colour"),
+                  (p.value - p.kommungrupp_mean).label("diff_kommungrupp_pp"))
 
+
+# Derived tables an older jamfor kept and this one computes in a view: dropped when the views are made
+# again (kolada_group_value: every group's mean per indicator and year).
+RETIRED_TABLES = ("kolada_group_value",)
 
 # The views and what they show, in the order they are made.
 VIEWS = {COMPARISON_VIEW: comparison_view, GROUP_VIEW: group_comparison_view}
@@ -740,7 +747,8 @@ def create_all(bind: Engine | Connection) -> None:
     from an older jamfor that lacks a column is replaced (a view holds no data). A warehouse from
     before indicator_year gets it counted from the comparison it holds, and an index the schema
     declares on other columns than the warehouse holds it is made again, with fresh statistics. A
-    column added since (the indicator's kön and Kolada metadata) is added to an older warehouse."""
+    column added since (the indicator's kön and Kolada metadata, a Kolada group's year and kommun) is
+    added to an older warehouse, and a derived table now computed in a view (RETIRED_TABLES) dropped."""
     new_summary = not inspect(bind).has_table(indicator_year.name)
     metadata.create_all(bind, checkfirst=True)
     found = inspect(bind)
@@ -763,6 +771,8 @@ def create_all(bind: Engine | Connection) -> None:
             conn.execute(CreateIndex(index))
         analyze(conn, *sorted({index.table for index, _ in stale}, key=lambda table: table.name))
         if not view_current:
+            for name in RETIRED_TABLES:
+                conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{name}"')
             _create_views(conn, found)
         if new_summary:
             conn.execute(indicator_year.insert().from_select(["indicator_id", "year", "n_rows"],

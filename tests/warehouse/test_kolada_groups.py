@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 from click.testing import CliRunner
-from sqlalchemy import bindparam, create_engine, text
+from sqlalchemy import bindparam, create_engine, inspect, text
 from support import kolada_groups as fx
 from support.databases import REPO
 from support.kolada_server import KoladaHttpServer
@@ -115,7 +115,9 @@ def test_groups_loaded_before_the_year_and_kommun_columns_get_them_empty_and_mee
         conn.execute(text("CREATE TABLE kolada_group (group_id VARCHAR(16) PRIMARY KEY, title TEXT NOT NULL, "
                           "batch_id INTEGER NOT NULL)"))
         conn.execute(text("INSERT INTO kolada_group VALUES ('G1', 'Liknande kommuner IFO, Arboga, 2024', 1)"))
+        conn.execute(text("CREATE TABLE kolada_group_value (group_id VARCHAR(16))"))  # now in the view
     create_all(engine)
+    assert "kolada_group_value" not in inspect(engine).get_table_names()
     [group] = read_table(url, "kolada_group").to_dict("records")
     assert group["group_id"] == "G1" and pd.isna(group["year"]) and pd.isna(group["area_code"])
     assert "kolada_group_year" in read_table(url, "indicator_group_comparison").columns
