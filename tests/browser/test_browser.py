@@ -31,6 +31,7 @@ from support.browser import (
     chart_texts,
     choose_filter_value,
     chromium,
+    cut_notes,
     log_in,
     normalise_spaces,
     open_dashboard,
@@ -315,9 +316,16 @@ def test_legends_show_every_series_without_paging(shown, dashboard):
 # --- what is drawn: bars against their axis, whole legends, labels apart, rows within their chart ------
 
 @pytest.fixture(scope="module")
-def drawn(browser_context, superset) -> Any:
-    """Each dashboard opened once: per chart title, the bars, texts and table rows as drawn."""
-    return _each_dashboard_once(browser_context, superset, chart_drawings)
+def drawn_and_notes(browser_context, superset) -> Any:
+    """Each dashboard opened once: per chart title, the bars, texts and table rows as drawn; and the
+    markdown notes whose text runs below their box."""
+    return _each_dashboard_once(browser_context, superset,
+                                lambda page: (chart_drawings(page), cut_notes(page)))
+
+
+@pytest.fixture(scope="module")
+def drawn(drawn_and_notes) -> Any:
+    return lambda slug: drawn_and_notes(slug)[0]
 
 
 def _charts_where(test: Any) -> list[tuple[str, str]]:
@@ -421,6 +429,13 @@ def test_no_table_cuts_its_last_row(drawn, dashboard):
     cut = {title: (table["rows"][-1]["text"], table["rows"][-1]["bottom"], table["visibleBottom"])
            for title, table in shown if table["rows"][-1]["bottom"] > table["visibleBottom"] + 1}
     assert cut == {}
+
+
+@pytest.mark.parametrize("dashboard", DASHBOARDS, ids=[d.slug for d in DASHBOARDS])
+def test_no_note_runs_below_its_box(drawn_and_notes, dashboard):
+    """A markdown note whose text is longer than its box shows a scroll bar few readers notice, and
+    its last lines are lost to them."""
+    assert drawn_and_notes(dashboard.slug)[1] == {}
 
 
 def test_the_marked_kommun_stands_in_the_ranking_table_without_scrolling_inside_it(drawn):

@@ -411,6 +411,18 @@ def chart_drawings(page: Any) -> dict[str, dict[str, Any]]:
     return _per_tab(page, settled)
 
 
+def cut_notes(page: Any) -> dict[str, int]:
+    """Per markdown note a reader would have to scroll inside (its first words), the pixels hidden below
+    its box, in every tab."""
+    return _per_tab(page, lambda page: page.evaluate(_CUT_NOTES_JS))
+
+
+_CUT_NOTES_JS = """() => Object.fromEntries(
+  [...document.querySelectorAll('.dashboard-markdown .dashboard-component-chart-holder')]
+    .filter(h => h.offsetParent !== null && h.scrollHeight > h.clientHeight + 1)
+    .map(h => [h.innerText.trim().slice(0, 60), h.scrollHeight - h.clientHeight]))"""
+
+
 def _per_tab(page: Any, read: Any) -> dict[str, Any]:
     found: dict[str, Any] = {}
     tabs = page.locator('.dashboard-component-tabs [role="tab"]')
