@@ -19,6 +19,16 @@ The differences, as read in each release's own code (see README, "Superset versi
   ``datetime_format`` on columns (dropped when empty; a value older versions cannot hold is a problem).
 * Before 6.0 the chart, dataset and dashboard list endpoints return ``uuid`` but cannot filter on it:
   objects are found by listing (``filters_by_uuid``).
+* Before 6.0 an ECharts timeseries chart with several metrics or a group-by orders its bars in the
+  browser by ``x_axis_sort_series`` / ``x_axis_sort_series_ascending`` (the dashboard fills in the
+  control's default, by name ascending: a horizontal ranking drawn bottom-up), not by ``x_axis_sort`` /
+  ``x_axis_sort_asc``; 6.0's migration 378cecfdba9f merged the pair into these. Rendered for 4.1 and 5.0,
+  such a chart carries both pairs, equal (``x_axis_sort`` still orders the query); read back, the series
+  pair goes into ``x_axis_sort`` as that migration does.
+* Before 6.1 a horizontal bar chart leaves 20 px right of its value axis, where a bar's value label at
+  the axis' end does not fit ("100" drawn as "10"); 6.1 leaves 70 px. Rendered for 4.1 to 6.0, a fixed
+  axis maximum of such a chart with value labels is a tenth larger (``LABEL_ROOM``); read back, it is
+  divided again.
 """
 
 from __future__ import annotations
@@ -26,6 +36,7 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cache
 from importlib.resources import files
 from typing import Any
@@ -134,7 +145,65 @@ def render_with_problems(kind: str, data: dict[str, Any], target: SupersetVersio
         return copy.deepcopy(data), []
     problems: list[Problem] = []
     rendered = _render(data, target.schemas[kind], kind, "", problems, source)
+    if kind == "chart" and isinstance(rendered.get("params"), dict):
+        rendered["params"] = _chart_params_for(rendered["params"], target)
     return rendered, problems
+
+
+# --- chart params drawn alike on every line --------------------------------------------------------
+
+# The viz types of Superset's ECharts timeseries charts (as 6.0's migration 378cecfdba9f lists them).
+_TIMESERIES = {"echarts_timeseries_bar", "echarts_area", "echarts_timeseries_line",
+               "echarts_timeseries_scatter", "echarts_timeseries_smooth", "echarts_timeseries_step",
+               "echarts_timeseries"}
+_SERIES_SORT = {"x_axis_sort": "x_axis_sort_series", "x_axis_sort_asc": "x_axis_sort_series_ascending"}
+# How much larger a fixed value-axis maximum is before 6.1, where a horizontal bar chart keeps no room
+# right of its axis for the value label of a bar that reaches the maximum.
+LABEL_ROOM = Fraction(11, 10)
+
+
+def _sorted_by_series(params: dict[str, Any]) -> bool:
+    """Superset before 6.0 orders this chart's bars by the ``x_axis_sort_series`` pair (several metrics
+    or a group-by: the test of 6.0's migration 378cecfdba9f)."""
+    return params.get("viz_type") in _TIMESERIES and (
+        len(params.get("metrics") or []) > 1 or len(params.get("groupby") or []) > 0)
+
+
+def _labels_at_axis_end(params: dict[str, Any]) -> bool:
+    """A horizontal bar chart with value labels and a fixed value-axis maximum."""
+    bounds = params.get("y_axis_bounds")
+    return (params.get("viz_type") == "echarts_timeseries_bar" and params.get("orientation") == "horizontal"
+            and bool(params.get("show_value")) and isinstance(bounds, list) and len(bounds) == 2
+            and isinstance(bounds[1], (int, float)) and not isinstance(bounds[1], bool))
+
+
+def _scaled(value: int | float, factor: Fraction) -> int | float:
+    """``value`` times ``factor``, exactly (so that scaling back gives the same number and type)."""
+    exact = Fraction(str(value)) * factor
+    return int(exact) if exact.denominator == 1 else float(exact)
+
+
+def _chart_params_for(params: dict[str, Any], target: SupersetVersion) -> dict[str, Any]:
+    out = dict(params)
+    if target.line < (6, 0) and _sorted_by_series(out):
+        for key, series_key in _SERIES_SORT.items():
+            if key in out:
+                out[series_key] = out[key]
+    if target.line < (6, 1) and _labels_at_axis_end(out):
+        out["y_axis_bounds"] = [out["y_axis_bounds"][0], _scaled(out["y_axis_bounds"][1], LABEL_ROOM)]
+    return out
+
+
+def _chart_params_from(params: dict[str, Any], target: SupersetVersion) -> dict[str, Any]:
+    """``_chart_params_for`` undone: the params of an export of ``target`` in the files' format."""
+    out = dict(params)
+    if target.line < (6, 0) and _sorted_by_series(out):
+        for key, series_key in _SERIES_SORT.items():
+            if series_key in out:
+                out[key] = out.pop(series_key)
+    if target.line < (6, 1) and _labels_at_axis_end(out):
+        out["y_axis_bounds"] = [out["y_axis_bounds"][0], _scaled(out["y_axis_bounds"][1], 1 / LABEL_ROOM)]
+    return out
 
 
 class NotRenderable(JamforError):
@@ -155,10 +224,13 @@ def render(kind: str, data: dict[str, Any], target: SupersetVersion, source: str
 
 def read_export(data: Any, target: SupersetVersion) -> Any:
     """An asset exported by ``target`` in the files' format: a metric's currency text becomes the object
-    6.x writes (keys the older version lacks are simply absent, as in a 6.1 export of the same asset)."""
+    6.x writes, a chart's params lose what ``render`` added for that line (keys the older version lacks
+    are simply absent, as in a 6.1 export of the same asset)."""
     if target.tested == SOURCE_VERSION or not isinstance(data, dict):
         return data
     out = copy.deepcopy(data)
+    if isinstance(out.get("params"), dict) and "viz_type" in out:
+        out["params"] = _chart_params_from(out["params"], target)
     for metric in out.get("metrics") or []:
         currency = metric.get("currency") if isinstance(metric, dict) else None
         if isinstance(currency, str):

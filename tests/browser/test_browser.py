@@ -40,6 +40,7 @@ from support.browser import (
     repo_dashboards,
     screenshot,
     table_rows,
+    text_span,
     wait_for_charts,
 )
 from support.databases import REPO, unavailable
@@ -378,12 +379,6 @@ def test_percent_axes_step_evenly_from_0_to_100_percent(drawn, slug, title):
     assert values[0] == 0 and values[-1] == 100 and len(steps) == 1, (title, values)
 
 
-def _box(text: dict[str, Any]) -> tuple[float, float]:
-    left = {"center": text["x"] - text["w"] / 2, "right": text["x"] - text["w"], "end": text["x"] - text["w"]
-            }.get(text["align"], text["x"])
-    return left, left + text["w"]
-
-
 @pytest.mark.parametrize("dashboard", DASHBOARDS, ids=[d.slug for d in DASHBOARDS])
 def test_no_two_labels_of_a_chart_overlap_or_touch(drawn, dashboard):
     """Labels on one line (an axis, a legend) keep at least 3 px apart: "0 %10 %" or 90 % against 100 %
@@ -392,7 +387,7 @@ def test_no_two_labels_of_a_chart_overlap_or_touch(drawn, dashboard):
     for title, drawing in drawn(dashboard.slug).items():
         lines: dict[int, list[tuple[float, float, str]]] = {}
         for text in drawing["texts"]:
-            lines.setdefault(round(text["y"]), []).append((*_box(text), text["text"]))
+            lines.setdefault(round(text["y"]), []).append((*text_span(text), text["text"]))
         for line in lines.values():
             line.sort()
             crowded += [(title, a[2], b[2]) for a, b in zip(line, line[1:])

@@ -9,8 +9,10 @@ security filter of roles/ registered and register's checks as a reader and an an
 to Malmö's rows, a second `plan` with no changes (roles included),
 `pull` leaving every file byte-identical, `superset jamfor register` in-process, the recorded import
 schemas matching this version's own, the Swedish msgids this version's messages.pot lacks being those the
-docs name, and every dashboard opened in Chromium without an error (one
-screenshot per version and dashboard under tests/artifacts/compat/<version>/). `make test` runs it for
+docs name, every dashboard opened in Chromium without an error (one
+screenshot per version and dashboard under tests/artifacts/compat/<version>/), and what a reader sees
+drawn: rank 1 at the top of the ranking, SKR's områden in one order on every chart, no text cut at a
+chart's edge. `make test` runs it for
 the older lines; without the venv, Superset, PostgreSQL or Chromium it skips locally and fails when CI=true.
 """
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -27,10 +30,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from support.assets import access_check_lines, area_codes, pull_into_a_copy, superset_jamfor_register
-from support.browser import RENDER_TIMEOUT_MS, admin_page
+from support.browser import RENDER_TIMEOUT_MS, admin_page, chart_drawings, record_canvas_text, text_span
 from support.databases import REPO, unavailable
 
 from jamfor.cli.main import main
+from jamfor.seed.reference import OMRADEN
 from jamfor.superset.access.definitions import role_name
 from jamfor.superset.access.people import temporary_user
 from jamfor.superset.access.sync import fetch_access
@@ -248,14 +252,16 @@ _SETTLED_JS = """([expected, errorTexts]) => {
 def browser(operator, registered) -> Iterator[Any]:
     superset = operator["superset"]
     with admin_page(superset, VIEWPORT) as page:
+        record_canvas_text(page.context)  # from the next page on: what the charts draw (chart_drawings)
         yield page
 
 
-@pytest.mark.parametrize("dashboard", DASHBOARDS, ids=[d.slug or d.uuid for d in DASHBOARDS])
-def test_every_dashboard_draws_every_chart_without_an_error(browser, operator, dashboard):
+def _open_every_tab(browser: Any, url: str, dashboard: Any) -> int:
+    """Open the dashboard and each of its tabs in turn until every chart has drawn or failed; returns the
+    number of charts it has."""
     position = dashboard.data.get("position") or {}
     charts = sum(1 for node in position.values() if isinstance(node, dict) and node.get("type") == "CHART")
-    browser.goto(f"{operator['url']}/superset/dashboard/{dashboard.data['slug']}/", timeout=RENDER_TIMEOUT_MS)
+    browser.goto(f"{url}/superset/dashboard/{dashboard.data['slug']}/", timeout=RENDER_TIMEOUT_MS)
     while True:  # the charts shown, then each tab's in turn
         browser.wait_for_function(_SETTLED_JS, arg=[1, list(ERROR_TEXTS)], timeout=RENDER_TIMEOUT_MS,
                                   polling=500)
@@ -264,6 +270,16 @@ def test_every_dashboard_draws_every_chart_without_an_error(browser, operator, d
         browser.wait_for_timeout(TAB_SWITCH_MS)
     browser.wait_for_function(_SETTLED_JS, arg=[charts, list(ERROR_TEXTS)], timeout=RENDER_TIMEOUT_MS,
                               polling=500)
+    return charts
+
+
+# Per dashboard slug, its charts as drawn (chart_drawings), read once a test has opened the dashboard.
+_DRAWN: dict[str, dict[str, dict[str, Any]]] = {}
+
+
+@pytest.mark.parametrize("dashboard", DASHBOARDS, ids=[d.slug or d.uuid for d in DASHBOARDS])
+def test_every_dashboard_draws_every_chart_without_an_error(browser, operator, dashboard):
+    charts = _open_every_tab(browser, operator["url"], dashboard)
     shot = ARTIFACTS / operator["version"] / f"{dashboard.data['slug']}.png"
     shot.parent.mkdir(parents=True, exist_ok=True)
     browser.wait_for_timeout(1500)  # ECharts' entry animations
@@ -275,3 +291,65 @@ def test_every_dashboard_draws_every_chart_without_an_error(browser, operator, d
     assert len(states) == charts
     page_text = browser.inner_text("body")
     assert [text for text in ERROR_TEXTS if text in page_text] == []
+    _DRAWN[dashboard.data["slug"]] = chart_drawings(browser)
+
+
+@pytest.fixture(scope="module")
+def drawn(browser, operator) -> Any:
+    """slug -> per chart title, its bars and texts as drawn (the dashboard opened once, here or above)."""
+    def of(slug: str) -> dict[str, dict[str, Any]]:
+        if slug not in _DRAWN:
+            _open_every_tab(browser, operator["url"], next(d for d in DASHBOARDS if d.data["slug"] == slug))
+            _DRAWN[slug] = chart_drawings(browser)
+        return _DRAWN[slug]
+    return of
+
+
+def _title(uuid: str) -> str:
+    return str(next(c for c in read_assets().of("chart") if c.uuid == uuid).data["slice_name"])
+
+
+RANKING = _title("c8a93fa3-ee82-4f33-94a7-aa53a170a2df")  # jamfor_kommuner/charts/rangordning_stapel
+RANKED_LABEL = re.compile(r"^\s*(\d+)\. ")  # "  1. Höör", "256. Ystad" (kommun_ranking.peer_label)
+
+
+def test_rank_1_is_drawn_at_the_top_of_the_ranking(drawn):
+    """The bars read from the top as the ranking table beside them: rank 1 first. (Before 6.0 Superset
+    orders the bars of a chart with two metrics by x_axis_sort_series, by name ascending unless told: rank 1
+    was drawn at the bottom.)"""
+    texts = drawn("jamfor-kommuner")[RANKING]["texts"]
+    labels = sorted((t["y"], int(m.group(1))) for t in texts if (m := RANKED_LABEL.match(t["text"])))
+    top_down = [rank for _, rank in labels]
+    assert len(top_down) >= 10, texts
+    assert top_down[0] == 1 and top_down == sorted(top_down), top_down
+
+
+def test_the_bar_charts_of_the_skr_overview_list_the_omraden_alphabetically_from_the_top(drawn):
+    """As 6.1 draws them; the charts with two metrics were drawn the other way round before 6.0. (The
+    stacked shares, with a group-by, keep the query's order on every line: bottom-up.)"""
+    charts = read_assets().of("chart")
+    grouped = {str(c.data["slice_name"]) for c in charts if c.data["params"].get("groupby")}
+    orders = {}
+    for title, drawing in drawn("skr-nationell-oversikt").items():
+        found = sorted((t["y"], t["text"]) for t in drawing["texts"] if t["text"] in OMRADEN.values())
+        if len(found) == len(OMRADEN) and title not in grouped:
+            orders[title] = [name for _, name in found]
+    assert len(orders) >= 4, sorted(orders)
+    assert {title: order for title, order in orders.items() if order != sorted(OMRADEN.values())} == {}
+
+
+NUMBER = re.compile(r"^-?[\d\s\u00a0\u202f.,]*\d\s*%?$")  # "100", "1 234", "41 %", "2,5"
+
+
+@pytest.mark.parametrize("dashboard", DASHBOARDS, ids=[d.slug or d.uuid for d in DASHBOARDS])
+def test_no_number_a_chart_draws_extends_beyond_its_canvas(drawn, dashboard):
+    """Every bar's value label and every axis label lies within the chart's canvas: a bar label "100" at
+    the end of the axis was cut to "10" before 6.1, which keeps more room right of the bars."""
+    cut = {}
+    for title, drawing in drawn(dashboard.data["slug"]).items():
+        outside = [(t["text"], round(text_span(t)[0]), round(text_span(t)[1])) for t in drawing["texts"]
+                   if NUMBER.match(t["text"])
+                   and (text_span(t)[0] < -0.5 or text_span(t)[1] > drawing["width"] + 0.5)]
+        if drawing["width"] and outside:
+            cut[title] = (round(drawing["width"]), outside)
+    assert cut == {}

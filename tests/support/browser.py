@@ -395,7 +395,8 @@ def chart_texts(page: Any) -> dict[str, list[str]]:
 
 def chart_drawings(page: Any) -> dict[str, dict[str, Any]]:
     """Per chart title, as its tab shows it: ``bars`` (filled rectangles: x, y, w, h, fill, in CSS pixels
-    of the canvas) and ``texts`` (text, x, y, w, align) of the last frame drawn on its first canvas, and
+    of the canvas) and ``texts`` (text, x, y, w, align) of the last frame drawn on its first canvas, the
+    canvas' ``width`` and ``height`` (CSS pixels; 0 without a canvas), and
     ``tables``: for each table its body rows (text, top, bottom) and the bottom of the chart's visible
     area (in viewport pixels: what lies below it is cut off or needs scrolling inside the chart)."""
     def settled(page: Any) -> dict[str, dict[str, Any]]:
@@ -423,6 +424,13 @@ _CUT_NOTES_JS = """() => Object.fromEntries(
     .map(h => [h.innerText.trim().slice(0, 60), h.scrollHeight - h.clientHeight]))"""
 
 
+def text_span(text: dict[str, Any]) -> tuple[float, float]:
+    """(left, right) of a text of ``chart_drawings``, by its alignment at ``x``."""
+    left = {"center": text["x"] - text["w"] / 2, "right": text["x"] - text["w"], "end": text["x"] - text["w"]
+            }.get(text["align"], text["x"])
+    return left, left + text["w"]
+
+
 def _per_tab(page: Any, read: Any) -> dict[str, Any]:
     found: dict[str, Any] = {}
     tabs = page.locator('.dashboard-component-tabs [role="tab"]')
@@ -435,13 +443,16 @@ def _per_tab(page: Any, read: Any) -> dict[str, Any]:
     return found or read(page)
 
 
+# Class names, not data-test attributes: Superset before 6.0 strips those from its build, and the
+# compatibility tier reads drawings on 4.1 to 6.1.
 _SHOWN_DRAWINGS_JS = """() => Object.fromEntries(
-  [...document.querySelectorAll('[data-test="dashboard-component-chart-holder"]')]
-    .filter(h => h.querySelector('[data-test="slice-header"]') && h.offsetParent !== null)
+  [...document.querySelectorAll('.dashboard-component-chart-holder')]
+    .filter(h => h.querySelector('.header-title') && h.offsetParent !== null)
     .map(h => {
       const canvas = h.querySelector('canvas');
       const frame = (canvas && canvas.__jamforFrame) || { bars: [], texts: [] };
-      const scale = canvas ? canvas.width / canvas.getBoundingClientRect().width : 1;
+      const box = canvas ? canvas.getBoundingClientRect() : { width: 0, height: 0 };
+      const scale = canvas ? canvas.width / box.width : 1;
       const css = o => Object.fromEntries(Object.entries(o).map(([k, v]) =>
         [k, typeof v === 'number' ? v / scale : v]));
       const tables = [...h.querySelectorAll('table')].filter(t => t.querySelector('tbody tr')).map(t => {
@@ -457,7 +468,8 @@ _SHOWN_DRAWINGS_JS = """() => Object.fromEntries(
                  visibleBottom: visible, holderBottom: h.getBoundingClientRect().bottom };
       });
       return [(h.querySelector('.header-title') || {}).innerText.trim(),
-              { bars: frame.bars.map(css), texts: frame.texts.map(css), tables }];
+              { bars: frame.bars.map(css), texts: frame.texts.map(css), tables,
+                width: box.width, height: box.height }];
     }))"""
 
 

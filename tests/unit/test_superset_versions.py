@@ -128,6 +128,49 @@ def test_an_older_export_reads_back_into_the_files_format():
     assert read_export(exported, SOURCE) == exported
 
 
+RANKING_PARAMS = {"viz_type": "echarts_timeseries_bar", "orientation": "horizontal", "metrics": ["a", "b"],
+                  "groupby": [], "x_axis": "label", "x_axis_sort": "label", "x_axis_sort_asc": False,
+                  "show_value": True, "y_axis_bounds": [0, 100]}
+RANKING = {"slice_name": "Rangordning", "uuid": "0b7f7f0e-3a37-4d51-9c55-2f0c1b8a6e11", "version": "1.0.0",
+           "viz_type": "echarts_timeseries_bar", "dataset_uuid": DATASET["uuid"], "params": RANKING_PARAMS}
+ONE_METRIC = {**RANKING, "params": {**RANKING_PARAMS, "metrics": ["a"]}}
+SHARES = {**RANKING, "params": {**RANKING_PARAMS, "y_axis_bounds": [0, 1], "groupby": ["kind"]}}
+
+
+def test_before_6_0_a_chart_with_two_metrics_or_a_group_by_is_ordered_by_its_x_axis_sort_in_both_pairs():
+    for target in OLDER[:2]:
+        for chart in (RANKING, SHARES):
+            params = render("chart", chart, target)["params"]
+            assert (params["x_axis_sort_series"], params["x_axis_sort_series_ascending"]) == ("label", False)
+            assert (params["x_axis_sort"], params["x_axis_sort_asc"]) == ("label", False)  # the query's order
+    assert "x_axis_sort_series" not in render("chart", RANKING, OLDER[2])["params"]
+    assert "x_axis_sort_series" not in render("chart", ONE_METRIC, OLDER[0])["params"]  # x_axis_sort rules
+
+
+def test_before_6_1_a_fixed_maximum_of_labelled_horizontal_bars_is_a_tenth_larger():
+    bounds = [render("chart", RANKING, target)["params"]["y_axis_bounds"] for target in [*OLDER, SOURCE]]
+    assert bounds == [[0, 110], [0, 110], [0, 110], [0, 100]]
+    assert render("chart", SHARES, OLDER[0])["params"]["y_axis_bounds"] == [0, 1.1]
+    for unchanged in ({"show_value": False}, {"orientation": "vertical"}, {"y_axis_bounds": [0, None]}):
+        chart = {**RANKING, "params": {**RANKING_PARAMS, **unchanged}}
+        assert render("chart", chart, OLDER[0])["params"]["y_axis_bounds"] == chart["params"]["y_axis_bounds"]
+
+
+def test_an_older_export_of_a_chart_reads_back_into_the_files_format():
+    for target in OLDER:
+        for chart in (RANKING, ONE_METRIC, SHARES):
+            assert read_export(render("chart", chart, target), target) == chart
+    for chart in read_assets().of("chart"):
+        for target in OLDER:
+            assert read_export(render("chart", chart.data, target), target) == chart.data, chart.source
+    # an order chosen in 4.1's Explore moves into x_axis_sort, as 6.0's migration 378cecfdba9f moves it
+    exported = render("chart", RANKING, OLDER[0])
+    exported["params"].update(x_axis_sort_series="sum", x_axis_sort_series_ascending=True)
+    back = read_export(exported, OLDER[0])["params"]
+    assert (back["x_axis_sort"], back["x_axis_sort_asc"]) == ("sum", True)
+    assert "x_axis_sort_series" not in back and "x_axis_sort_series_ascending" not in back
+
+
 def test_the_shipped_assets_render_and_check_clean_for_every_supported_version():
     assets = read_assets()
     for release in TESTED.values():
