@@ -265,7 +265,10 @@ def _indicator_comparison(conn: Connection, touched: Touched | None) -> None:
     """One statement per touched indicator (its rows sort in memory, on any engine, and cost about
     what they cost inside one whole-table statement); everything at once when what changed is not
     known or the areas changed. Statistics are taken again when a tenth of the rows or more were
-    computed again: a small load into a large warehouse leaves the plans as they are."""
+    computed again: a small load into a large warehouse leaves the plans as they are. The values'
+    statistics are taken before that when the load holds a tenth of them or more: without them
+    PostgreSQL plans one indicator as a hundred rows and joins its län values by nested loops, 9× the
+    time of the same statement with them (a first load of 32 indicators: 16 s against 1.8 s)."""
     scope = None if touched is None or "area" in touched.tables else _from_year(touched)
     if scope is None:
         _clear(conn, indicator_comparison_base)
@@ -274,9 +277,22 @@ def _indicator_comparison(conn: Connection, touched: Touched | None) -> None:
         conn.execute(indicator_year.insert().from_select(["indicator_id", "year", "n_rows"],
                                                          indicator_year_select()))
     elif scope:
+        if _share_loaded(conn, touched) >= ANALYZE_SHARE:
+            analyze(conn, indicator_value)
         _update_indicators(conn, scope)
     if scope is None or (scope and _share_redone(conn, scope) >= ANALYZE_SHARE):
         analyze(conn, indicator_comparison_base, indicator_year, indicator, area)
+
+
+def _share_loaded(conn: Connection, touched: Touched) -> float:
+    """The share of indicator_value's rows that the touched batches hold (from batch_rows, current by
+    now: it is derived first), an upper bound of what this load wrote."""
+    b = batch_rows.c
+    total, loaded = conn.execute(select(
+        func.coalesce(func.sum(b.n_rows), 0),
+        func.coalesce(func.sum(case((b.batch_id.in_(sorted(touched.batches)), b.n_rows), else_=0)), 0),
+    ).where(b.base_table == indicator_value.name)).one()
+    return int(loaded) / int(total) if total else 1.0
 
 
 def _update_indicators(conn: Connection, scope: dict[str, int]) -> None:

@@ -22,7 +22,6 @@ it, as unknown kommunkoder in Kolada's data are: it could not count in a kommun 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Callable, Mapping
 from urllib.parse import quote
@@ -155,9 +154,9 @@ def read_kolada_groups(http: KoladaHttp, *, title: str = "", base_url: str | Non
     findings = Findings()
     groups = _Groups(area_frame(), findings)
     digest = hashlib.sha256()
-    for page_url, page in http.pages(url, on_page, read=groups.add_page):
-        digest.update(page_url.encode())
-        digest.update(json.dumps(page, sort_keys=True, ensure_ascii=False).encode())
+    for page in http.pages(url, on_page, read=groups.add_page):
+        digest.update(page.url.encode())
+        digest.update(page.data)
     if findings.valid and not groups.groups:
         findings.add("no-groups", "Kolada lists no municipality group"
                      + (f" whose title contains {title!r}" if title else "") + "; nothing was written",

@@ -62,8 +62,8 @@ def search_kpis(http: KoladaHttp, text: str, base_url: str, *, verksamhet: str |
     mapped = {kpi: m.indicator_id for kpi, m in kolada_mappings().items()}
     url = f"{base_url}/kpi?title={quote(text)}" if text else f"{base_url}/kpi"
     hits = []
-    for _, page in http.pages(url):
-        for record in page["values"]:
+    for page in http.pages(url):
+        for record in page.body["values"]:
             if not isinstance(record, dict):
                 continue
             reading = read_kpi(record)

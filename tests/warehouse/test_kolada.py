@@ -279,7 +279,7 @@ def test_the_loading_guides_kolada_examples_run_against_a_kolada_shaped_server(k
 def test_a_relative_next_url_is_followed_from_the_page_it_came_from(kolada, tmp_path):
     cache = ResponseCache(tmp_path / "c")
     start = f"{kolada.base_url}/start"
-    cache.put(start, {"values": [], "next_url": "/v3/kpi?title=andel&page=2"})  # page 1, cached
-    pages = [url for url, _ in KoladaHttp(cache=cache).pages(start)]
+    cache.put(start, b'{"values": [], "next_url": "/v3/kpi?title=andel&page=2"}')  # page 1, cached
+    pages = [page.url for page in KoladaHttp(cache=cache).pages(start)]
     assert pages == [start, f"{kolada.base_url}/kpi?title=andel&page=2"]
     assert kolada.state.requests == ["/v3/kpi?title=andel&page=2"]

@@ -71,7 +71,7 @@ def test_a_page_with_a_bad_row_is_not_cached_so_the_next_run_asks_kolada_again(f
 def test_a_bad_row_on_a_page_from_the_cache_says_that_refresh_asks_kolada_again(fresh_kolada, tmp_path):
     url = f"{fresh_kolada.base_url}/data/kpi/N00001/year/2021"
     ResponseCache(tmp_path / "cache" / "jamfor" / "kolada").put(  # as an older jamfor might have left it
-        url, {"values": [kolada_row(municipality=114)], "next_url": None})
+        url, json.dumps({"values": [kolada_row(municipality=114)], "next_url": None}).encode())
     fresh_kolada.state.rows = [kolada_row()]
     result = run(*load_args(fresh_kolada), "--db", f"sqlite:///{tmp_path / 'w.db'}")
     assert result.exit_code == 1
