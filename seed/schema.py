@@ -674,10 +674,10 @@ def comparison_view() -> Select:
 GROUP_VIEW = "indicator_group_comparison"
 
 
-def counts_in_a_mean(level, value: Table = indicator_value):
+def counts_in_a_mean(level):
     """Which member values a group mean is over: a kommun's, with a value (status ``ok``). One rule for
     the kommungrupp mean (derived) and a Kolada group's (in the view), so the two compare like with like."""
-    return and_(level == "kommun", value.c.status == "ok", value.c.value.isnot(None))
+    return and_(level == "kommun", indicator_value.c.status == "ok", indicator_value.c.value.isnot(None))
 
 
 def _member_measure(measure, group_id, indicator_id, year):
