@@ -11,9 +11,10 @@ SQLite and PostgreSQL, with baselines measured in the same run:
   the derived tables; then one more indicator (3,120 values) into the full warehouse; then every
   query the shipped ÖJ charts and native filters issue (``chart_queries``), ``--repeat`` times each;
 - kolada: the same numbers as N KPIs from a Kolada-shaped server on 127.0.0.1 (``kolada_national``,
-  in a process of its own), loaded by jamfor's Kolada loader as `jamfor load kolada --kpi …` does,
-  ``--per-load`` KPIs a load: their metadata read into indicators, their values paged, cached and
-  loaded (issue 26: 1,000 KPIs of metadata and values).
+  in a process of its own), loaded by jamfor's Kolada loader as one `jamfor load kolada --kpi …`
+  command does: one transaction of parts of ``--per-load`` KPIs, each part's metadata read into
+  indicators and its values paged, cached and read while the part before is written (issue 26: 1,000
+  KPIs of metadata and values).
 
 The data are synthetic (bench/national.py) and only ever go into the scratch databases.
 Run: ``.venv/bin/python bench/bench_national.py --indicators 1000`` (3.1 M, minutes), or
@@ -38,17 +39,18 @@ from datetime import datetime
 from pathlib import Path
 
 from chart_queries import chart_queries, uses_index
-from kolada_national import batches
+from kolada_national import kpi_ids
 from national import YEARS, all_values, national_frames, new_indicator_rows, one_more_indicator
 from sqlalchemy import create_engine, text
 
 from jamfor.cli.kolada import kolada_http
 from jamfor.seed.bulk import copy_csv, insert_rows
 from jamfor.seed.db import engine_for
+from jamfor.seed.frames import SourceFrames
 from jamfor.seed.load import load
 from jamfor.seed.reference import reference_frames
 from jamfor.seed.schema import create_all, indicator, load_batch
-from jamfor.seed.seeding import load_source
+from jamfor.seed.seeding import load_parts
 from jamfor.seed.sources.kolada import read_kolada
 
 HERE = Path(__file__).parent
@@ -186,23 +188,36 @@ def kolada_server(n: int) -> Iterator[str]:
 
 
 def case_kolada(url: str, n: int, per_load: int) -> dict:
-    """Each load: ``read_kolada`` (KPI records, indicators, every data page through the response cache)
-    then ``load_source``, as `jamfor load kolada` does. The batches are marked synthetic."""
+    """One ``read_kolada`` of every KPI (KPI records, indicators, each page through the response cache)
+    then ``load_parts``, as one `jamfor load kolada --kpi …` command does: one transaction, ``per_load``
+    KPIs a part, each part read in a thread while the one before is written. The batches are marked
+    synthetic. ``read_seconds`` is the reading thread's time, most of it beside the writing."""
     engine = _prepared(url)
-    rows, reading = 0, 0.0
+    reading, rows = 0.0, 0
+
+    def timed(parts: Iterator[SourceFrames]) -> Iterator[SourceFrames]:
+        nonlocal reading, rows
+        while True:
+            begun = time.perf_counter()
+            frames = next(parts, None)
+            reading += time.perf_counter() - begun
+            if frames is None:
+                return
+            frames.synthetic = True
+            rows += len(frames.tables["indicator_value"])
+            yield frames
+
     with tempfile.TemporaryDirectory() as cache, kolada_server(n) as base_url:
         os.environ["XDG_CACHE_HOME"] = cache
+        os.environ["JAMFOR_KOLADA_PER_LOAD"] = str(per_load)
         start = time.perf_counter()
-        for kpis in batches(n, per_load):
-            begun = time.perf_counter()
-            source = read_kolada(kolada_http(refresh=False), kpis=kpis, years=f"{YEARS[0]}-{YEARS[-1]}",
-                                 base_url=base_url)
-            reading += time.perf_counter() - begun
-            source.frames.synthetic = True
-            rows += len(source.frames.tables["indicator_value"])
-            load_source(engine, source)
+        source = read_kolada(kolada_http(refresh=False), kpis=kpi_ids(n), years=f"{YEARS[0]}-{YEARS[-1]}",
+                             base_url=base_url)
+        source.loads = timed(iter(source.loads))
+        load_parts(engine, source)
         seconds = time.perf_counter() - start
-    return {"seconds": seconds, "rows": rows, "peak_mb": _peak_mb(), "read_seconds": reading}
+    return {"seconds": seconds, "rows": rows, "peak_mb": _peak_mb(),
+            "read_seconds": reading}
 
 
 CASES: dict[str, Callable[..., dict]] = {"raw": case_raw, "to_sql": case_to_sql, "jamfor": case_jamfor,

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -151,13 +150,6 @@ class KoladaBenchServer(HTTPServer):
     def __init__(self, bench: KoladaBench) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.bench = bench
-
-
-def batches(n: int, per_load: int) -> Iterator[list[str]]:
-    """The KPI ids in loads of ``per_load``, as the jamfor path loads its indicators."""
-    ids = kpi_ids(n)
-    for start in range(0, n, per_load):
-        yield ids[start:start + per_load]
 
 
 def main() -> None:

@@ -75,6 +75,26 @@ class SourceRead:
     warnings: list[Problem] = field(default_factory=list)
     prerequisites: tuple[Callable[[], SourceFrames], ...] = ()
 
+    def as_loads(self) -> SourceLoads:
+        return SourceLoads(self.frames.source_ref, [self.frames], self.warnings, self.prerequisites,
+                           self.frames.yields_to)
+
+
+@dataclass
+class SourceLoads:
+    """A read too large to hold at once (a Kolada verksamhet: a thousand KPIs, three million values),
+    handed to the loader in parts that are read as they are loaded, all in one transaction.
+
+    Each part is a batch of its own, named for what it holds, so a later load of the same part finds
+    it (``--replace``, an unchanged part skipped). ``name`` is the whole read, for messages;
+    ``warnings`` is complete once ``loads`` has been read to its end."""
+
+    name: str
+    loads: Iterable[SourceFrames]
+    warnings: list[Problem] = field(default_factory=list)
+    prerequisites: tuple[Callable[[], SourceFrames], ...] = ()
+    yields_to: tuple[str, ...] = ()
+
 
 def sha256_of_files(paths: Iterable[Path]) -> str:
     """Checksum of the input files, in the order given, for the batch's provenance."""

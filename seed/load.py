@@ -197,12 +197,15 @@ def load(engine: Engine, frames: SourceFrames, *, force: bool = False, replace: 
 
 
 def load_all(engine: Engine, sources: Iterable[SourceFrames], *, force: bool = False,
-             replace: bool = False, on_wait: Callable[[], None] | None = None) -> list[LoadResult]:
+             replace: bool = False, on_wait: Callable[[], None] | None = None,
+             derive_each: bool = False) -> list[LoadResult]:
     """``load`` for several sources in one transaction, the derived tables rebuilt once at the end.
 
     A seed of five shipped sources lands whole or not at all, and computes the comparison tables once
     instead of after each source. ``sources`` is read lazily, inside the transaction, so a caller can
-    report progress as each one is built."""
+    report progress as each one is built. With ``derive_each`` the derived tables are rebuilt after
+    each source instead (the parts of one read touch different indicators, so the work is the same):
+    a part read ahead in a thread is then read while its predecessor's comparison is computed."""
     results: list[LoadResult] = []
     touched = Touched()
     with engine.begin() as conn:
@@ -212,8 +215,10 @@ def load_all(engine: Engine, sources: Iterable[SourceFrames], *, force: bool = F
             _refuse_empty(frames)
             result, changed = _write_source(conn, frames, force, replace)
             results.append(result)
+            if derive_each and not result.unchanged:
+                rebuild_derived(conn, changed)
             touched = touched | changed
-        if any(not result.unchanged for result in results):
+        if not derive_each and any(not result.unchanged for result in results):
             rebuild_derived(conn, touched)
     return results
 

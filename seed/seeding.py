@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterator
 
 from sqlalchemy.engine import Engine
 
-from jamfor.seed.frames import SourceFrames, SourceRead
+from jamfor.seed.ahead import read_ahead
+from jamfor.seed.frames import SourceFrames, SourceLoads, SourceRead
 from jamfor.seed.load import LoadResult, load, load_all
 from jamfor.seed.reference import reference_frames
 from jamfor.seed.sources.published import published_frames
@@ -60,6 +61,15 @@ def load_source(engine: Engine, read: SourceRead, *, replace: bool = False,
     """Load what any source's read function returned: first the shipped data its rows refer to
     (skipped when already there, so a seeded warehouse is left as it was), then its own frames.
     ``replace`` and ``on_wait`` are ``jamfor.seed.load.load``'s."""
+    return load_parts(engine, read.as_loads(), replace=replace, on_wait=on_wait)[0]
+
+
+def load_parts(engine: Engine, read: SourceLoads, *, replace: bool = False,
+               on_wait: Callable[[], None] | None = None) -> list[LoadResult]:
+    """``load_source`` for a read in parts: every part in one transaction, each read while the one
+    before is written, so memory is that of two parts and a failed part leaves the warehouse as it
+    was."""
     for build in read.prerequisites:
         load(engine, build(), replace=True, on_wait=on_wait)
-    return load(engine, read.frames, replace=replace, on_wait=on_wait)
+    with read_ahead(read.loads) as parts:
+        return load_all(engine, parts, replace=replace, on_wait=on_wait, derive_each=True)

@@ -149,15 +149,23 @@ def replace_option(func: Callable[..., Any]) -> Callable[..., Any]:
                         "does not. Without it a load replaces only the rows it supplies again.")(func)
 
 
-def _print_load(result: Any, frames: Any, warehouse: str) -> None:
-    if result.unchanged:
-        out.print(f"Unchanged: {shown(frames.source_ref)} in {shown(warehouse)} (batch {result.batch_id}).",
-                  highlight=False)
+def _print_loads(results: list[Any], read: Any, warehouse: str) -> None:
+    """One line for the read: its rows and batches, the parts left unchanged, the values kept."""
+    batches = ", ".join(str(r.batch_id) for r in results)
+    name = shown(read.name)
+    written = [r for r in results if not r.unchanged]
+    if not written:
+        out.print(f"Unchanged: {name} in {shown(warehouse)} (batch{'es' if len(results) > 1 else ''} "
+                  f"{batches}).", highlight=False)
     else:
-        out.print(f"Loaded {result.rows} rows from {shown(frames.source_ref)} into {shown(warehouse)} "
-                  f"(batch {result.batch_id}).", highlight=False)
-    if result.skipped and frames.yields_to:
-        out.print(f"Kept {result.skipped} values held by the sources {shown(', '.join(frames.yields_to))} "
+        parts = f" in {len(results)} loads" if len(results) > 1 else ""
+        unchanged = len(results) - len(written)
+        out.print(f"Loaded {sum(r.rows for r in written)} rows from {name} into {shown(warehouse)}{parts} "
+                  f"(batch{'es' if len(results) > 1 else ''} {batches}"
+                  f"{f'; {unchanged} unchanged' if unchanged else ''}).", highlight=False)
+    skipped = sum(r.skipped for r in results)
+    if skipped and read.yields_to:
+        out.print(f"Kept {skipped} values held by the sources {shown(', '.join(read.yields_to))} "
                   "(this load never replaces them); `jamfor status` lists the published figures that differ "
                   "from jamfor's computed share by more than rounding.", highlight=False)
 
@@ -165,8 +173,10 @@ def _print_load(result: Any, frames: Any, warehouse: str) -> None:
 def _read_and_load(reading: str, read: Callable[[Callable[[str], None]], Any], db_url: str | None,
                    replace: bool) -> None:
     """What every `jamfor load …` does: read the source (it reports its steps), load it with what it
-    refers to, then print its warnings and the result. Nothing but printing follows the commit."""
-    from jamfor.seed.seeding import load_source
+    refers to, then print its warnings and the result. Nothing but printing follows the commit. A
+    source read in parts (Kolada) is read as it is loaded, all in one transaction."""
+    from jamfor.seed.frames import SourceRead
+    from jamfor.seed.seeding import load_parts
 
     with progress() as bar:
         task = bar.add_task(reading, total=None)
@@ -175,12 +185,14 @@ def _read_and_load(reading: str, read: Callable[[Callable[[str], None]], Any], d
             bar.update(task, description=shown(text))
 
         source = read(step)
-        step("Writing to the database")
-        result = load_source(engine_for(db_url), source, replace=replace, on_wait=say_waiting)
+        if isinstance(source, SourceRead):
+            source = source.as_loads()
+            step("Writing to the database")
+        results = load_parts(engine_for(db_url), source, replace=replace, on_wait=say_waiting)
         step("Done")
     for warning in source.warnings:
         err.print(f"Warning: {shown(warning)}", highlight=False)
-    _print_load(result, source.frames, warehouse_name(db_url))
+    _print_loads(results, source, warehouse_name(db_url))
 
 
 @load.command("oj-excel")

@@ -34,7 +34,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from urllib.parse import quote
@@ -45,7 +45,7 @@ from jamfor.errors import BadInput, Findings, Problem
 from jamfor.redact import redact_url
 from jamfor.seed.catalog import INDICATOR_COLUMNS, indicator_frame
 from jamfor.seed.cells import FIRST_YEAR, AreaIndex, last_year, value_problem, year_in_range
-from jamfor.seed.frames import SourceFrames, SourceRead
+from jamfor.seed.frames import SourceFrames, SourceLoads
 from jamfor.seed.reference import area_frame, reference_frames
 from jamfor.seed.sources.kolada_coding import KoladaMapping, coded_shares, kolada_mappings, read_code
 from jamfor.seed.sources.kolada_http import KoladaHttp
@@ -489,56 +489,116 @@ def verksamhet_kpis(http: KoladaHttp, base_url: str, verksamhet: str, words: str
     return {h.id: h.record for h in hits}
 
 
+@dataclass(frozen=True)
+class _Asked:
+    """What one `jamfor load kolada` asks, resolved once before any value is read."""
+
+    base: str
+    areas: AreaIndex
+    years: list[int]
+    years_text: str | None
+    municipalities: list[str]
+    verksamhet: str | None
+    targets: list[Target]
+
+    def source_ref(self, targets: list[Target]) -> str:
+        """A part's batch name: the same KPIs asked again find it (``--replace``)."""
+        area = f"verksamhet {self.verksamhet}; " if self.verksamhet else ""
+        return (f"Kolada {redact_url(self.base)}: {area}kpi {','.join(sorted(t.kpi for t in targets))}; "
+                f"år {self.years_text or 'alla'}; område {','.join(self.municipalities) or 'alla'}")
+
+
 def read_kolada(http: KoladaHttp, *, kpis: Sequence[str] = (), years: str | None = None,
                 municipalities: str | None = None, base_url: str | None = None,
                 verksamhet: str | None = None, words: str = "",
-                on_page: Callable[[str], None] | None = None) -> SourceRead:
-    """Fetch every page for the KPIs, years and municipalities asked, into frames for ``jamfor.seed.load``.
-    With ``verksamhet``, every kommun KPI of that verksamhet (titles containing ``words``) is asked
-    too: a whole operating area in one load.
+                on_page: Callable[[str], None] | None = None) -> SourceLoads:
+    """Every page for the KPIs, years and municipalities asked, as frames for ``jamfor.seed.load``, in
+    parts of ``http.limits.per_load`` KPIs (JAMFOR_KOLADA_PER_LOAD) read as they are loaded. With
+    ``verksamhet``, every kommun KPI of that verksamhet (titles containing ``words``) is asked too: a
+    whole operating area in one command.
 
-    Raises ``KoladaError`` when Kolada keeps failing and ``BadInput`` for bad options or rows; in
-    both cases nothing has been written, because this function writes nothing.
+    The options and the KPI records are checked here, before anything is read; a part raises
+    ``KoladaError`` when Kolada keeps failing and ``BadInput`` for bad rows, and a read that finds no
+    value at all is refused, each when the loader asks for that part: the loader's one transaction then
+    leaves the warehouse as it was. A part without a value is left out, with a warning.
     """
     base = resolve_base_url(base_url)
     areas = AreaIndex(area_frame())
-    year_list = parse_years(years)
     municipality_list = parse_municipalities(municipalities, areas)
     known = verksamhet_kpis(http, base, verksamhet, words) if verksamhet else {}
     given = {option.partition("=")[0].strip() for option in kpis}
     targets = resolve_targets([*kpis, *sorted(set(known) - given)], http, base, known)
+    asked = _Asked(base, areas, parse_years(years), years, municipality_list, verksamhet,
+                   sorted(targets, key=lambda t: t.kpi))
+    warnings = _metadata_warnings(targets)
+    coded = sorted(t.indicator_id for t in targets if t.coded)
+    if coded and municipality_list:
+        warnings.append(Problem("no-computed-shares", "län and riket of coded KPIs are computed only when "
+                                "every kommun is loaded (no --municipalities); none were computed for "
+                                f"{', '.join(coded)}"))
+    per_load = http.limits.per_load
+    name = asked.source_ref(targets) if len(targets) <= per_load else (
+        f"Kolada {redact_url(base)}: {len(targets)} KPIs in loads of {per_load}")
+    return SourceLoads(name, _parts(http, asked, per_load, warnings, on_page), warnings,
+                       (reference_frames,), SOCIALSTYRELSEN_SOURCES)
+
+
+def _parts(http: KoladaHttp, asked: _Asked, per_load: int, warnings: list[Problem],
+           on_page: Callable[[str], None] | None) -> Iterator[SourceFrames]:
+    """Each part's frames as it is read; what the whole read left out is added to ``warnings`` at
+    the end."""
+    empty: list[str] = []
+    unknown: set[str] = set()
+    deleted = 0
+    urls: list[str] = []
+    for part in _chunks_of(asked.targets, per_load):
+        frames, rows, asked_urls = _read_part(http, asked, part, on_page)
+        urls += asked_urls
+        unknown |= rows.unknown
+        deleted += rows.deleted
+        if frames is None:
+            empty += [t.kpi for t in part]
+        else:
+            yield frames
+    if len(empty) == len(asked.targets):
+        raise BadInput(Problem("no-values", "Kolada has no value for the KPIs, years and municipalities "
+                               "asked; nothing was written", file=urls[0] if len(urls) == 1 else
+                               f"{urls[0]} and {len(urls) - 1} more"))
+    if empty:
+        warnings.append(Problem("no-values", f"Kolada has no value for {_named(empty)} (in loads of "
+                                f"{per_load} KPIs without a value): not loaded"))
+    warnings += _read_warnings(unknown, deleted, http)
+
+
+def _chunks_of(targets: list[Target], size: int) -> list[list[Target]]:
+    return [targets[i:i + size] for i in range(0, len(targets), size)]
+
+
+def _read_part(http: KoladaHttp, asked: _Asked, targets: list[Target],
+               on_page: Callable[[str], None] | None) -> tuple[SourceFrames | None, _Rows, list[str]]:
+    """One part's pages read into its frames (``None`` when Kolada has no value for them), the rows
+    read, and the URLs asked."""
     findings = Findings()
-    rows = _Rows(targets, areas, findings, year_list)
+    rows = _Rows(targets, asked.areas, findings, asked.years)
     digest = hashlib.sha256()
-    urls = data_urls(base, [t.kpi for t in targets], municipality_list, year_list)
+    urls = data_urls(asked.base, [t.kpi for t in targets], asked.municipalities, asked.years)
     for url in urls:
         for page in http.pages(url, on_page, read=rows.add_page):
             # The bytes as received: encoding the parsed page again cost a sixth of a national read.
             digest.update(page.url.encode())
             digest.update(page.data)
-    if findings.valid and not rows.rows:
-        findings.add("no-values", "Kolada has no value for the KPIs, years and municipalities asked; "
-                     "nothing was written", file=urls[0] if len(urls) == 1 else f"{urls[0]} and "
-                     f"{len(urls) - 1} more")
     findings.raise_if_invalid()
-    warnings = _read_warnings(rows, http)
-    if rows.coded and municipality_list:
-        warnings.append(Problem("no-computed-shares", "län and riket of coded KPIs are computed only when "
-                                "every kommun is loaded (no --municipalities); none were computed for "
-                                f"{', '.join(sorted(rows.coded))}"))
-    tables = {"indicator_value": rows.frame(shares=bool(rows.coded and not municipality_list))}
+    if not rows.rows:
+        return None, rows, urls
+    tables = {"indicator_value": rows.frame(shares=bool(rows.coded and not asked.municipalities))}
     new = [row for t in targets if t.reading is not None for row in _new_indicators(t)]
-    warnings += _metadata_warnings(targets)
     if new:
         indicators = pd.DataFrame(new).reindex(columns=NEW_INDICATOR_COLUMNS)
         tables["indicator"] = indicators.astype(object).where(indicators.notna(), None)
-    area = f"verksamhet {verksamhet}; " if verksamhet else ""
-    source_ref = (f"Kolada {redact_url(base)}: {area}kpi {','.join(sorted(t.kpi for t in targets))}; "
-                  f"år {years or 'alla'}; område {','.join(municipality_list) or 'alla'}")
-    frames = SourceFrames(source=SOURCE, source_ref=source_ref, sha256=digest.hexdigest(),
+    frames = SourceFrames(source=SOURCE, source_ref=asked.source_ref(targets), sha256=digest.hexdigest(),
                           synthetic=False, tables=tables, attribution=ATTRIBUTION,
                           yields_to=SOCIALSTYRELSEN_SOURCES)
-    return SourceRead(frames, warnings, (reference_frames,))
+    return frames, rows, urls
 
 
 def _metadata_warnings(targets: list[Target]) -> list[Problem]:
@@ -547,20 +607,24 @@ def _metadata_warnings(targets: list[Target]) -> list[Problem]:
     for key, (english, _) in UNREAD.items():
         kpis = sorted(t.kpi for t in targets if t.reading is not None and key in t.reading.unknown)
         if kpis:
-            named = ", ".join(kpis[:10]) + (f" and {len(kpis) - 10} more" if len(kpis) > 10 else "")
-            warnings.append(Problem("kpi-metadata", f"Kolada's KPI metadata: {english}: {named}"))
+            warnings.append(Problem("kpi-metadata", f"Kolada's KPI metadata: {english}: {_named(kpis)}"))
     return warnings
 
 
-def _read_warnings(rows: _Rows, http: KoladaHttp) -> list[Problem]:
+def _named(kpis: list[str]) -> str:
+    """KPI ids for a message: at most ten, then a count."""
+    return ", ".join(kpis[:10]) + (f" and {len(kpis) - 10} more" if len(kpis) > 10 else "")
+
+
+def _read_warnings(unknown: set[str], deleted: int, http: KoladaHttp) -> list[Problem]:
     """What the read left out, each with a count or the codes, and a cache it could not use."""
     warnings = []
-    if rows.unknown:
+    if unknown:
         warnings.append(Problem("unknown-municipality", "unknown kommunkoder from Kolada were skipped: "
-                                f"{', '.join(sorted(rows.unknown))}"))
-    if rows.deleted:
-        many = rows.deleted != 1
-        warnings.append(Problem("deleted", f"{rows.deleted} row{'s' if many else ''} Kolada marks isdeleted "
+                                f"{', '.join(sorted(unknown))}"))
+    if deleted:
+        many = deleted != 1
+        warnings.append(Problem("deleted", f"{deleted} row{'s' if many else ''} Kolada marks isdeleted "
                                 f"{'were' if many else 'was'} left out"))
     if http.cache is not None and http.cache.problem:
         warnings.append(Problem("no-cache", http.cache.problem))

@@ -70,6 +70,9 @@ class KoladaLimits:
     load_seconds: float = 3600.0  # every request of one load together, waits included
     max_pages: int = 1000  # pages of one listing
     max_bytes: int = 32 * 1024 * 1024  # one answer, decompressed (a full Kolada page is ~2 MB)
+    # KPIs one load holds: a national KPI is ~3,000 values (~9,000 divided by kön); a longer list loads
+    # in parts of this many, one read while the one before is written, so memory is two parts'.
+    per_load: int = 100
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> KoladaLimits:

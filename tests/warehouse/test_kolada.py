@@ -156,7 +156,7 @@ def test_a_persistent_500_is_retried_a_bounded_number_of_times_then_raises(kolad
     kolada.state.fail_always.append(("/data/", Answer(500)))
     http = KoladaHttp(cache=ResponseCache(tmp_path / "c"), retries=3, backoff=0.01)
     with pytest.raises(KoladaError) as caught:
-        read_kolada(http, kpis=[f"N00001={IBIC}"], years="2021", base_url=kolada.base_url)
+        list(read_kolada(http, kpis=[f"N00001={IBIC}"], years="2021", base_url=kolada.base_url).loads)
     url = f"{kolada.base_url}/data/kpi/N00001/year/2021"
     assert str(caught.value) == f"Kolada answered HTTP 500 for {url} after 4 attempts; nothing was written"
     assert len(kolada.data_requests()) == 4
@@ -195,10 +195,12 @@ def test_a_rerun_is_answered_from_the_cache_and_refresh_asks_kolada_again(kolada
 
 def test_an_old_cache_entry_is_not_used(kolada, tmp_path):
     cache = ResponseCache(tmp_path / "c", max_age=0)
-    read_kolada(KoladaHttp(cache=cache), kpis=[f"N00001={IBIC}"], years="2021", base_url=kolada.base_url)
+    list(read_kolada(KoladaHttp(cache=cache), kpis=[f"N00001={IBIC}"], years="2021",
+                     base_url=kolada.base_url).loads)
     asked = len(kolada.state.requests)
     time.sleep(0.01)
-    read_kolada(KoladaHttp(cache=cache), kpis=[f"N00001={IBIC}"], years="2021", base_url=kolada.base_url)
+    list(read_kolada(KoladaHttp(cache=cache), kpis=[f"N00001={IBIC}"], years="2021",
+                     base_url=kolada.base_url).loads)
     assert len(kolada.state.requests) == 2 * asked
 
 

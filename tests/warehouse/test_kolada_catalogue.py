@@ -252,7 +252,8 @@ def test_comparison_rows_of_the_kommuner_kolada_gave_are_real(loaded):
 def test_with_municipalities_no_lan_or_riket_is_computed_for_coded_kpis_and_a_warning_says_so(kolada_v3):
     read = read_kolada(KoladaHttp(), kpis=["U28544", "N20507"], years="2021", municipalities="0114,00",
                        base_url=kolada_v3.base_url)
-    values = read.frames.tables["indicator_value"]
+    [part] = read.loads
+    values = part.tables["indicator_value"]
     assert set(zip(values.indicator_id, values.area_code)) == {
         ("lss_ibic_alla_utredningar", "0114"), ("aldre_handlaggare_socionomexamen", "0114"),
         ("aldre_handlaggare_socionomexamen", "00")}
@@ -291,7 +292,7 @@ def test_search_names_the_catalogue_indicators_kolada_does_not_publish(kolada_v3
 def test_a_value_that_is_not_one_of_the_kpis_codes_is_an_error_naming_page_row_and_value(fresh_kolada):
     fresh_kolada.state.rows = [_row("U28451", "0114", 2021, 1), _row("U28451", "1280", 2021, 3)]
     with pytest.raises(BadInput) as caught:
-        read_kolada(KoladaHttp(), kpis=["U28451"], years="2021", base_url=fresh_kolada.base_url)
+        list(read_kolada(KoladaHttp(), kpis=["U28451"], years="2021", base_url=fresh_kolada.base_url).loads)
     assert str(caught.value) == (f"{fresh_kolada.base_url}/data/kpi/U28451/year/2021: row 1, column value: "
                                  "not a code of U28451 in 2021 (1 Ja, 0 Nej) (value '3')")
 

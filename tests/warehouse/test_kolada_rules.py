@@ -145,9 +145,9 @@ def test_a_retry_after_that_is_neither_seconds_nor_a_date_is_no_retry_after(fres
     fresh_kolada.state.rows = [kolada_row()]
     fresh_kolada.state.fail_next.append(("/data/", Answer(503, {"Retry-After": retry_after})))
     http = KoladaHttp(backoff=0.01)
-    read = read_kolada(http, kpis=[f"N00001={IBIC}"], years="2021", base_url=fresh_kolada.base_url)
+    [part] = read_kolada(http, kpis=[f"N00001={IBIC}"], years="2021", base_url=fresh_kolada.base_url).loads
     assert len(fresh_kolada.data_requests()) == 2
-    assert read.frames.tables["indicator_value"].value.tolist() == [44.5]
+    assert part.tables["indicator_value"].value.tolist() == [44.5]
 
 
 def test_a_cache_the_disk_does_not_take_loads_without_it_with_a_warning(fresh_kolada, seeded_db_url,
