@@ -206,6 +206,7 @@ def case_kolada(url: str, n: int, per_load: int) -> dict:
             frames.synthetic = True
             rows += len(frames.tables["indicator_value"])
             yield frames
+            del frames  # not held while the next part is read, as the loader holds none
 
     with tempfile.TemporaryDirectory() as cache, kolada_server(n) as base_url:
         os.environ["XDG_CACHE_HOME"] = cache

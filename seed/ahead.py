@@ -48,6 +48,7 @@ def read_ahead(items: Iterable[T]) -> Iterator[Iterator[T]]:
                 return
             wanted.release()  # the next part is read while the caller writes this one
             yield item
+            del item  # not held while waiting for the next one
 
     threading.Thread(target=produce, name="jamfor-read-ahead", daemon=True).start()
     try:

@@ -218,6 +218,7 @@ def load_all(engine: Engine, sources: Iterable[SourceFrames], *, force: bool = F
             if derive_each and not result.unchanged:
                 rebuild_derived(conn, changed)
             touched = touched | changed
+            del frames  # not held while the next source is read: memory is one source's, not two
         if not derive_each and any(not result.unchanged for result in results):
             rebuild_derived(conn, touched)
     return results

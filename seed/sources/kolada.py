@@ -35,7 +35,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from urllib.parse import quote
 
@@ -543,41 +543,54 @@ def read_kolada(http: KoladaHttp, *, kpis: Sequence[str] = (), years: str | None
                        (reference_frames,), SOCIALSTYRELSEN_SOURCES)
 
 
+@dataclass
+class _Left:
+    """What the parts read so far left out, for the warnings at the end, and the URLs asked."""
+
+    empty: list[str] = field(default_factory=list)
+    unknown: set[str] = field(default_factory=set)
+    deleted: int = 0
+    urls: list[str] = field(default_factory=list)
+
+
 def _parts(http: KoladaHttp, asked: _Asked, per_load: int, warnings: list[Problem],
            on_page: Callable[[str], None] | None) -> Iterator[SourceFrames]:
     """Each part's frames as it is read; what the whole read left out is added to ``warnings`` at
     the end."""
-    empty: list[str] = []
-    unknown: set[str] = set()
-    deleted = 0
-    urls: list[str] = []
-    for part in _chunks_of(asked.targets, per_load):
-        frames, rows, asked_urls = _read_part(http, asked, part, on_page)
-        urls += asked_urls
-        unknown |= rows.unknown
-        deleted += rows.deleted
-        if frames is None:
-            empty += [t.kpi for t in part]
-        else:
-            yield frames
-    if len(empty) == len(asked.targets):
+    left = _Left()
+    for targets in _chunks_of(asked.targets, per_load):
+        yield from _part(http, asked, targets, on_page, left)
+    if len(left.empty) == len(asked.targets):
+        urls = left.urls
         raise BadInput(Problem("no-values", "Kolada has no value for the KPIs, years and municipalities "
                                "asked; nothing was written", file=urls[0] if len(urls) == 1 else
                                f"{urls[0]} and {len(urls) - 1} more"))
-    if empty:
-        warnings.append(Problem("no-values", f"Kolada has no value for {_named(empty)} (in loads of "
+    if left.empty:
+        warnings.append(Problem("no-values", f"Kolada has no value for {_named(left.empty)} (in loads of "
                                 f"{per_load} KPIs without a value): not loaded"))
-    warnings += _read_warnings(unknown, deleted, http)
+    warnings += _read_warnings(left.unknown, left.deleted, http)
+
+
+def _part(http: KoladaHttp, asked: _Asked, targets: list[Target], on_page: Callable[[str], None] | None,
+          left: _Left) -> Iterator[SourceFrames]:
+    """One part's frames, if Kolada has a value for it. A generator of its own so that nothing of a
+    part (its rows as read, its frames) is held while the next part is read."""
+    frames = _read_part(http, asked, targets, on_page, left)
+    if frames is None:
+        left.empty += [t.kpi for t in targets]
+    else:
+        yield frames
 
 
 def _chunks_of(targets: list[Target], size: int) -> list[list[Target]]:
     return [targets[i:i + size] for i in range(0, len(targets), size)]
 
 
-def _read_part(http: KoladaHttp, asked: _Asked, targets: list[Target],
-               on_page: Callable[[str], None] | None) -> tuple[SourceFrames | None, _Rows, list[str]]:
-    """One part's pages read into its frames (``None`` when Kolada has no value for them), the rows
-    read, and the URLs asked."""
+def _read_part(http: KoladaHttp, asked: _Asked, targets: list[Target], on_page: Callable[[str], None] | None,
+               left: _Left) -> SourceFrames | None:
+    """One part's pages read into its frames (``None`` when Kolada has no value for them); what they
+    left out goes to ``left``. Its rows as read (312,000 tuples for a national part) are not held
+    once the frames are built."""
     findings = Findings()
     rows = _Rows(targets, asked.areas, findings, asked.years)
     digest = hashlib.sha256()
@@ -588,8 +601,11 @@ def _read_part(http: KoladaHttp, asked: _Asked, targets: list[Target],
             digest.update(page.url.encode())
             digest.update(page.data)
     findings.raise_if_invalid()
+    left.urls += urls
+    left.unknown |= rows.unknown
+    left.deleted += rows.deleted
     if not rows.rows:
-        return None, rows, urls
+        return None
     tables = {"indicator_value": rows.frame(shares=bool(rows.coded and not asked.municipalities))}
     new = [row for t in targets if t.reading is not None for row in _new_indicators(t)]
     if new:
@@ -598,7 +614,7 @@ def _read_part(http: KoladaHttp, asked: _Asked, targets: list[Target],
     frames = SourceFrames(source=SOURCE, source_ref=asked.source_ref(targets), sha256=digest.hexdigest(),
                           synthetic=False, tables=tables, attribution=ATTRIBUTION,
                           yields_to=SOCIALSTYRELSEN_SOURCES)
-    return frames, rows, urls
+    return frames
 
 
 def _metadata_warnings(targets: list[Target]) -> list[Problem]:
