@@ -245,6 +245,8 @@ def load_kolada(kpis: tuple[str, ...], years: str | None, municipalities: str | 
     when every kommun is loaded). Socialstyrelsen's own figures (the published ones, a loaded ÖJ
     workbook) are never replaced. A KPI outside the catalogue is read from Kolada's metadata (unit,
     verksamhet, yes/no coding); where Kolada divides it by kön, K and M load as indicators of their own.
+    A list of more than 100 KPIs (JAMFOR_KOLADA_PER_LOAD) loads in parts of 100, each a batch, all in
+    one transaction.
     """
     from jamfor.seed.sources.kolada import read_kolada
 
