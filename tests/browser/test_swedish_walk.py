@@ -82,15 +82,24 @@ class Walk:
         self.patterns = _english_patterns()
         self.english: dict[str, str] = {}
         self.places = 0
+        # Each text's msgid (None: not English), matched once: most texts show at many places, and a
+        # text against every pattern costs ~0.7 ms (~4,600 patterns).
+        self.known: dict[str, str | None] = {}
+
+    def msgid(self, text: str) -> str | None:
+        """The msgid of Superset's English that ``text`` is, or None."""
+        if text not in self.known:
+            self.known[text] = next((msgid for pattern, msgid in self.patterns if pattern.fullmatch(text)),
+                                    None)
+        return self.known[text]
 
     def look(self, where: str) -> None:
         self.page.wait_for_timeout(500)  # a tooltip or menu finishes opening
         self.places += 1
         for text in self.page.evaluate(VISIBLE_TEXTS_JS):
-            for pattern, msgid in self.patterns:
-                if pattern.fullmatch(text):
-                    self.english.setdefault(f"{text!r} (msgid {msgid!r})", where)
-                    break
+            msgid = self.msgid(text)
+            if msgid is not None:
+                self.english.setdefault(f"{text!r} (msgid {msgid!r})", where)
 
 
 @pytest.fixture(scope="module")
