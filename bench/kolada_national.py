@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import sys
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import numpy as np
@@ -146,7 +146,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-class KoladaBenchServer(HTTPServer):
+class KoladaBenchServer(ThreadingHTTPServer):
+    """Many connections at once, as Kolada's server: the loader's reading process opens its own while
+    the command's keeps the one it asked the KPI records on."""
+
+    daemon_threads = True
+
     def __init__(self, bench: KoladaBench) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.bench = bench

@@ -205,7 +205,7 @@ def load_all(engine: Engine, sources: Iterable[SourceFrames], *, force: bool = F
     instead of after each source. ``sources`` is read lazily, inside the transaction, so a caller can
     report progress as each one is built. With ``derive_each`` the derived tables are rebuilt after
     each source instead (the parts of one read touch different indicators, so the work is the same):
-    a part read ahead in a thread is then read while its predecessor's comparison is computed."""
+    a part read ahead in another process is then read while its predecessor's comparison is computed."""
     results: list[LoadResult] = []
     touched = Touched()
     with engine.begin() as conn:

@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterator
 
 from sqlalchemy.engine import Engine
 
-from jamfor.seed.ahead import read_ahead
 from jamfor.seed.frames import SourceFrames, SourceLoads, SourceRead
 from jamfor.seed.load import LoadResult, load, load_all
 from jamfor.seed.reference import reference_frames
@@ -66,10 +65,9 @@ def load_source(engine: Engine, read: SourceRead, *, replace: bool = False,
 
 def load_parts(engine: Engine, read: SourceLoads, *, replace: bool = False,
                on_wait: Callable[[], None] | None = None) -> list[LoadResult]:
-    """``load_source`` for a read in parts: every part in one transaction, each read while the one
-    before is written, so memory is that of two parts and a failed part leaves the warehouse as it
-    was."""
+    """``load_source`` for a read in parts: every part in one transaction, so a failed part leaves the
+    warehouse as it was, each part's derived rows computed as it is written (the source reads the next
+    part meanwhile: ``jamfor.seed.ahead``)."""
     for build in read.prerequisites:
         load(engine, build(), replace=True, on_wait=on_wait)
-    with read_ahead(read.loads) as parts:
-        return load_all(engine, parts, replace=replace, on_wait=on_wait, derive_each=True)
+    return load_all(engine, read.loads, replace=replace, on_wait=on_wait, derive_each=True)

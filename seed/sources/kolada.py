@@ -35,14 +35,17 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
+from functools import partial
+from typing import NamedTuple, TypeVar
 from urllib.parse import quote
 
 import pandas as pd
 
 from jamfor.errors import BadInput, Findings, Problem
 from jamfor.redact import redact_url
+from jamfor.seed.ahead import read_ahead
 from jamfor.seed.catalog import INDICATOR_COLUMNS, indicator_frame
 from jamfor.seed.cells import FIRST_YEAR, AreaIndex, last_year, value_problem, year_in_range
 from jamfor.seed.frames import SourceFrames, SourceLoads
@@ -66,6 +69,7 @@ TOTAL = "T"
 SERIES = {"K": ("kvinnor", "kvinnor"), "M": ("man", "män")}
 FIRST_OJ_YEAR = 2016
 _KPI_ID = re.compile(r"^[A-Za-z0-9]{1,16}$")
+T = TypeVar("T")
 
 
 def resolve_base_url(url: str | None) -> str:
@@ -130,7 +134,7 @@ class Target:
         return ids
 
 
-def _chunks(items: Sequence[str], size: int = MAX_IDS) -> list[list[str]]:
+def _chunks(items: Sequence[T], size: int = MAX_IDS) -> list[list[T]]:
     return [list(items[i:i + size]) for i in range(0, len(items), size)] or [[]]
 
 
@@ -543,54 +547,57 @@ def read_kolada(http: KoladaHttp, *, kpis: Sequence[str] = (), years: str | None
                        (reference_frames,), SOCIALSTYRELSEN_SOURCES)
 
 
-@dataclass
-class _Left:
-    """What the parts read so far left out, for the warnings at the end, and the URLs asked."""
+class _Part(NamedTuple):
+    """One part as read: its frames (``None`` when Kolada has no value for its KPIs), what it left out
+    and the URLs it asked. It crosses from the reading process by pickle."""
 
-    empty: list[str] = field(default_factory=list)
-    unknown: set[str] = field(default_factory=set)
-    deleted: int = 0
-    urls: list[str] = field(default_factory=list)
+    frames: SourceFrames | None
+    kpis: list[str]
+    unknown: set[str]
+    deleted: int
+    urls: list[str]
+    cache_problem: str | None
 
 
 def _parts(http: KoladaHttp, asked: _Asked, per_load: int, warnings: list[Problem],
            on_page: Callable[[str], None] | None) -> Iterator[SourceFrames]:
-    """Each part's frames as it is read; what the whole read left out is added to ``warnings`` at
-    the end."""
-    left = _Left()
-    for targets in _chunks_of(asked.targets, per_load):
-        yield from _part(http, asked, targets, on_page, left)
-    if len(left.empty) == len(asked.targets):
-        urls = left.urls
+    """Each part's frames, the next part read in another process while this one is written
+    (``jamfor.seed.ahead``); what the whole read left out is added to ``warnings`` at the end. A
+    command of one part reads it here, reporting each page."""
+    chunks = _chunks(asked.targets, per_load)
+    each_page = on_page if len(chunks) == 1 else None
+    empty: list[str] = []
+    unknown: set[str] = set()
+    deleted, urls, cache_problem = 0, [], None
+    with read_ahead([partial(_read_part, http, asked, targets, each_page) for targets in chunks]) as parts:
+        for number, part in enumerate(parts):
+            unknown |= part.unknown
+            deleted += part.deleted
+            urls += part.urls
+            cache_problem = cache_problem or part.cache_problem
+            if part.frames is None:
+                empty += part.kpis
+            else:
+                if on_page and each_page is None:
+                    first = number * per_load
+                    on_page(f"Writing KPIs {first + 1}–{first + len(part.kpis)} of {len(asked.targets)}, "
+                            "reading the next")
+                yield part.frames
+            del part  # not held while the next part is read
+    if len(empty) == len(asked.targets):
         raise BadInput(Problem("no-values", "Kolada has no value for the KPIs, years and municipalities "
                                "asked; nothing was written", file=urls[0] if len(urls) == 1 else
                                f"{urls[0]} and {len(urls) - 1} more"))
-    if left.empty:
-        warnings.append(Problem("no-values", f"Kolada has no value for {_named(left.empty)} (in loads of "
+    if empty:
+        warnings.append(Problem("no-values", f"Kolada has no value for {_named(empty)} (in loads of "
                                 f"{per_load} KPIs without a value): not loaded"))
-    warnings += _read_warnings(left.unknown, left.deleted, http)
+    warnings += _read_warnings(unknown, deleted, cache_problem)
 
 
-def _part(http: KoladaHttp, asked: _Asked, targets: list[Target], on_page: Callable[[str], None] | None,
-          left: _Left) -> Iterator[SourceFrames]:
-    """One part's frames, if Kolada has a value for it. A generator of its own so that nothing of a
-    part (its rows as read, its frames) is held while the next part is read."""
-    frames = _read_part(http, asked, targets, on_page, left)
-    if frames is None:
-        left.empty += [t.kpi for t in targets]
-    else:
-        yield frames
-
-
-def _chunks_of(targets: list[Target], size: int) -> list[list[Target]]:
-    return [targets[i:i + size] for i in range(0, len(targets), size)]
-
-
-def _read_part(http: KoladaHttp, asked: _Asked, targets: list[Target], on_page: Callable[[str], None] | None,
-               left: _Left) -> SourceFrames | None:
-    """One part's pages read into its frames (``None`` when Kolada has no value for them); what they
-    left out goes to ``left``. Its rows as read (312,000 tuples for a national part) are not held
-    once the frames are built."""
+def _read_part(http: KoladaHttp, asked: _Asked, targets: list[Target],
+               on_page: Callable[[str], None] | None) -> _Part:
+    """One part's pages read into its frames. Its rows as read (312,000 tuples for a national part)
+    are not held once the frames are built."""
     findings = Findings()
     rows = _Rows(targets, asked.areas, findings, asked.years)
     digest = hashlib.sha256()
@@ -601,11 +608,10 @@ def _read_part(http: KoladaHttp, asked: _Asked, targets: list[Target], on_page: 
             digest.update(page.url.encode())
             digest.update(page.data)
     findings.raise_if_invalid()
-    left.urls += urls
-    left.unknown |= rows.unknown
-    left.deleted += rows.deleted
+    kpis = [t.kpi for t in targets]
+    cache_problem = http.cache.problem if http.cache is not None else None
     if not rows.rows:
-        return None
+        return _Part(None, kpis, rows.unknown, rows.deleted, urls, cache_problem)
     tables = {"indicator_value": rows.frame(shares=bool(rows.coded and not asked.municipalities))}
     new = [row for t in targets if t.reading is not None for row in _new_indicators(t)]
     if new:
@@ -614,7 +620,7 @@ def _read_part(http: KoladaHttp, asked: _Asked, targets: list[Target], on_page: 
     frames = SourceFrames(source=SOURCE, source_ref=asked.source_ref(targets), sha256=digest.hexdigest(),
                           synthetic=False, tables=tables, attribution=ATTRIBUTION,
                           yields_to=SOCIALSTYRELSEN_SOURCES)
-    return frames
+    return _Part(frames, kpis, rows.unknown, rows.deleted, urls, cache_problem)
 
 
 def _metadata_warnings(targets: list[Target]) -> list[Problem]:
@@ -632,7 +638,7 @@ def _named(kpis: list[str]) -> str:
     return ", ".join(kpis[:10]) + (f" and {len(kpis) - 10} more" if len(kpis) > 10 else "")
 
 
-def _read_warnings(unknown: set[str], deleted: int, http: KoladaHttp) -> list[Problem]:
+def _read_warnings(unknown: set[str], deleted: int, cache_problem: str | None) -> list[Problem]:
     """What the read left out, each with a count or the codes, and a cache it could not use."""
     warnings = []
     if unknown:
@@ -642,6 +648,6 @@ def _read_warnings(unknown: set[str], deleted: int, http: KoladaHttp) -> list[Pr
         many = deleted != 1
         warnings.append(Problem("deleted", f"{deleted} row{'s' if many else ''} Kolada marks isdeleted "
                                 f"{'were' if many else 'was'} left out"))
-    if http.cache is not None and http.cache.problem:
-        warnings.append(Problem("no-cache", http.cache.problem))
+    if cache_problem:
+        warnings.append(Problem("no-cache", cache_problem))
     return warnings
