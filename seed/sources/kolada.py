@@ -507,9 +507,14 @@ class _Asked:
 
     def source_ref(self, targets: list[Target]) -> str:
         """A part's batch name: the same KPIs asked again find it (``--replace``)."""
-        area = f"verksamhet {self.verksamhet}; " if self.verksamhet else ""
-        return (f"Kolada {redact_url(self.base)}: {area}kpi {','.join(sorted(t.kpi for t in targets))}; "
+        return (f"{self.name}kpi {','.join(sorted(t.kpi for t in targets))}; "
                 f"år {self.years_text or 'alla'}; område {','.join(self.municipalities) or 'alla'}")
+
+    @property
+    def name(self) -> str:
+        """What every part's name and the whole read's begin with."""
+        area = f"verksamhet {self.verksamhet}; " if self.verksamhet else ""
+        return f"Kolada {redact_url(self.base)}: {area}"
 
 
 def read_kolada(http: KoladaHttp, *, kpis: Sequence[str] = (), years: str | None = None,
@@ -542,7 +547,7 @@ def read_kolada(http: KoladaHttp, *, kpis: Sequence[str] = (), years: str | None
                                 f"{', '.join(coded)}"))
     per_load = http.limits.per_load
     name = asked.source_ref(targets) if len(targets) <= per_load else (
-        f"Kolada {redact_url(base)}: {len(targets)} KPIs in loads of {per_load}")
+        f"{asked.name}{len(targets)} KPIs in loads of {per_load}")
     return SourceLoads(name, _parts(http, asked, per_load, warnings, on_page), warnings,
                        (reference_frames,), SOCIALSTYRELSEN_SOURCES)
 

@@ -65,6 +65,7 @@ def test_three_parts_load_the_same_rows_and_comparisons_as_one_load(server, db_u
         assert load(server, one, per_load=100).exit_code == 0
         parts = load(server, db_url)
         assert parts.exit_code == 0, parts.output
+        assert f"rows from Kolada {server.base_url}: 3 KPIs in loads of 1 into" in flat(parts.output)
         assert "in 3 loads (batches" in flat(parts.output)
         assert without_batches(db_url) == without_batches(one)
     refs = kolada_batches(db_url)
