@@ -268,9 +268,10 @@ def report(kind: str, results: dict) -> None:
         print(f"| {name} | {r['seconds']:.1f} | {r['seconds'] / raw['seconds']:.2f} | "
               f"{to_sql['seconds'] / r['seconds']:.2f} | {r['peak_mb']:.0f} |")
     if kolada:
-        print(f"\nkolada: {kolada['rows']:,} values; waiting for the reading process "
-              f"{kolada['read_seconds']:.1f} s of {kolada['seconds']:.1f} s; its peak RSS "
-              f"{kolada['reader_peak_mb']:.0f} MB")
+        peak = kolada["reader_peak_mb"]
+        reader = f"the reading process's peak RSS {peak:.0f} MB" if peak else "one part, read in the loader"
+        print(f"\nkolada: {kolada['rows']:,} values; waiting for the reading "
+              f"{kolada['read_seconds']:.1f} s of {kolada['seconds']:.1f} s; {reader}")
     print(f"\nsmall load (one more indicator, 3,120 values): {jam['small_load_seconds']:.2f} s")
     print("\n| query | p95 ms | index |")
     print("|---|---|---|")
