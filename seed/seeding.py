@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 
 from sqlalchemy.engine import Engine
 
-from jamfor.seed.frames import SourceFrames, SourceLoads, SourceRead
+from jamfor.seed.frames import SourceFrames, SourceLoads
 from jamfor.seed.load import LoadResult, load, load_all
 from jamfor.seed.reference import reference_frames
 from jamfor.seed.sources.published import published_frames
@@ -55,19 +55,13 @@ def run_seed(engine: Engine, *, demo: bool, force: bool = False,
     return [(name, result) for (name, _), result in zip(steps, results)]
 
 
-def load_source(engine: Engine, read: SourceRead, *, replace: bool = False,
-                on_wait: Callable[[], None] | None = None) -> LoadResult:
-    """Load what any source's read function returned: first the shipped data its rows refer to
-    (skipped when already there, so a seeded warehouse is left as it was), then its own frames.
-    ``replace`` and ``on_wait`` are ``jamfor.seed.load.load``'s."""
-    return load_parts(engine, read.as_loads(), replace=replace, on_wait=on_wait)[0]
-
-
 def load_parts(engine: Engine, read: SourceLoads, *, replace: bool = False,
                on_wait: Callable[[], None] | None = None) -> list[LoadResult]:
-    """``load_source`` for a read in parts: every part in one transaction, so a failed part leaves the
-    warehouse as it was, each part's derived rows computed as it is written (the source reads the next
-    part meanwhile: ``jamfor.seed.ahead``)."""
+    """Load what any source's read function returned (``SourceRead.as_loads`` for a read of one part):
+    first the shipped data its rows refer to (skipped when already there, so a seeded warehouse is left
+    as it was), then its parts, all in one transaction, so a failed part leaves the warehouse as it
+    was, each part's derived rows computed as it is written (a source in parts reads the next one
+    meanwhile: ``jamfor.seed.ahead``). ``replace`` and ``on_wait`` are ``jamfor.seed.load.load``'s."""
     for build in read.prerequisites:
         load(engine, build(), replace=True, on_wait=on_wait)
     return load_all(engine, read.loads, replace=replace, on_wait=on_wait, derive_each=True)

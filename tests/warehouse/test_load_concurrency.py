@@ -27,7 +27,7 @@ HOLDING_LOAD = textwrap.dedent("""
     import pathlib, sys, time
     import jamfor.seed.load
     from jamfor.seed.db import engine_for
-    from jamfor.seed.seeding import load_source
+    from jamfor.seed.seeding import load_parts
     from jamfor.seed.sources.oj_excel import read_oj_excel
 
     rebuild = jamfor.seed.load.rebuild_derived
@@ -38,7 +38,7 @@ HOLDING_LOAD = textwrap.dedent("""
         rebuild(*args)
 
     jamfor.seed.load.rebuild_derived = slow_rebuild
-    load_source(engine_for(sys.argv[1]), read_oj_excel([sys.argv[2]]))
+    load_parts(engine_for(sys.argv[1]), read_oj_excel([sys.argv[2]]).as_loads())
 """)
 
 
